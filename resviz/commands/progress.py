@@ -1,0 +1,39 @@
+"""A terminal progress bar on stderr (stdout stays clean for the JSON line)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class ProgressBar:
+    def __init__(self, stream=sys.stderr, width: int = 30, min_interval: float = 0.2):
+        self.stream = stream
+        self.width = width
+        self.min_interval = min_interval
+        self.tty = stream.isatty()
+        self._last = 0.0
+        self._last_fraction = -1.0
+
+    def update(self, fraction: float, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.min_interval:
+            return
+        if not self.tty and not force and fraction - self._last_fraction < 0.1:
+            return  # in a log file, one line per tenth is plenty
+        self._last, self._last_fraction = now, fraction
+        filled = int(self.width * min(max(fraction, 0.0), 1.0))
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}% {text}"
+        self.stream.write(("\r" + line + "\033[K") if self.tty else line + "\n")
+        self.stream.flush()
+
+    def message(self, text: str) -> None:
+        self.stream.write(("\r\033[K" if self.tty else "") + text + "\n")
+        self.stream.flush()
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -1,0 +1,1 @@
+"""Qt-free analysis: preprocessing, feature capture, convolution maths, clusters."""

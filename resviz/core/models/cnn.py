@@ -1,0 +1,46 @@
+"""Seed 001's simple CNN for Fashion-MNIST (and MNIST).
+
+[CONV 1] -> [BN] -> [ReLU] -> [POOL 1] -> [CONV 2] -> [BN] -> [ReLU] -> [POOL 2] -> [FC].
+Both convs are 5x5, stride 1, padding 2 (so they keep the size); pools are 2x2.
+Shapes, as the seed computes them: 28x28x16 -> 14x14x16 -> 14x14x32 -> 7x7x32 -> 10.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class CNNConfig:
+    channels: tuple[int, int] = (16, 32)  # kernels in CONV 1 and CONV 2
+    kernel_size: int = 5
+    num_classes: int = 10
+    in_channels: int = 1
+
+
+class SimpleCNN(nn.Module):
+    def __init__(self, config: CNNConfig | None = None, **overrides):
+        super().__init__()
+        config = config or CNNConfig(**overrides)
+        self.config = config
+        c1, c2 = config.channels
+        k, pad = config.kernel_size, config.kernel_size // 2
+        self.layer1 = nn.Sequential(
+            nn.Conv2d(config.in_channels, c1, k, stride=1, padding=pad),
+            nn.BatchNorm2d(c1),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+        )
+        self.layer2 = nn.Sequential(
+            nn.Conv2d(c1, c2, k, stride=1, padding=pad),
+            nn.BatchNorm2d(c2),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+        )
+        self.fc = nn.Linear(7 * 7 * c2, config.num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.layer2(self.layer1(x)), 1))
