@@ -84,6 +84,7 @@ class Trainer:
         self._running = threading.Event()
         self._running.set()
         self.model: torch.nn.Module | None = None
+        self.classes: tuple[str, ...] = ()
         self.history: dict[str, list] = {"step": [], "loss": [], "epoch": [], "epoch_step": []}
 
     # --- control, from any thread -------------------------------------------------
@@ -122,6 +123,7 @@ class Trainer:
         yield Loading(f"Loading {cfg.dataset}…")
         data = self._dataset or load_dataset(cfg.dataset, cfg.data_dir)
         data = data.subset(cfg.train_subset, cfg.test_subset).to(device)
+        self.classes = data.classes
 
         torch.manual_seed(cfg.seed)
         generator = torch.Generator(device=device).manual_seed(cfg.seed)
@@ -232,7 +234,7 @@ class Trainer:
         save_checkpoint(
             self.checkpoint_path, model=self.config.model,
             model_config=models.model_config(self.model), state_dict=state,
-            kind=self.spec.kind, dataset=self.config.dataset, epoch=epochs_completed,
+            kind=self.spec.kind, dataset=self.config.dataset, classes=list(self.classes), epoch=epochs_completed,
             step=step, metrics=metrics, train_config=asdict(self.config), history=self.history,
         )
         return str(self.checkpoint_path)

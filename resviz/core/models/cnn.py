@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .registry import ModelSpec, register
+
 
 @dataclass
 class CNNConfig:
@@ -44,3 +46,10 @@ class SimpleCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.flatten(self.layer2(self.layer1(x)), 1))
+
+
+register(ModelSpec(
+    "cnn", "Seed 001's simple CNN: conv 16@5x5 -> pool -> conv 32@5x5 -> pool -> FC",
+    "classifier", SimpleCNN,
+    defaults=dict(epochs=2, batch_size=128, lr=3e-3, optimizer="adam"),
+))

@@ -21,6 +21,8 @@ from collections import OrderedDict
 
 from torch import nn
 
+from .registry import ModelSpec, register
+
 
 def conv3x3(in_channels: int, out_channels: int) -> nn.Conv2d:
     """3x3 'same' convolution without bias (the BatchNorm after it has one)."""
@@ -89,3 +91,10 @@ class SeedResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.flatten(self.features(x), 1))
+
+
+register(ModelSpec(
+    "resnet", "Seed 000's ResNet: 5 conv layers with 4 residual blocks, then FC to 10 classes",
+    "classifier", SeedResNet,
+    defaults=dict(epochs=2, batch_size=128, lr=3e-3, optimizer="adam"),
+))
