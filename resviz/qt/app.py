@@ -1,0 +1,58 @@
+"""Start the Qt application: threads, pyqtgraph defaults, the window."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def configure_torch_threads() -> None:
+    """Leave one core for the GUI thread so the window stays smooth while training."""
+    import torch
+
+    cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, cores - 1))
+
+
+def configure_pyqtgraph() -> None:
+    import pyqtgraph as pg
+
+    # numpy arrays are (row, column): show them unflipped, the way they print
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True, background="w", foreground="k")
+
+
+def create_app(argv: list[str] | None = None):
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("resviz")
+    app.setOrganizationName("resviz")
+    icon = _resource("icon.svg")
+    if icon:
+        app.setWindowIcon(QIcon(icon))
+    configure_pyqtgraph()
+    configure_torch_threads()
+    return app
+
+
+def _resource(name: str) -> str | None:
+    from importlib import resources
+
+    try:
+        path = resources.files("resviz.resources") / name
+    except ModuleNotFoundError:
+        return None
+    return str(path) if path.is_file() else None
+
+
+def run_app(checkpoint: str | None = None, data_dir: str | None = None) -> int:
+    app = create_app()
+    from .main_window import MainWindow
+    from .state import AppState
+
+    window = MainWindow(AppState(data_dir=data_dir))
+    window.show()
+    if checkpoint:
+        window.open_checkpoint(checkpoint)
+    return app.exec()

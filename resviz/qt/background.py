@@ -1,0 +1,71 @@
+"""Run a plain function off the GUI thread; get its result back on the GUI thread.
+
+Used for anything slow that is not training (k-means, PCA, loading a dataset, tiling
+hundreds of channels). Results of superseded calls are dropped: each ``BackgroundRunner``
+delivers only the newest call's result, so a panel can fire on every slider move.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class _Signals(QObject):
+    finished = Signal(int, object)  # (ticket, result)
+    failed = Signal(int, str)  # (ticket, message)
+
+
+class _Job(QRunnable):
+    def __init__(self, ticket: int, fn: Callable, args, kwargs, signals: _Signals):
+        super().__init__()
+        self.ticket, self.fn, self.args, self.kwargs, self.signals = ticket, fn, args, kwargs, signals
+
+    def run(self):
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except Exception as error:  # noqa: BLE001 — reported to the panel as a message
+            traceback.print_exc()
+            self.signals.failed.emit(self.ticket, f"{type(error).__name__}: {error}")
+        else:
+            self.signals.finished.emit(self.ticket, result)
+
+
+class BackgroundRunner(QObject):
+    """``submit(fn, *args, on_result=..., on_error=...)``; only the latest submission reports."""
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
+        super().__init__(parent)
+        self._pool = pool or QThreadPool.globalInstance()
+        self._ticket = 0
+        self._callbacks: tuple[Callable[[Any], None] | None, Callable[[str], None] | None] = (None, None)
+        self._signals = _Signals()
+        self._signals.finished.connect(self._on_finished)
+        self._signals.failed.connect(self._on_failed)
+        self.busy = False
+
+    def submit(self, fn: Callable, *args, on_result=None, on_error=None, **kwargs) -> int:
+        self._ticket += 1
+        self._callbacks = (on_result, on_error)
+        self.busy = True
+        self._pool.start(_Job(self._ticket, fn, args, kwargs, self._signals))
+        return self._ticket
+
+    def cancel(self) -> None:
+        """Forget the pending call: its result will be dropped."""
+        self._ticket += 1
+        self.busy = False
+
+    def _on_finished(self, ticket: int, result):
+        if ticket == self._ticket:
+            self.busy = False
+            if self._callbacks[0]:
+                self._callbacks[0](result)
+
+    def _on_failed(self, ticket: int, message: str):
+        if ticket == self._ticket:
+            self.busy = False
+            if self._callbacks[1]:
+                self._callbacks[1](message)

@@ -1,0 +1,7 @@
+"""The main window's tabs, in order. Add a panel by appending its class here."""
+
+from .training import TrainingPanel
+
+PANEL_CLASSES = [
+    TrainingPanel,
+]

@@ -1,0 +1,182 @@
+"""One widget for every stack of small images: filters, feature maps, samples, digits.
+
+The stack is packed into a single mosaic (``core.analysis.tiling``) and drawn as one
+``ImageItem``, so 256 channels cost one texture upload. NaN gutters show as the
+background. Hover and click are mapped back to the tile under the mouse.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+
+from ...core.analysis.tiling import (
+    grid_shape, normalise_tiles, symmetric_limit, tile, tile_index_at, tile_origin,
+)
+
+COLORMAPS = {
+    "gray": lambda: pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]),
+    "gray_r": lambda: pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)]),
+    "diverging": lambda: pg.colormap.get("CET-D1"),  # blue - white - red, centred on zero
+    "viridis": lambda: pg.colormap.get("viridis"),
+    "inferno": lambda: pg.colormap.get("inferno"),
+}
+
+
+class ImageGrid(QWidget):
+    """``set_images(stack, labels, colormap=..., symmetric=..., per_tile=...)``."""
+
+    tile_clicked = Signal(int)
+    tile_hovered = Signal(int)  # -1 when the mouse leaves the tiles
+
+    def __init__(self, parent: QWidget | None = None, colorbar: bool = True, label_size: int = 8):
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("w")
+        self.view = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMenu=False)
+        self.view.setMouseEnabled(x=False, y=False)
+        self.image = pg.ImageItem()
+        self.view.addItem(self.image)
+        self.colorbar = None
+        if colorbar:
+            self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=COLORMAPS["gray"](),
+                                            interactive=False, width=12)
+            self.graphics.addItem(self.colorbar, row=0, col=1)
+            self.colorbar.setImageItem(self.image)
+        self.highlight = QGraphicsRectItem()
+        self.highlight.setPen(QPen(QColor("#ff7f0e"), 0))
+        self.highlight.setVisible(False)
+        self.view.addItem(self.highlight)
+        self.label_size = label_size
+        self._labels: list[pg.TextItem] = []
+        self._count = 0
+        self._columns = 1
+        self._tile_shape = (1, 1)
+        self._hovered = -1
+        self.title = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+        self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.graphics.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    # --- content ----------------------------------------------------------------------
+    def set_images(
+        self,
+        images: np.ndarray,
+        labels: Sequence[str] | None = None,
+        *,
+        colormap: str = "gray",
+        symmetric: bool = False,
+        per_tile: bool = False,
+        levels: tuple[float, float] | None = None,
+        columns: int | None = None,
+        pad: int | None = None,
+    ) -> None:
+        """Show ``images`` [N, H, W] (or one [H, W]).
+
+        symmetric: levels are ±max|x| (use with the diverging colormap, so zero is white);
+        per_tile: scale each tile on its own (shape visible in every tile, strengths not comparable);
+        levels: fixed (low, high), e.g. (0, 1) for pixel probabilities.
+        """
+        stack = np.asarray(images, dtype=np.float32)
+        if stack.ndim == 2:
+            stack = stack[None]
+        if per_tile:
+            stack = normalise_tiles(stack, symmetric=symmetric)
+        count, height, width = stack.shape
+        if pad is None:
+            pad = 1 if count > 1 else 0
+        rows, cols = grid_shape(count, columns)
+        self._count, self._columns, self._tile_shape, self._pad = count, max(cols, 1), (height, width), pad
+        mosaic = tile(stack, cols, pad) if count else np.full((1, 1), np.nan, np.float32)
+        if levels is None:
+            if symmetric:
+                limit = symmetric_limit(stack)
+                levels = (-limit, limit)
+            else:
+                finite = stack[np.isfinite(stack)]
+                low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+                levels = (low, high if high > low else low + 1.0)
+        cmap = COLORMAPS[colormap]()
+        self.image.setColorMap(cmap)
+        self.image.setImage(mosaic, levels=levels, autoLevels=False)
+        if self.colorbar is not None:
+            self.colorbar.setColorMap(cmap)
+            self.colorbar.setLevels(levels)
+        self._set_labels(labels or [])
+        self.highlight.setVisible(False)
+        self.view.autoRange(padding=0.01)
+
+    def clear(self) -> None:
+        self.set_images(np.zeros((0, 1, 1)))
+
+    def _set_labels(self, labels: Sequence[str]) -> None:
+        while len(self._labels) < len(labels):
+            item = pg.TextItem(color=(20, 20, 20), anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 170))
+            item.setFont(_font(self.label_size))
+            self.view.addItem(item)
+            self._labels.append(item)
+        for index, item in enumerate(self._labels):
+            if index < len(labels) and labels[index]:
+                row, col = tile_origin(index, self._tile_shape, self._columns, self._pad)
+                item.setText(labels[index])
+                item.setPos(col, row)
+                item.setVisible(True)
+            else:
+                item.setVisible(False)
+
+    def select(self, index: int | None) -> None:
+        """Draw a frame around tile ``index`` (None: no frame)."""
+        if index is None or not 0 <= index < self._count:
+            self.highlight.setVisible(False)
+            return
+        row, col = tile_origin(index, self._tile_shape, self._columns, self._pad)
+        height, width = self._tile_shape
+        self.highlight.setRect(QRectF(col - 0.3, row - 0.3, width + 0.6, height + 0.6))
+        self.highlight.setVisible(True)
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def mosaic(self) -> np.ndarray | None:
+        """The array on screen (what tests compare between updates)."""
+        return None if self.image.image is None else np.array(self.image.image)
+
+    def save_png(self, path: str) -> None:
+        if not self.grab().save(path):
+            raise OSError(f"Could not write {path}")
+
+    # --- mouse ----------------------------------------------------------------------------
+    def tile_at_scene(self, scene_pos) -> int:
+        if not self._count:
+            return -1
+        point = self.image.mapFromScene(scene_pos)
+        index = tile_index_at(point.y(), point.x(), self._tile_shape, self._columns, self._count, self._pad)
+        return -1 if index is None else index
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        index = self.tile_at_scene(scene_pos)
+        if index != self._hovered:
+            self._hovered = index
+            self.tile_hovered.emit(index)
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        index = self.tile_at_scene(event.scenePos())
+        if index >= 0:
+            self.select(index)
+            self.tile_clicked.emit(index)
+
+
+def _font(size: int) -> QFont:
+    font = QFont()
+    font.setPointSize(size)
+    return font

@@ -1,0 +1,139 @@
+"""Loss and accuracy curves that grow while a model trains.
+
+Points go into numpy buffers; a timer redraws at most ~30 times a second with one
+``setData`` per curve (pyqtgraph's scrollingPlots pattern), so thousands of steps a
+second never flood the GUI thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+
+from ...core.events import Epoch, Step
+
+PALETTE = {
+    "train": "#4c9be8", "test": "#f28e2b", "accuracy": "#59a14f",
+    "recon": "#b07aa1", "kl": "#edc948", "epoch": "#888888",
+}
+
+
+class Series:
+    """An (x, y) buffer that doubles when full."""
+
+    def __init__(self, capacity: int = 1024):
+        self.x = np.empty(capacity)
+        self.y = np.empty(capacity)
+        self.n = 0
+
+    def append(self, x: float, y: float) -> None:
+        if self.n == len(self.x):
+            self.x = np.resize(self.x, 2 * self.n)
+            self.y = np.resize(self.y, 2 * self.n)
+        self.x[self.n], self.y[self.n] = x, y
+        self.n += 1
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.x[:self.n], self.y[:self.n]
+
+
+class TrainingCurves(pg.GraphicsLayoutWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.loss_plot = self.addPlot(row=0, col=0, title="Loss")
+        self.loss_plot.setLabel("bottom", "step")
+        self.loss_plot.setLogMode(y=True)
+        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.metric_plot = self.addPlot(row=1, col=0, title="Test accuracy")
+        self.metric_plot.setLabel("bottom", "step")
+        self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.metric_plot.setXLink(self.loss_plot)
+        self.series: dict[str, Series] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._epoch_lines: list[pg.InfiniteLine] = []
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(33)
+        self._timer.timeout.connect(self._redraw)
+        self._timer.start()
+        self.reset("classifier")
+
+    def reset(self, kind: str, part_names: tuple[str, ...] = ()) -> None:
+        """Empty the plots and set them up for a classifier or a VAE."""
+        self.loss_plot.clear()
+        self.metric_plot.clear()
+        self._epoch_lines.clear()
+        self.series.clear()
+        self.curves.clear()
+        self._add("train", self.loss_plot, "train loss", PALETTE["train"], width=1.5)
+        for part in part_names:
+            self._add(part, self.loss_plot, f"train {part}", PALETTE.get(part, "#999"), style="dash")
+        self._add("test", self.loss_plot, "test loss", PALETTE["test"], symbol="o")
+        if kind == "vae":
+            self.metric_plot.setTitle("Test loss terms per image (nats)")
+            self._add("test_recon", self.metric_plot, "recon", PALETTE["recon"], symbol="o")
+            self._add("test_kl", self.metric_plot, "KL", PALETTE["kl"], symbol="t")
+            self.metric_plot.addLegend(offset=(-10, 10))
+        else:
+            self.metric_plot.setTitle("Test accuracy")
+            self._add("test_accuracy", self.metric_plot, "test accuracy", PALETTE["accuracy"], symbol="o")
+        self._dirty = True
+
+    def _add(self, key, plot, name, color, width=2.0, style=None, symbol=None):
+        pen = pg.mkPen(color, width=width, style=_pen_style(style))
+        kwargs = dict(symbol=symbol, symbolBrush=color, symbolPen=None, symbolSize=7) if symbol else {}
+        self.curves[key] = plot.plot([], [], pen=pen, name=name, **kwargs)
+        self.series[key] = Series()
+
+    def add_step(self, step: Step) -> None:
+        self.series["train"].append(step.step, step.loss)
+        for part, value in step.parts.items():
+            if part in self.series:
+                self.series[part].append(step.step, value)
+        self._dirty = True
+
+    def add_epoch(self, epoch: Epoch) -> None:
+        if "test_loss" in epoch.metrics:
+            self.series["test"].append(epoch.step, epoch.metrics["test_loss"])
+        for key, value in epoch.metrics.items():
+            if key in self.series and key != "test":
+                self.series[key].append(epoch.step, value)
+        line = pg.InfiniteLine(epoch.step, angle=90, pen=pg.mkPen(PALETTE["epoch"], style=_pen_style("dot")),
+                               label=f"epoch {epoch.epoch}", labelOpts=dict(position=0.95, color=PALETTE["epoch"]))
+        self.loss_plot.addItem(line)
+        self._epoch_lines.append(line)
+        self._dirty = True
+
+    def load_history(self, history: dict) -> None:
+        """Show the curves stored in a checkpoint."""
+        for step, loss in zip(history.get("step", []), history.get("loss", [])):
+            self.series["train"].append(step, loss)
+        for i, step in enumerate(history.get("epoch_step", [])):
+            metrics = {k: v[i] for k, v in history.items()
+                       if k.startswith("test_") and isinstance(v, list) and i < len(v)}
+            self.add_epoch(Epoch(i + 1, step, float("nan"), metrics, 0.0))
+        self._dirty = True
+
+    def point_count(self, key: str = "train") -> int:
+        return self.series[key].n if key in self.series else 0
+
+    def _redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        for key, series in self.series.items():
+            x, y = series.data()
+            if key in ("train", "test") or key in ("recon", "kl"):
+                keep = y > 0  # log axis: drop non-positive values
+                x, y = x[keep], y[keep]
+            self.curves[key].setData(x, y)
+
+
+def _pen_style(name):
+    return {"dash": Qt.PenStyle.DashLine, "dot": Qt.PenStyle.DotLine}.get(name, Qt.PenStyle.SolidLine)

@@ -1,0 +1,81 @@
+"""A training job: one Trainer iterated in its own QThread, its events sent to the GUI.
+
+``for event in trainer.fit(): emit(event)`` is the whole loop (superqt's
+GeneratorWorker in a few lines). Every Step/Epoch/Done passes; weight Snapshots are
+throttled to a few per second, and the newest held-back one is delivered before the
+next Epoch or Done so the panels always end on the final weights. ``stop()`` and
+``pause()`` only set flags that the trainer checks before each batch.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from ..core.events import Done, Epoch, Failed, Snapshot
+from ..core.trainer import Trainer
+
+
+class _TrainingThread(QThread):
+    event = Signal(object)
+
+    def __init__(self, trainer: Trainer, snapshot_interval: float):
+        super().__init__()
+        self.trainer = trainer
+        self.snapshot_interval = snapshot_interval
+
+    def run(self):
+        held: Snapshot | None = None
+        last_sent = 0.0
+        for event in self.trainer.fit():
+            if isinstance(event, Snapshot):
+                now = time.monotonic()
+                if now - last_sent >= self.snapshot_interval:
+                    self.event.emit(event)
+                    held, last_sent = None, now
+                else:
+                    held = event
+                continue
+            if held is not None and isinstance(event, (Epoch, Done, Failed)):
+                self.event.emit(held)
+                held, last_sent = None, time.monotonic()
+            self.event.emit(event)
+
+
+class TrainingJob(QObject):
+    """A trainer plus the thread that runs it; several jobs may run at once."""
+
+    event = Signal(object)  # every event, on the GUI thread
+    finished = Signal()
+
+    def __init__(self, trainer: Trainer, snapshot_interval: float = 0.25, parent: QObject | None = None):
+        super().__init__(parent)
+        self.trainer = trainer
+        self.kind = trainer.spec.kind
+        self._thread = _TrainingThread(trainer, snapshot_interval)
+        self._thread.event.connect(self.event)
+        self._thread.finished.connect(self.finished)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.trainer.stop()
+
+    def pause(self) -> None:
+        self.trainer.pause()
+
+    def resume(self) -> None:
+        self.trainer.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.trainer.paused
+
+    def is_running(self) -> bool:
+        return self._thread.isRunning()
+
+    def wait(self, milliseconds: int = 5000) -> bool:
+        """Block until the thread has ended; True if it did within the time."""
+        return self._thread.wait(milliseconds)
