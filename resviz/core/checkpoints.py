@@ -13,6 +13,7 @@ import datetime as _dt
 import os
 import pickle
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,14 +96,16 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     if not path.is_file():
         raise CheckpointError(f"No such file: {path}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        if "weights_only" in str(error) or "Unsupported global" in str(error):
+        if "GLOBAL" in str(error) or "Unsupported global" in str(error):
             raise CheckpointError(
                 f"{path.name} contains Python objects that could run code when loaded; "
                 "resviz only opens checkpoints made of plain weights and data, so it refused this file."
             ) from None
-        raise CheckpointError(f"{path.name} is corrupt or not a PyTorch file ({error}).") from None
+        raise CheckpointError(f"{path.name} is corrupt or not a resviz checkpoint (not a plain PyTorch weights file).") from None
     except (RuntimeError, zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CheckpointError(f"{path.name} is corrupt, truncated or not a checkpoint ({reason}).") from None

@@ -10,6 +10,7 @@ next Epoch or Done so the panels always end on the final weights. ``stop()`` and
 from __future__ import annotations
 
 import time
+import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
@@ -19,11 +20,13 @@ from ..core.trainer import Trainer
 
 class _TrainingThread(QThread):
     event = Signal(object)
+    instances: "weakref.WeakSet[_TrainingThread]" = weakref.WeakSet()  # tests check none is left running
 
     def __init__(self, trainer: Trainer, snapshot_interval: float):
         super().__init__()
         self.trainer = trainer
         self.snapshot_interval = snapshot_interval
+        _TrainingThread.instances.add(self)
 
     def run(self):
         held: Snapshot | None = None
@@ -75,6 +78,10 @@ class TrainingJob(QObject):
 
     def is_running(self) -> bool:
         return self._thread.isRunning()
+
+    @staticmethod
+    def running_threads() -> list[QThread]:
+        return [t for t in _TrainingThread.instances if t.isRunning()]
 
     def wait(self, milliseconds: int = 5000) -> bool:
         """Block until the thread has ended; True if it did within the time."""

@@ -31,6 +31,7 @@ TIPS = {
     "optimizer": "Adam adapts a step size per weight; SGD with momentum is the classic.",
     "schedule": "OneCycle warms the learning rate up, then anneals it to ~0: fast and stable.",
     "augment": "Randomly shift, rotate and zoom each training image a little: better test accuracy.",
+    "subset": "Train on fewer images for a quick first look on a slow computer (the test set stays whole).",
 }
 
 
@@ -69,6 +70,9 @@ class TrainingPanel(Panel):
         self.schedule = QComboBox()
         self.schedule.addItems(["onecycle", "constant"])
         self.augment = QCheckBox("augment (shift / rotate / zoom)")
+        self.subset = QComboBox()
+        for label, count in [("all", None), ("10,000 (quick)", 10_000), ("2,000 (a first look)", 2_000)]:
+            self.subset.addItem(label, count)
 
         form = QFormLayout()
         for label, widget, tip in [
@@ -77,6 +81,7 @@ class TrainingPanel(Panel):
             ("Epochs", self.epochs, "epochs"), ("Batch size", self.batch, "batch"),
             ("Learning rate", self.lr, "lr"), ("Optimizer", self.optimizer, "optimizer"),
             ("Schedule", self.schedule, "schedule"), ("", self.augment, "augment"),
+            ("Training images", self.subset, "subset"),
         ]:
             if tip:
                 widget.setToolTip(TIPS[tip])
@@ -163,7 +168,7 @@ class TrainingPanel(Panel):
             self.model_name, dataset=self.dataset_box.currentData(), device=device,
             epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
             optimizer=self.optimizer.currentText(), schedule=self.schedule.currentText(),
-            augment=self.augment.isChecked(),
+            augment=self.augment.isChecked(), train_subset=self.subset.currentData(),
             log_every=10 if on_gpu else 2, snapshot_every=50 if on_gpu else 10,
         )
 
@@ -208,7 +213,7 @@ class TrainingPanel(Panel):
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if running and job.paused else "Pause")
         for widget in (self.model_box, self.dataset_box, self.device_box, self.epochs, self.batch,
-                       self.lr, self.optimizer, self.schedule, self.augment):
+                       self.lr, self.optimizer, self.schedule, self.augment, self.subset):
             widget.setEnabled(not running or widget is self.model_box)
 
     # --- events ------------------------------------------------------------------------------

@@ -1,0 +1,42 @@
+"""Qt fixtures: a real main window, and a check that no training thread outlives a test."""
+
+from __future__ import annotations
+
+import pytest
+
+from resviz.qt.app import configure_pyqtgraph
+from resviz.qt.worker import TrainingJob
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_training_threads(qapp):
+    configure_pyqtgraph()
+    yield
+    left = TrainingJob.running_threads()
+    for thread in left:  # clean up so one failure does not cascade
+        thread.trainer.stop()
+        thread.wait(5000)
+    assert not left, f"{len(left)} training thread(s) left running"
+
+
+@pytest.fixture
+def window(qtbot):
+    from resviz.qt.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    yield win
+    win.state.stop_all(5000)
+
+
+@pytest.fixture
+def warnings_shown(monkeypatch):
+    """Message boxes would block a test: record them instead."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append((title, text)))
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a, **k: shown.append((title, text)))
+    return shown

@@ -1,0 +1,45 @@
+"""The CLI: --help lists the commands; train ends with one line of JSON and a checkpoint the GUI opens."""
+
+import json
+import subprocess
+import sys
+
+from resviz.core.checkpoints import load_checkpoint
+
+
+def _resviz(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "resviz", *args], capture_output=True, text=True, **kwargs)
+
+
+def test_help_lists_commands():
+    out = _resviz("--help")
+    assert out.returncode == 0
+    for command in ("train", "eval", "gui"):
+        assert command in out.stdout
+
+
+def test_train_then_eval(tmp_path):
+    checkpoint = tmp_path / "cnn.pt"
+    out = _resviz("train", "--model", "cnn", "--dataset", "mnist", "--epochs", "1", "--device", "cpu",
+                  "--train-subset", "2000", "--test-subset", "500", "--out", str(checkpoint), timeout=300)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("model", "dataset", "epochs", "device", "test_accuracy", "test_loss", "seconds", "checkpoint"):
+        assert key in summary
+    assert summary["device"] == "cpu" and summary["epochs"] == 1
+    assert 0.5 < summary["test_accuracy"] <= 1.0  # 2,000 images, one epoch: well above chance
+    assert "epoch 1" in out.stderr  # the terminal progress went to stderr
+    assert load_checkpoint(summary["checkpoint"]).model_name == "cnn"
+
+    evaluated = _resviz("eval", "--checkpoint", str(checkpoint), timeout=300)
+    assert evaluated.returncode == 0, evaluated.stderr
+    result = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert result["model"] == "cnn" and 0.5 < result["test_accuracy"] <= 1.0
+
+
+def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"garbage")
+    out = _resviz("eval", "--checkpoint", str(bad))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "corrupt" in json.loads(out.stdout.strip().splitlines()[-1])["error"]
