@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 
 def configure_torch_threads() -> None:
@@ -37,12 +38,8 @@ def create_app(argv: list[str] | None = None):
 
 
 def _resource(name: str) -> str | None:
-    from importlib import resources
-
-    try:
-        path = resources.files("resviz.resources") / name
-    except ModuleNotFoundError:
-        return None
+    """A file from the project's resources/ folder (resviz runs from its checkout: pip install -e)."""
+    path = Path(__file__).resolve().parents[2] / "resources" / name
     return str(path) if path.is_file() else None
 
 
