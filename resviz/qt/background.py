@@ -3,6 +3,8 @@
 Used for anything slow that is not training (k-means, PCA, loading a dataset, tiling
 hundreds of channels). Results of superseded calls are dropped: each ``BackgroundRunner``
 delivers only the newest call's result, so a panel can fire on every slider move.
+Given ``on_progress``, the function is called with a ``progress(message, fraction)``
+keyword it may call from its thread; the callback runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 class _Signals(QObject):
     finished = Signal(int, object)  # (ticket, result)
     failed = Signal(int, str)  # (ticket, message)
+    progress = Signal(int, str, float)  # (ticket, message, fraction)
 
 
 class _Job(QRunnable):
@@ -28,9 +31,16 @@ class _Job(QRunnable):
             result = self.fn(*self.args, **self.kwargs)
         except Exception as error:  # noqa: BLE001 — reported to the panel as a message
             traceback.print_exc()
-            self.signals.failed.emit(self.ticket, f"{type(error).__name__}: {error}")
+            self._emit(self.signals.failed, self.ticket, f"{type(error).__name__}: {error}")
         else:
-            self.signals.finished.emit(self.ticket, result)
+            self._emit(self.signals.finished, self.ticket, result)
+
+    @staticmethod
+    def _emit(signal, *args):
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the panel that asked was closed meanwhile: nobody to tell
+            pass
 
 
 class BackgroundRunner(QObject):
@@ -41,14 +51,20 @@ class BackgroundRunner(QObject):
         self._pool = pool or QThreadPool.globalInstance()
         self._ticket = 0
         self._callbacks: tuple[Callable[[Any], None] | None, Callable[[str], None] | None] = (None, None)
+        self._on_progress: Callable[[str, float], None] | None = None
         self._signals = _Signals()
         self._signals.finished.connect(self._on_finished)
         self._signals.failed.connect(self._on_failed)
+        self._signals.progress.connect(self._on_progress_signal)
         self.busy = False
 
-    def submit(self, fn: Callable, *args, on_result=None, on_error=None, **kwargs) -> int:
+    def submit(self, fn: Callable, *args, on_result=None, on_error=None, on_progress=None, **kwargs) -> int:
         self._ticket += 1
         self._callbacks = (on_result, on_error)
+        self._on_progress = on_progress
+        if on_progress is not None:
+            ticket, signal = self._ticket, self._signals.progress
+            kwargs["progress"] = lambda message, fraction: _Job._emit(signal, ticket, message, float(fraction))
         self.busy = True
         self._pool.start(_Job(self._ticket, fn, args, kwargs, self._signals))
         return self._ticket
@@ -63,6 +79,10 @@ class BackgroundRunner(QObject):
             self.busy = False
             if self._callbacks[0]:
                 self._callbacks[0](result)
+
+    def _on_progress_signal(self, ticket: int, message: str, fraction: float):
+        if ticket == self._ticket and self._on_progress:
+            self._on_progress(message, fraction)
 
     def _on_failed(self, ticket: int, message: str):
         if ticket == self._ticket:

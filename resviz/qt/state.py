@@ -17,6 +17,7 @@ from ..core.data import ImageDataset, load_dataset
 from ..core.events import Done, Epoch, Failed, Snapshot, Started
 from ..core.replica import ModelReplica
 from ..core.trainer import Trainer, TrainConfig
+from .background import BackgroundRunner
 from .worker import TrainingJob
 
 HISTORY_LIMIT = 48  # snapshots kept per kind; older ones are thinned, never the first or last
@@ -46,6 +47,7 @@ class AppState(QObject):
         self._history: dict[str, list[Snapshot]] = {}
         self._history_index: dict[str, int | None] = {}  # None: follow training live
         self._datasets: dict[str, ImageDataset] = {}
+        self._loader = BackgroundRunner(self)
 
     # --- models to look at ------------------------------------------------------------
     @property
@@ -90,15 +92,29 @@ class AppState(QObject):
             self._datasets[key] = load_dataset(key, self.data_dir)
         return self._datasets[key]
 
+    def has_dataset(self, key: str) -> bool:
+        return key in self._datasets
+
+    def load_dataset_async(self, key: str, on_done, on_error, on_progress) -> None:
+        """Load (and if needed download) a dataset off the GUI thread, reporting progress."""
+        def loaded(dataset):
+            self._datasets[key] = dataset
+            on_done(dataset)
+
+        self._loader.submit(load_dataset, key, self.data_dir, on_result=loaded,
+                            on_error=on_error, on_progress=on_progress)
+
     # --- training jobs --------------------------------------------------------------------
     def start_training(self, config: TrainConfig) -> TrainingJob:
+        """Start a job; the dataset is shared with the panels when it was loaded already."""
         kind = models.spec(config.model).kind
         if self.jobs.get(kind) and self.jobs[kind].is_running():
             raise RuntimeError(f"A {kind} is already training; stop it first.")
         if config.data_dir is None:
             config.data_dir = self.data_dir
         path = default_checkpoint_path(config.model, config.dataset)
-        job = TrainingJob(Trainer(config, checkpoint_path=path), parent=self)
+        dataset = self._datasets.get(config.dataset)
+        job = TrainingJob(Trainer(config, dataset, checkpoint_path=path), parent=self)
         job.event.connect(lambda event, kind=kind: self._on_event(kind, event))
         job.finished.connect(lambda kind=kind: self.job_changed.emit(kind))
         self.jobs[kind] = job

@@ -28,7 +28,8 @@ def test_train_shows_curve_and_progress_then_stop_saves(window, qtbot, warnings_
     _setup_small_run(panel)
     events = _collect(window)
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    assert not panel.train_button.isEnabled() and panel.stop_button.isEnabled()
+    assert not panel.train_button.isEnabled()  # no second run while this one loads or trains
+    qtbot.waitUntil(panel.stop_button.isEnabled, timeout=30_000)
     qtbot.waitUntil(lambda: panel.curves["classifier"].point_count() >= 3, timeout=60_000)
     qtbot.wait(100)  # one redraw tick
     x, y = panel.curves["classifier"].curves["train"].getData()
@@ -106,3 +107,19 @@ def test_bad_checkpoint_shows_a_message_and_the_app_keeps_running(window, tmp_pa
     assert not window.open_checkpoint(str(bad))
     assert warnings_shown and "Cannot open checkpoint" == warnings_shown[0][0]
     assert window.isVisible() and window.state.classifier is None
+
+
+def test_missing_dataset_is_a_message_not_a_crash(window, qtbot, tmp_path, monkeypatch, warnings_shown):
+    from dataclasses import replace
+
+    from resviz.core import data
+
+    monkeypatch.setenv("RESVIZ_DATA", str(tmp_path / "empty"))
+    monkeypatch.setitem(data.DATASETS, "fashion", replace(data.DATASETS["fashion"], mirrors=("http://127.0.0.1:9/",)))
+    panel = window.panel("Training")
+    panel.dataset_box.setCurrentIndex(panel.dataset_box.findData("fashion"))
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: bool(warnings_shown), timeout=20_000)
+    title, text = warnings_shown[0]
+    assert title == "Cannot load the dataset" and "FashionMNIST/raw" in text
+    assert panel.train_button.isEnabled() and not window.state.running_jobs()

@@ -42,6 +42,7 @@ class TrainingPanel(Panel):
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self._progress_text = ""
+        self._loading = False
         self._build()
         state.event.connect(self._on_event)
         state.job_changed.connect(lambda _kind: self._update_buttons())
@@ -174,17 +175,54 @@ class TrainingPanel(Panel):
 
     # --- actions -----------------------------------------------------------------------------
     def start_training(self, config: TrainConfig | None = None) -> None:
+        """Train with the form's settings; load (or download) the data first, with progress."""
         job = self.state.jobs.get(self.kind)
-        if job is not None and job.is_running():
+        if (job is not None and job.is_running()) or self._loading:
             return
         try:
             config = config if isinstance(config, TrainConfig) else self.config()
+        except Exception as error:  # noqa: BLE001 — e.g. CUDA chosen on a machine without it
+            QMessageBox.warning(self, "Cannot start training", str(error))
+            return
+        if self.state.has_dataset(config.dataset):
+            self._launch(config)
+            return
+        self._loading = True
+        self.train_button.setEnabled(False)
+        self.progress.setRange(0, 0)
+        self.progress.setFormat("loading data…")
+        self.progress_label.setText(f"Loading {self.dataset_box.currentText()}…")
+        self.state.load_dataset_async(
+            config.dataset,
+            on_done=lambda _data: self._launch(config),
+            on_error=self._loading_failed,
+            on_progress=self._loading_progress,
+        )
+
+    def _loading_progress(self, message: str, fraction: float) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{fraction:.0%}")
+        self.progress_label.setText(message)
+
+    def _loading_failed(self, message: str) -> None:
+        self._loading = False
+        self.progress.setRange(0, 1)
+        self.progress.setFormat("no data")
+        self.progress_label.setText("The dataset could not be loaded.")
+        self._update_buttons()
+        QMessageBox.warning(self, "Cannot load the dataset", message.split(": ", 1)[-1])
+
+    def _launch(self, config: TrainConfig) -> None:
+        self._loading = False
+        try:
             self.state.start_training(config)
         except Exception as error:  # noqa: BLE001 — shown to the person, not a traceback
             QMessageBox.warning(self, "Cannot start training", str(error))
+            self._update_buttons()
             return
         self.progress.setRange(0, 0)
-        self.progress.setFormat("loading data…")
+        self.progress.setFormat("starting…")
         self._update_buttons()
 
     def toggle_pause(self) -> None:
@@ -208,7 +246,7 @@ class TrainingPanel(Panel):
     def _update_buttons(self) -> None:
         job = self.state.jobs.get(self.kind)
         running = job is not None and job.is_running()
-        self.train_button.setEnabled(not running)
+        self.train_button.setEnabled(not running and not self._loading)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if running and job.paused else "Pause")
