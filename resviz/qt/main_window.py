@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTa
 
 from .. import __version__
 from ..core.checkpoints import CheckpointError, checkpoint_dir
+from ..core.devices import resolve_device
 from ..core.events import Started
 from .panels import PANEL_CLASSES
 from .state import AppState
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
             self._action(view_menu, panel.title, f"Ctrl+{index + 1}",
                          lambda _=False, i=index: self.tabs.setCurrentIndex(i))
         help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self._shortcuts)
         self._action(help_menu, "&About resviz", None, self._about)
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
@@ -62,7 +64,8 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_status_bar(self) -> None:
-        self.device_label = QLabel("device: not started")
+        auto = resolve_device("auto")
+        self.device_label = QLabel(f"device: auto → {'CUDA GPU' if auto.type == 'cuda' else 'CPU'}")
         self.data_label = QLabel("")
         self.data_label.setStyleSheet("color: #b35900;")
         self.statusBar().addPermanentWidget(self.data_label)
@@ -121,6 +124,13 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About resviz", (
             f"<b>resviz {__version__}</b><p>Watch CNNs, ResNets and VAEs learn: live curves, filters, "
             "feature maps, latent sliders and clusters, on real models training in the background.</p>"))
+
+    def _shortcuts(self) -> None:
+        rows = [("Ctrl+T", "Train"), ("Ctrl+P", "Pause / resume"), ("Ctrl+.", "Stop (saves a checkpoint)"),
+                ("Ctrl+O", "Open checkpoint"), ("Ctrl+S", "Save checkpoint as"), ("Ctrl+E", "Export panel as PNG"),
+                ("Ctrl+1 … Ctrl+9", "Switch tab"), ("F1", "This list"), ("Ctrl+Q", "Quit")]
+        table = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;{what}</td></tr>" for key, what in rows)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{table}</table>")
 
     # --- closing ---------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
