@@ -27,7 +27,7 @@ class MainWindow(QMainWindow):
         for panel_class in PANEL_CLASSES:
             panel = panel_class(self.state)
             self.panels.append(panel)
-            index = self.tabs.addTab(panel, panel.title)
+            index = self.tabs.addTab(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
             self.tabs.setTabToolTip(index, panel.description)
         self.setCentralWidget(self.tabs)
         self._build_menus()
@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
         for index, panel in enumerate(self.panels[:9]):
-            self._action(view_menu, panel.title, f"Ctrl+{index + 1}",
+            self._action(view_menu, panel.title.replace("&", "&&"), f"Ctrl+{index + 1}",
                          lambda _=False, i=index: self.tabs.setCurrentIndex(i))
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self._shortcuts)
