@@ -20,7 +20,8 @@ from .progress import ProgressBar, format_seconds
 
 
 def add_arguments(parser) -> None:
-    choices = ", ".join(f"{n} ({models.spec(n).description})" for n in models.names())
+    # argparse formats help with %: a description like "99% on MNIST" must be escaped
+    choices = ", ".join(f"{n} ({models.spec(n).description})" for n in models.names()).replace("%", "%%")
     parser.add_argument("--model", default="resnet", choices=models.names(), metavar="NAME", help=f"one of: {choices}")
     parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
     parser.add_argument("--epochs", type=int, help="default: the model's own")

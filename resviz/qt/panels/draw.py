@@ -1,0 +1,320 @@
+"""Draw & classify: draw a digit, see what the network makes of it while you draw.
+
+The drawing goes through ``canvas_to_mnist`` (crop, scale to 20 px, centre by mass:
+what MNIST did to its digits) and the 28x28 result, which is exactly what the
+network receives, is shown beside the canvas. The class probabilities come from
+``state.classifier``, the replica of the model training right now (or of an opened
+checkpoint), so they change as the model learns. "Why this answer" shows where the
+evidence for a class lies (HiResCAM, Grad-CAM) or which pixels matter most
+(gradient). The work runs off the GUI thread; only the newest drawing is analysed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
+)
+
+from ...core.analysis.preprocess import canvas_to_mnist
+from ...core.analysis.saliency import class_activation_map, gradient_saliency
+from ...core.replica import ModelReplica
+from ..background import BackgroundRunner
+from ..widgets.digit_canvas import DigitCanvas
+from ..widgets.image_grid import ImageGrid
+from .base import Panel
+
+NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open)."
+NOTHING_DRAWN = "Nothing drawn: draw a digit on the black canvas."
+METHODS = {  # shown name -> method
+    "HiResCAM (where the evidence is)": "hirescam",
+    "Grad-CAM (averaged gradients)": "gradcam",
+    "Gradient (which pixels matter)": "gradient",
+    "Off": "off",
+}
+BAR_COLOUR, TOP_COLOUR, TARGET_COLOUR = "#9db9d9", "#1f6fbf", "#f28e2b"
+
+
+@dataclass(frozen=True)
+class DrawingAnalysis:
+    image: np.ndarray | None  # the 28x28 input, None when nothing is drawn
+    probabilities: np.ndarray | None  # [classes], None without a model
+    heatmap: np.ndarray | None  # [28, 28] in [0, 1]
+    target: int | None  # the class the heat map explains
+    step: int | None  # the replica's training step
+
+
+def analyse_drawing(drawing: np.ndarray, replica: ModelReplica | None, method: str = "hirescam",
+                    target: int | None = None) -> DrawingAnalysis:
+    """Drawing -> 28x28 input -> probabilities (+ heat map). Plain function: runs in any thread."""
+    image = canvas_to_mnist(drawing)
+    if image is None or replica is None:
+        return DrawingAnalysis(image, None, None, None, None)
+    if method == "off":
+        return DrawingAnalysis(image, replica.predict_proba(image), None, None, replica.step)
+    if method == "gradient":
+        explanation = gradient_saliency(replica.model, image, target)
+    else:
+        explanation = class_activation_map(replica.model, image, target, method=method)
+    return DrawingAnalysis(image, explanation.probabilities, explanation.heatmap, explanation.target, replica.step)
+
+
+def heat_lookup_table() -> np.ndarray:
+    """Transparent below 30% of the peak (so the digit stays readable), red to yellow above."""
+    v = np.linspace(0, 1, 256)
+    alpha = 190 * np.clip((v - 0.3) / 0.5, 0, 1)
+    return np.stack([np.full_like(v, 255), 40 + 215 * v, 30 * v, alpha], 1).astype(np.uint8)
+
+
+class ExplanationView(pg.GraphicsLayoutWidget):
+    """The 28x28 input in gray with the heat map laid over it."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.view.setMouseEnabled(x=False, y=False)
+        self.base = pg.ImageItem()
+        self.heat = pg.ImageItem()
+        self.heat.setLookupTable(heat_lookup_table())
+        self.view.addItem(self.base)
+        self.view.addItem(self.heat)
+        self.show_images(np.zeros((28, 28), np.float32), None)
+
+    def show_images(self, image: np.ndarray, heatmap: np.ndarray | None) -> None:
+        self.base.setImage(image * 0.75, levels=(0, 1), autoLevels=False)  # dimmed: the heat reads on top
+        self.heat.setImage(heatmap if heatmap is not None else np.zeros_like(image), levels=(0, 1),
+                           autoLevels=False)
+        self.view.autoRange(padding=0.02)
+
+
+class DrawPanel(Panel):
+    title = "Draw & classify"
+    description = ("Draw a digit with the mouse: the bars show what the network, as trained so far, "
+                   "thinks it is, and the heat map shows why.")
+    updated = Signal()  # a new analysis is on screen
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self.analysis: DrawingAnalysis | None = None
+        self._pending = False
+        self._published: np.ndarray | None = None  # the last drawing given to state.set_input
+        self._runner = BackgroundRunner(self)
+        self._test_runner = BackgroundRunner(self)
+        self._rng = np.random.default_rng()
+        self._classes: tuple[str, ...] = ()
+        self._build()
+        state.classifier_changed.connect(self.request_update)
+        self._set_classes(tuple(str(d) for d in range(10)))
+        self.request_update()
+
+    # --- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.canvas = DigitCanvas()
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Wipe the canvas (or right-click it)")
+        self.random_button = QPushButton("Random test digit")
+        self.random_button.setToolTip("Put a digit from the MNIST test set on the canvas, to compare with yours")
+        self.brush = QSlider(Qt.Orientation.Horizontal, minimum=6, maximum=48, value=self.canvas.brush_size)
+        self.brush.setToolTip("Brush size in canvas pixels (the canvas is 280x280; MNIST strokes are ~2 of 28)")
+        self.brush_label = QLabel()
+        self.canvas_note = QLabel(wordWrap=True)
+        self.canvas_note.setStyleSheet("color: #555;")
+        tools = QHBoxLayout()
+        tools.addWidget(self.clear_button)
+        tools.addWidget(self.random_button)
+        tools.addWidget(QLabel("Brush"))
+        tools.addWidget(self.brush, 1)
+        tools.addWidget(self.brush_label)
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addLayout(tools)
+        left.addWidget(self.canvas_note)
+
+        self.input_view = ImageGrid(colorbar=False)
+        self.input_view.setMinimumSize(150, 150)
+        self.input_view.setToolTip("The drawing cropped, scaled to 20 px and centred by its centre of mass "
+                                   "in 28x28, the way MNIST's digits were made: what the network receives.")
+        self.explain_view = ExplanationView()
+        self.explain_view.setMinimumSize(150, 150)
+        self.method_box = QComboBox()
+        for name, method in METHODS.items():
+            self.method_box.addItem(name, method)
+        self.method_box.setToolTip(
+            "HiResCAM: how much each place in the last feature map adds to the class score.\n"
+            "Grad-CAM: the same with each channel's gradient averaged over the map (often blurrier).\n"
+            "Gradient: how strongly each input pixel would change the class score.")
+        self.target_box = QComboBox()
+        self.target_box.setToolTip("Which class to explain")
+        views = QGridLayout()
+        views.addWidget(_heading("What the network receives (28×28)"), 0, 0)
+        views.addWidget(_heading("Why this answer"), 0, 1)
+        views.addWidget(self.input_view, 1, 0)
+        views.addWidget(self.explain_view, 1, 1)
+        explain_controls = QHBoxLayout()
+        explain_controls.addWidget(self.method_box, 1)
+        explain_controls.addWidget(QLabel("for"))
+        explain_controls.addWidget(self.target_box)
+        views.addLayout(explain_controls, 2, 1)
+
+        self.answer = QLabel()
+        self.answer.setStyleSheet("font-size: 18px; font-weight: bold;")
+        self.message = QLabel(wordWrap=True)
+        self.message.setStyleSheet("color: #b35900;")
+        self.bars_plot = pg.PlotWidget(background="w")
+        self.bars_plot.setMouseEnabled(x=False, y=False)
+        self.bars_plot.hideButtons()
+        self.bars_plot.setMenuEnabled(False)
+        self.bars_plot.setYRange(0, 1, padding=0.02)
+        self.bars_plot.setLabel("left", "probability")
+        self.bars_plot.showGrid(y=True, alpha=0.2)
+        self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7, brush=BAR_COLOUR)
+        self.bars_plot.addItem(self.bars)
+        self.bars_plot.setMinimumHeight(180)
+
+        right = QVBoxLayout()
+        right.addLayout(views, 3)
+        right.addWidget(self.answer)
+        right.addWidget(self.message)
+        right.addWidget(self.bars_plot, 2)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+        left_box = QGroupBox("Draw a digit")
+        left_box.setLayout(left)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(left_box, 5)
+        layout.addWidget(right_widget, 6)
+
+        self.canvas.changed.connect(self.request_update)
+        self.clear_button.clicked.connect(self._clear)
+        self.random_button.clicked.connect(self.load_random_test_digit)
+        self.brush.valueChanged.connect(self._on_brush)
+        self.method_box.currentIndexChanged.connect(self.request_update)
+        self.target_box.currentIndexChanged.connect(self.request_update)
+        self._on_brush(self.brush.value())
+
+    # --- actions ----------------------------------------------------------------------------
+    def _on_brush(self, value: int) -> None:
+        self.canvas.set_brush_size(value)
+        self.brush_label.setText(f"{value} px")
+
+    def _clear(self) -> None:
+        self.canvas_note.setText("")
+        self.canvas.clear()
+
+
+    def load_random_test_digit(self) -> None:
+        key = self.state.classifier.dataset if self.state.classifier else "mnist"
+        self.random_button.setEnabled(False)
+        self._test_runner.submit(self.state.test_set, key, on_result=self._show_random_digit,
+                                 on_error=self._test_set_failed)
+
+    def _show_random_digit(self, dataset) -> None:
+        self.random_button.setEnabled(True)
+        index = int(self._rng.integers(len(dataset.test_images)))
+        label = dataset.classes[int(dataset.test_labels[index])]
+        self.canvas.set_array(dataset.test_images[index].numpy())
+        self.canvas_note.setText(f"Test digit #{index} of {dataset.title}, labelled '{label}'.")
+
+    def _test_set_failed(self, message: str) -> None:
+        self.random_button.setEnabled(True)
+        self.canvas_note.setText(f"Could not load the test set: {message}")
+
+    # --- analysis, off the GUI thread -------------------------------------------------------------
+    @property
+    def method(self) -> str:
+        return self.method_box.currentData()
+
+    @property
+    def target(self) -> int | None:
+        return self.target_box.currentData()
+
+    def request_update(self) -> None:
+        """Analyse the current drawing; while a run is under way, only remember to run again."""
+        replica = self.state.classifier
+        if replica is not None and replica.kind == "classifier" and replica.classes != self._classes:
+            self._set_classes(replica.classes)
+        if self._runner.busy:
+            self._pending = True
+            return
+        self._pending = False
+        self._runner.submit(analyse_drawing, self.canvas.array(), replica, self.method, self.target,
+                            on_result=self._show, on_error=self._failed)
+
+    def _show(self, analysis: DrawingAnalysis) -> None:
+        self.analysis = analysis
+        image = analysis.image if analysis.image is not None else np.zeros((28, 28), np.float32)
+        self.input_view.set_images(image, colormap="gray", levels=(0, 1))
+        self.explain_view.show_images(image, analysis.heatmap)
+        if analysis.image is None:
+            self._show_probabilities(None)
+            self.message.setText(NOTHING_DRAWN if self.state.classifier else NO_MODEL)
+            self.answer.setText("")
+        elif analysis.probabilities is None:
+            self._show_probabilities(None)
+            self.message.setText(NO_MODEL)
+            self.answer.setText("")
+        else:
+            self._show_probabilities(analysis)
+            self.message.setText("")
+            self._publish(analysis.image)
+        self.updated.emit()
+        if self._pending:
+            self.request_update()
+
+    def _publish(self, image: np.ndarray) -> None:
+        """Make the drawing every panel's input, only when it changed: a new snapshot alone must
+        not take the input back from a test digit picked in another panel."""
+        if self._published is None or not np.array_equal(self._published, image):
+            self._published = image
+            self.state.set_input(image, "drawing")
+
+    def _failed(self, message: str) -> None:
+        self.message.setText(f"Could not classify the drawing: {message}")
+        if self._pending:
+            self.request_update()
+
+    def _show_probabilities(self, analysis: DrawingAnalysis | None) -> None:
+        count = max(len(self._classes), 1)
+        if analysis is None:
+            self.bars.setOpts(x=np.arange(count), height=np.zeros(count), brushes=[BAR_COLOUR] * count)
+            return
+        probabilities = analysis.probabilities
+        top = int(probabilities.argmax())
+        colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probabilities))]
+        if analysis.target is not None and analysis.target != top and analysis.heatmap is not None:
+            colours[analysis.target] = TARGET_COLOUR
+        self.bars.setOpts(x=np.arange(len(probabilities)), height=probabilities, brushes=colours)
+        name = self._classes[top] if top < len(self._classes) else str(top)
+        step = f" · model at step {analysis.step}" if analysis.step is not None else ""
+        self.answer.setText(f"It's a {name}  ({probabilities[top]:.0%}){step}")
+
+    def probabilities(self) -> np.ndarray | None:
+        """The bar heights on screen (None when no bars are shown)."""
+        return None if self.analysis is None else self.analysis.probabilities
+
+    def _set_classes(self, classes: tuple[str, ...]) -> None:
+        self._classes = tuple(classes)
+        axis = self.bars_plot.getAxis("bottom")
+        axis.setTicks([[(i, name) for i, name in enumerate(self._classes)]])
+        self.bars_plot.setXRange(-0.6, len(self._classes) - 0.4, padding=0)
+        current = self.target_box.currentData()
+        self.target_box.blockSignals(True)
+        self.target_box.clear()
+        self.target_box.addItem("the predicted class", None)
+        for index, name in enumerate(self._classes):
+            self.target_box.addItem(f"class {name}", index)
+        found = self.target_box.findData(current)
+        self.target_box.setCurrentIndex(max(found, 0))
+        self.target_box.blockSignals(False)
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-weight: bold;")
+    return label

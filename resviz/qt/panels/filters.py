@@ -1,0 +1,183 @@
+"""Filters: the kernels every convolution layer has learned, live while the model trains.
+
+A conv layer's weight is [out, in, k, k]: one k x k kernel per (output, input)
+channel pair. The first layer sees the image itself (in = 1), so its kernels are
+directly the patterns it looks for: at the start of training they are noise, and
+within a few hundred steps edge and stroke detectors form. Deeper kernels combine
+the previous layer's channels; we show one input channel at a time, or each
+kernel's mean over its inputs. Red is a positive weight, blue negative, white zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QSplitter, QVBoxLayout, QWidget,
+)
+
+from ...core.analysis.features import conv_layers
+from ..widgets.history_slider import HistorySlider
+from ..widgets.image_grid import ImageGrid
+from .base import Panel
+
+MEAN = -1  # the input-channel choice "mean over input channels"
+NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open) to see its filters."
+
+
+def kernel_stack(weight: np.ndarray, input_channel: int = MEAN) -> np.ndarray:
+    """[out, in, k, k] -> [out, k, k]: one input channel's kernels, or the mean over inputs."""
+    if weight.shape[1] == 1:
+        return weight[:, 0]
+    if input_channel == MEAN:
+        return weight.mean(axis=1)
+    return weight[:, input_channel]
+
+
+class FiltersPanel(Panel):
+    title = "Filters"
+    description = ("Every convolution layer's kernels (red positive, blue negative weights): "
+                   "watch edge detectors form out of noise while the model trains.")
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self._layers: list[tuple[str, tuple[int, ...]]] = []
+        self._kernels = np.zeros((0, 1, 1), np.float32)
+        self._stale = True
+        self._build()
+        state.classifier_changed.connect(self._on_classifier_changed)
+        self.refresh()
+
+    def _build(self) -> None:
+        self.layer_list = QListWidget()
+        self.layer_list.setToolTip("The model's convolution layers, in the order the input meets them")
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
+        self.channel_box = QComboBox()
+        self.channel_box.setToolTip("A deeper kernel has one k x k slice per input channel: pick one, "
+                                    "or see their mean")
+        self.per_kernel = QCheckBox("scale each kernel on its own")
+        self.per_kernel.setToolTip("Off: one colour scale for the whole layer, so strengths compare. "
+                                   "On: every kernel uses the full colour range, so weak ones show their shape.")
+        self.grid = ImageGrid(colorbar=True)
+        self.grid.setMinimumSize(300, 300)
+        self.hover = QLabel(" ")
+        self.hover.setStyleSheet("color: #555;")
+        self.message = QLabel(wordWrap=True)
+        self.message.setStyleSheet("color: #b35900;")
+        self.history = HistorySlider(self.state, "classifier")
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Input channel"))
+        controls.addWidget(self.channel_box)
+        controls.addWidget(self.per_kernel)
+        controls.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.heading)
+        right.addLayout(controls)
+        right.addWidget(self.message)
+        right.addWidget(self.grid, 1)
+        right.addWidget(self.hover)
+        right_widget = QWidget()
+        right_widget.setLayout(right)
+        splitter = QSplitter()
+        splitter.addWidget(self.layer_list)
+        splitter.addWidget(right_widget)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.history)
+
+        self.layer_list.currentRowChanged.connect(self._on_layer_changed)
+        self.channel_box.currentIndexChanged.connect(self.refresh)
+        self.per_kernel.toggled.connect(self.refresh)
+        self.grid.tile_hovered.connect(self._on_hover)
+
+    # --- model -> list of layers -------------------------------------------------------------
+    def _on_classifier_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # redraw when shown: no work for a hidden tab
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _sync_layers(self, replica) -> None:
+        layers = [(name, tuple(conv.weight.shape)) for name, conv in conv_layers(replica.model)]
+        if layers == self._layers:
+            return
+        current = self.layer_list.currentRow()
+        self._layers = layers
+        self.layer_list.blockSignals(True)
+        self.layer_list.clear()
+        for name, shape in layers:
+            item = QListWidgetItem(f"{name}\n   {'×'.join(map(str, shape))}")
+            item.setToolTip(f"weight shape {shape}: {shape[0]} kernels of {shape[1]}×{shape[2]}×{shape[3]}")
+            self.layer_list.addItem(item)
+        self.layer_list.setCurrentRow(current if 0 <= current < len(layers) else 0)
+        self.layer_list.blockSignals(False)
+        self._sync_channel_box()
+
+    def _on_layer_changed(self, _row: int) -> None:
+        self._sync_channel_box()
+        self.refresh()
+
+    def _sync_channel_box(self) -> None:
+        row = self.layer_list.currentRow()
+        inputs = self._layers[row][1][1] if 0 <= row < len(self._layers) else 1
+        wanted = [MEAN, *range(inputs)] if inputs > 1 else [0]
+        if [self.channel_box.itemData(i) for i in range(self.channel_box.count())] == wanted:
+            return
+        self.channel_box.blockSignals(True)
+        self.channel_box.clear()
+        if inputs > 1:
+            self.channel_box.addItem(f"mean over the {inputs} inputs", MEAN)
+            for channel in range(inputs):
+                self.channel_box.addItem(f"input channel {channel}", channel)
+        else:
+            self.channel_box.addItem("the image (1 channel)", 0)
+        self.channel_box.setEnabled(inputs > 1)
+        self.channel_box.blockSignals(False)
+
+    # --- drawing -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._stale = False
+        replica = self.state.classifier
+        if replica is None or not conv_layers(replica.model):
+            self.message.setText(NO_MODEL if replica is None else "This model has no convolution layers.")
+            self.heading.setText("")
+            self.grid.setVisible(False)
+            return
+        self._sync_layers(replica)
+        row = max(self.layer_list.currentRow(), 0)
+        name, shape = self._layers[row]
+        weight = replica.model.get_submodule(name).weight.detach().cpu().float().numpy()
+        channel = self.channel_box.currentData()
+        channel = MEAN if channel is None else channel
+        kernels = kernel_stack(weight, channel)
+        self._kernels = kernels
+        self.grid.set_images(kernels, colormap="diverging", symmetric=True, per_tile=self.per_kernel.isChecked())
+        self.grid.setVisible(True)
+        self.message.setText("")
+        out, inputs, kh, kw = shape
+        which = ("" if inputs == 1 else
+                 " · mean over input channels" if channel == MEAN else f" · input channel {channel}")
+        self.heading.setText(f"{name} — weight {out}×{inputs}×{kh}×{kw}: {out} kernels of "
+                             f"{inputs}×{kh}×{kw}{which} · step {replica.step}")
+
+    def _on_hover(self, index: int) -> None:
+        if not 0 <= index < len(self._kernels):
+            self.hover.setText(" ")
+            return
+        kernel = self._kernels[index]
+        self.hover.setText(f"kernel {index}: weights from {kernel.min():+.3f} to {kernel.max():+.3f}, "
+                           f"mean {kernel.mean():+.3f}")
+
+    def mosaic(self) -> np.ndarray | None:
+        """What the grid shows (tests compare it between snapshots)."""
+        return self.grid.mosaic() if self.state.classifier is not None else None
+

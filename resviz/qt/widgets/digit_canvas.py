@@ -1,0 +1,161 @@
+"""A canvas to draw a digit on with the mouse or a pen: white ink on black, like MNIST.
+
+Strokes are painted with a round brush into a fixed-size grayscale ``QImage`` (the
+drawing's resolution does not depend on the window's size), which is shown scaled
+to fit the widget. ``changed`` is emitted while drawing at most once per screen
+refresh (~60 Hz): at once for the first move, then once a frame with whatever was
+drawn meanwhile, so whoever listens (a prediction) never falls behind the mouse.
+A pen works too: Qt turns tablet input into mouse events when the widget does not
+handle tablet events itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ...core.analysis.preprocess import as_unit_float, mnist_to_canvas
+
+CANVAS_SIZE = 280  # pixels of the drawing: 10x MNIST
+DEFAULT_BRUSH = 22  # a digit drawn ~200 px tall becomes ~2 px strokes in 28x28, as in MNIST
+
+
+class DigitCanvas(QWidget):
+    changed = Signal()  # the drawing changed (throttled while drawing)
+    stroke_finished = Signal()
+
+    def __init__(self, parent: QWidget | None = None, size: int = CANVAS_SIZE, brush: int = DEFAULT_BRUSH):
+        super().__init__(parent)
+        self._image = QImage(size, size, QImage.Format.Format_Grayscale8)
+        self._image.fill(0)
+        self.brush_size = brush
+        self._last: QPointF | None = None
+        self._dirty = False
+        self._throttle = QTimer(self, interval=16, singleShot=True)  # one screen refresh
+        self._throttle.timeout.connect(self._emit_if_dirty)
+        self.setMinimumSize(200, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw a digit with the mouse or a pen. Right-click or Clear to start again.")
+
+    # --- content ----------------------------------------------------------------------
+    def array(self) -> np.ndarray:
+        """The drawing as float32 [H, W] in [0, 1], ink bright on dark."""
+        width, height, stride = self._image.width(), self._image.height(), self._image.bytesPerLine()
+        raw = np.frombuffer(self._image.constBits(), dtype=np.uint8, count=stride * height)
+        return raw.reshape(height, stride)[:, :width].astype(np.float32) / 255.0
+
+    def is_empty(self) -> bool:
+        return not self.array().any()
+
+    def set_array(self, image: np.ndarray) -> None:
+        """Show a grayscale image (any size; a 28x28 digit is scaled up to fill the canvas)."""
+        image = as_unit_float(image)
+        if image.shape != (self._image.height(), self._image.width()):
+            image = mnist_to_canvas(image, (self._image.height(), self._image.width()))
+        data = np.ascontiguousarray((image * 255).round().astype(np.uint8))
+        self._image = QImage(data.data, data.shape[1], data.shape[0], data.shape[1],
+                             QImage.Format.Format_Grayscale8).copy()  # copy: own the pixels
+        self.update()
+        self._changed_now()
+
+    def clear(self) -> None:
+        self._image.fill(0)
+        self.update()
+        self._changed_now()
+
+    def set_brush_size(self, size: int) -> None:
+        self.brush_size = int(size)
+
+    def image_size(self) -> QSize:
+        return self._image.size()
+
+    # --- geometry ----------------------------------------------------------------------------
+    def target_rect(self) -> QRectF:
+        """Where the drawing is shown: the largest centred square in the widget."""
+        side = min(self.width(), self.height())
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def to_image(self, position: QPointF) -> QPointF:
+        rect = self.target_rect()
+        scale = self._image.width() / rect.width()
+        return QPointF((position.x() - rect.left()) * scale, (position.y() - rect.top()) * scale)
+
+    def to_widget(self, x: float, y: float) -> QPointF:
+        """Widget coordinates of drawing pixel (x, y) (for driving the canvas from code)."""
+        rect = self.target_rect()
+        scale = rect.width() / self._image.width()
+        return QPointF(rect.left() + x * scale, rect.top() + y * scale)
+
+    # --- drawing ------------------------------------------------------------------------------
+    def _paint_segment(self, start: QPointF, end: QPointF) -> None:
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor(255, 255, 255), self.brush_size, Qt.PenStyle.SolidLine,
+                   Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        if start == end:  # a click is a dot
+            painter.drawPoint(start)
+        else:
+            painter.drawLine(start, end)
+        painter.end()
+        self._dirty = True
+        self.update()
+        if not self._throttle.isActive():  # leading edge: tell at once, then at most once a frame
+            self._dirty = False
+            self.changed.emit()
+            self._throttle.start()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            self.clear()
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._last = self.to_image(event.position())
+        self._paint_segment(self._last, self._last)
+
+    def mouseMoveEvent(self, event) -> None:
+        # No check of event.buttons(): a stroke lasts from press to release (synthetic
+        # moves from tests and some tablets carry no button state).
+        if self._last is None:
+            return
+        point = self.to_image(event.position())
+        self._paint_segment(self._last, point)
+        self._last = point
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._last is None:
+            return
+        point = self.to_image(event.position())
+        if point != self._last:
+            self._paint_segment(self._last, point)
+        self._last = None
+        self._changed_now()
+        self.stroke_finished.emit()
+
+    def _changed_now(self) -> None:
+        self._throttle.stop()
+        self._dirty = False
+        self.changed.emit()
+
+    def _emit_if_dirty(self) -> None:
+        if self._dirty:  # trailing edge: what was drawn during the last frame
+            self._dirty = False
+            self.changed.emit()
+            self._throttle.start()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        rect = self.target_rect()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(rect, self._image)
+        painter.setPen(QPen(QColor("#888888"), 1))
+        painter.drawRect(rect.adjusted(0, 0, -1, -1))
+        painter.end()
+
+    def sizeHint(self) -> QSize:
+        return QSize(CANVAS_SIZE + 40, CANVAS_SIZE + 40)

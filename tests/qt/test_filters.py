@@ -1,0 +1,89 @@
+"""Filters panel: every conv layer's kernels; the picture changes as training changes them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from resviz.core import models
+from resviz.core.events import Done, Snapshot
+from resviz.core.replica import ModelReplica
+from resviz.core.trainer import TrainConfig
+from resviz.qt.panels.filters import MEAN, NO_MODEL, FiltersPanel, kernel_stack
+from resviz.qt.state import AppState
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = FiltersPanel(AppState())
+    qtbot.addWidget(widget)
+    widget.resize(1000, 650)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def replica(name="cnn", seed=0):
+    torch.manual_seed(seed)
+    return ModelReplica(name, "classifier", {}, models.build(name).eval())
+
+
+def test_kernel_stack_picks_an_input_channel_or_the_mean():
+    weight = np.random.default_rng(0).normal(size=(4, 3, 5, 5))
+    np.testing.assert_array_equal(kernel_stack(weight, 2), weight[:, 2])
+    np.testing.assert_allclose(kernel_stack(weight, MEAN), weight.mean(axis=1))
+    np.testing.assert_array_equal(kernel_stack(weight[:, :1], MEAN), weight[:, 0])
+
+
+def test_every_conv_layer_is_listed_and_shown_with_its_weight_shape(panel):
+    assert panel.message.text() == NO_MODEL
+    model = replica("resnet")
+    panel.state.set_replica(model)
+    assert panel.layer_list.count() == 13
+    assert "features.0.conv" in panel.layer_list.item(0).text()
+    assert "16×1×3×3" in panel.heading.text()
+    assert panel.grid.count == 16
+    first = model.model.features[0].conv.weight.detach().numpy()[:, 0]
+    assert np.nanmax(np.abs(panel.mosaic())) == pytest.approx(np.abs(first).max(), rel=1e-5)
+    assert not panel.channel_box.isEnabled()  # one input channel: nothing to choose
+
+    panel.layer_list.setCurrentRow(1)  # features.1.conv: 32 kernels over 16 inputs
+    assert "32×16×3×3" in panel.heading.text() and panel.grid.count == 32
+    assert panel.channel_box.isEnabled() and panel.channel_box.count() == 17
+    mean_view = panel.mosaic()
+    panel.channel_box.setCurrentIndex(panel.channel_box.findData(5))
+    assert "input channel 5" in panel.heading.text()
+    assert not np.array_equal(mean_view, panel.mosaic(), equal_nan=True)
+    weight = model.model.features[1].conv.weight.detach().numpy()
+    np.testing.assert_allclose(panel.mosaic()[:3, :3], weight[0, 5], rtol=1e-6)
+
+
+def test_filters_change_between_two_training_snapshots_and_history_scrubs_back(panel, qtbot):
+    state = panel.state
+    events = []
+    state.event.connect(lambda kind, event: events.append(event))
+    config = TrainConfig.for_model("cnn", device="cpu", epochs=1, batch_size=64, train_subset=640,
+                                   test_subset=200, snapshot_every=2, log_every=2)
+    state.start_training(config)
+    qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=120_000)
+    qtbot.waitUntil(lambda: not state.running_jobs(), timeout=10_000)
+    snapshots = state.snapshots("classifier")
+    assert len(snapshots) >= 2 and snapshots[0].step == 0 and snapshots[-1].step == 10
+    assert sum(isinstance(e, Snapshot) for e in events) == len(snapshots)
+
+    live = panel.mosaic()
+    assert f"step {snapshots[-1].step}" in panel.heading.text()
+    assert panel.history.live_button.isChecked()
+    panel.history.slider.setValue(0)  # back to the untrained weights
+    assert state.history_index("classifier") == 0
+    assert "step 0" in panel.heading.text() and "step 0" in panel.history.label.text()
+    start = panel.mosaic()
+    assert start.shape == live.shape
+    assert np.nanmax(np.abs(start - live)) > 1e-3  # the kernels moved during training
+    first_kernels = snapshots[0].state["layer1.0.weight"][:, 0]
+    assert np.nanmax(np.abs(start)) == pytest.approx(np.abs(first_kernels).max(), rel=1e-5)
+
+    panel.history.live_button.click()
+    assert state.history_index("classifier") is None
+    np.testing.assert_array_equal(panel.mosaic(), live)
