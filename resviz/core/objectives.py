@@ -47,6 +47,45 @@ class ClassificationObjective(Objective):
         return {"test_loss": total_loss.item() / n, "test_accuracy": correct.item() / n}
 
 
+
+def vae_loss_terms(logits, x, mean, logvar) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per image, in nats: binary cross-entropy summed over pixels, and KL(N(mean, var) || N(0, I))."""
+    recon = F.binary_cross_entropy_with_logits(logits.float(), x.float(), reduction="none").flatten(1).sum(1)
+    mean, logvar = mean.float(), logvar.float()
+    kl = -0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(1)
+    return recon, kl
+
+
+class VAEObjective(Objective):
+    """Seed 000's VAE loss: reconstruction (BCE) + KL to the prior, averaged per image.
+
+    The model's ``forward(x)`` returns ``(logits, mean, logvar)``; BCE is taken on the
+    logits (stable, and safe under bf16 autocast). The class labels are not used.
+    """
+
+    kind = "vae"
+    part_names = ("recon", "kl")
+
+    def loss(self, model, x, y):
+        logits, mean, logvar = model(x)
+        recon, kl = vae_loss_terms(logits, x, mean, logvar)
+        recon, kl = recon.mean(), kl.mean()
+        return recon + kl, {"recon": recon, "kl": kl}
+
+    @torch.no_grad()
+    def evaluate(self, model, images, labels, batch_size=1000):
+        # a fixed noise seed, so the same weights always get the same test numbers
+        generator = torch.Generator(device=images.device).manual_seed(0)
+        totals = torch.zeros(2, device=images.device)
+        for start in range(0, len(images), batch_size):
+            x = as_float_images(images[start:start + batch_size])
+            logits, mean, logvar = model(x, generator=generator)
+            recon, kl = vae_loss_terms(logits, x, mean, logvar)
+            totals += torch.stack([recon.sum(), kl.sum()])
+        recon, kl = (totals / max(len(images), 1)).tolist()
+        return {"test_loss": recon + kl, "test_recon": recon, "test_kl": kl}
+
+
 _OBJECTIVES: dict[str, type[Objective]] = {"classifier": ClassificationObjective}
 
 
@@ -57,3 +96,6 @@ def register_objective(cls: type[Objective]) -> type[Objective]:
 
 def objective_for(kind: str) -> Objective:
     return _OBJECTIVES[kind]()
+
+
+register_objective(VAEObjective)

@@ -8,5 +8,6 @@ what puts it in the registry.
 from .registry import ModelSpec, build, model_config, names, register, spec
 
 from . import resnet, cnn  # noqa: E402,F401  (import order = order in the UI)
+from . import vae  # noqa: E402,F401  (seed 000's VAEs: vae1, vae2, vae)
 
 __all__ = ["ModelSpec", "build", "model_config", "names", "register", "spec"]

@@ -1,9 +1,12 @@
 """The main window's tabs, in order. Add a panel by appending its class here."""
 
+from .clusters import ClustersPanel
 from .conv_lab import ConvLabPanel
 from .draw import DrawPanel
 from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
+from .generated import GeneratedPanel
+from .latent import LatentPanel
 from .training import TrainingPanel
 
 PANEL_CLASSES = [
@@ -11,5 +14,8 @@ PANEL_CLASSES = [
     DrawPanel,
     FiltersPanel,
     FeatureMapsPanel,
+    LatentPanel,
+    GeneratedPanel,
+    ClustersPanel,
     ConvLabPanel,
 ]

@@ -1,0 +1,115 @@
+"""Generated digits: what a VAE draws from random points of its latent space.
+
+A VAE is trained so that its latent means spread like the prior N(0, I); decoding
+points drawn from that prior then gives new digits, as in seed 000's "Generated Data
+with Model 1 / Model 2". Each trained VAE gets its own grid, side by side. The latent
+points stay the same until "New samples", so while a VAE trains you watch the same
+points turn from noise into digits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from ...core.analysis import latent
+from ..widgets.image_grid import ImageGrid
+from .base import Panel
+from .latent import MODEL_TITLES, NO_VAE
+
+MODEL_ORDER = ("vae1", "vae2", "vae", "vae2d")  # the seed's two models first
+
+
+class GeneratedPanel(Panel):
+    title = "Generated"
+    description = ("New digits a VAE makes up: decodes of random latent points drawn from the prior N(0, I), "
+                   "for each trained VAE side by side.")
+
+    def __init__(self, state, parent=None):
+        super().__init__(state, parent)
+        self.seed = 0
+        self.grids: dict[str, ImageGrid] = {}
+        self._boxes: dict[str, QGroupBox] = {}
+        self._stale: set[str] = set()
+        self._build()
+        state.vae_changed.connect(self._on_vae_changed)
+        for name in state.vaes:
+            self._on_vae_changed(name)
+
+    def _build(self) -> None:
+        self.regenerate_button = QPushButton("New samples")
+        self.regenerate_button.setToolTip("Draw new random points from the prior and decode them")
+        self.count_box = QComboBox()
+        for n in (36, 64, 100):
+            self.count_box.addItem(f"{n} digits", n)
+        self.count_box.setCurrentIndex(1)
+        self.count_box.setToolTip("How many prior samples each grid shows")
+        self.message = QLabel(NO_VAE, wordWrap=True)
+        self.message.setStyleSheet("color: #b35900;")
+        note = QLabel("Each digit is decode(z) for a z drawn from N(0, I). The same points are kept while the VAE "
+                      "trains, so you see them turn from noise into digits.", wordWrap=True)
+        note.setStyleSheet("color: #555;")
+        controls = QHBoxLayout()
+        controls.addWidget(self.regenerate_button)
+        controls.addWidget(self.count_box)
+        controls.addWidget(note, 1)
+        self.grid_row = QGridLayout()  # side by side; two rows of two for more than two VAEs
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(controls)
+        layout.addWidget(self.message)
+        layout.addLayout(self.grid_row, 1)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.count_box.currentIndexChanged.connect(lambda _: self.redraw_all())
+
+    def regenerate(self) -> None:
+        self.seed += 1
+        self.redraw_all()
+
+    def redraw_all(self) -> None:
+        for name in list(self.grids):
+            self.redraw(name)
+
+    def _on_vae_changed(self, name: str) -> None:
+        if name not in self.grids:
+            self._add_grid(name)
+        if self.isVisible():
+            self.redraw(name)
+        else:
+            self._stale.add(name)  # no work for a hidden tab
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        for name in list(self._stale):
+            self.redraw(name)
+
+    def _add_grid(self, name: str) -> None:
+        box = QGroupBox(f"Generated with {MODEL_TITLES.get(name, name)}")
+        grid = ImageGrid(colorbar=False)
+        grid.setMinimumSize(260, 260)
+        grid.setToolTip("Pixel probabilities of decode(z), z ~ N(0, I)")
+        QVBoxLayout(box).addWidget(grid)
+        self.grids[name], self._boxes[name] = grid, box
+        order = sorted(self.grids, key=lambda n: MODEL_ORDER.index(n) if n in MODEL_ORDER else len(MODEL_ORDER))
+        columns = 2 if len(order) > 2 else len(order)
+        for other in order:  # keep the seed's Model 1, Model 2 order
+            self.grid_row.removeWidget(self._boxes[other])
+        for index, other in enumerate(order):
+            self.grid_row.addWidget(self._boxes[other], index // columns, index % columns)
+        self.message.setVisible(False)
+
+    def redraw(self, name: str) -> None:
+        self._stale.discard(name)
+        replica = self.state.vaes.get(name)
+        if replica is None:
+            return
+        count = self.count_box.currentData()
+        samples = latent.prior_samples(replica.model, count, seed=self.seed)
+        self.grids[name].set_images(samples, levels=(0.0, 1.0), columns=int(np.ceil(np.sqrt(count))))
+        self._boxes[name].setTitle(f"Generated with {MODEL_TITLES.get(name, name)} · step {replica.step:,}, "
+                                   f"epoch {replica.epoch}")
+
+    def samples(self, name: str) -> np.ndarray | None:
+        """What the grid of ``name`` shows (for tests)."""
+        grid = self.grids.get(name)
+        return None if grid is None else grid.mosaic()
