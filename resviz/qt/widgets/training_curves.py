@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from scipy.signal import lfilter
 
 from ...core.events import Epoch, Step
 
@@ -45,7 +46,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setBackground("w")
-        self.loss_plot = self.addPlot(row=0, col=0, title="Loss")
+        self.loss_plot = self.addPlot(row=0, col=0, title="Loss", axisItems={"left": LogAxis("left")})
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.setLogMode(y=True)
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
@@ -71,17 +72,23 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._epoch_lines.clear()
         self.series.clear()
         self.curves.clear()
-        self._add("train", self.loss_plot, "train loss", PALETTE["train"], width=1.5)
+        self._add("train", self.loss_plot, "train loss (raw)", "#b9d4f2", width=1)
+        self.smoothed = self.loss_plot.plot([], [], pen=pg.mkPen(PALETTE["train"], width=2.5), name="train loss (smoothed)")
         for part in part_names:
             self._add(part, self.loss_plot, f"train {part}", PALETTE.get(part, "#999"), style="dash")
         self._add("test", self.loss_plot, "test loss", PALETTE["test"], symbol="o")
+        self.metric_label = pg.TextItem(color=PALETTE["accuracy"], anchor=(1, 1))
+        self.metric_plot.addItem(self.metric_label)
+        self.kind = kind
         if kind == "vae":
+            self.metric_plot.setLimits(yMin=None, yMax=None)
             self.metric_plot.setTitle("Test loss terms per image (nats)")
             self._add("test_recon", self.metric_plot, "recon", PALETTE["recon"], symbol="o")
             self._add("test_kl", self.metric_plot, "KL", PALETTE["kl"], symbol="t")
             self.metric_plot.addLegend(offset=(-10, 10))
         else:
             self.metric_plot.setTitle("Test accuracy")
+            self.metric_plot.setLimits(yMin=0, yMax=1.005)  # accuracy is a fraction: never show 1.4
             self._add("test_accuracy", self.metric_plot, "test accuracy", PALETTE["accuracy"], symbol="o")
         self._dirty = True
 
@@ -133,6 +140,43 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 keep = y > 0  # log axis: drop non-positive values
                 x, y = x[keep], y[keep]
             self.curves[key].setData(x, y)
+        x, y = self.series["train"].data()
+        self.smoothed.setData(x, smooth(y))
+        self._label_last_metric()
+
+    def _label_last_metric(self) -> None:
+        key = "test_recon" if self.kind == "vae" else "test_accuracy"
+        x, y = self.series[key].data() if key in self.series else ((), ())
+        if len(x):
+            text = f"{y[-1]:.1f} nats" if self.kind == "vae" else f"{y[-1]:.2%}"
+            self.metric_label.setText(text)
+            self.metric_label.setPos(x[-1], y[-1])
+            if self.kind != "vae":  # from a little below the worst epoch up to 100%
+                self.metric_plot.setYRange(max(0.0, float(y.min()) - 0.03), 1.0, padding=0)
+        else:
+            self.metric_label.setText("")
+
+
+class LogAxis(pg.AxisItem):
+    """A log axis that labels 1, 2 and 5 of each decade only (not every 0.6, 0.7, 0.8)."""
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        labels = []
+        for exponent in values:
+            value = 10 ** exponent
+            mantissa = value / 10 ** np.floor(np.log10(value) + 1e-9)
+            labels.append(f"{value:g}" if any(abs(mantissa - m) < 1e-6 for m in (1, 2, 5)) else "")
+        return labels
+
+
+def smooth(values: np.ndarray, weight: float = 0.7) -> np.ndarray:
+    """TensorBoard's exponential moving average, debiased so the start is not pulled to 0."""
+    if len(values) == 0:
+        return values
+    average = lfilter([1 - weight], [1, -weight], values)
+    return average / (1 - weight ** np.arange(1, len(values) + 1))
 
 
 def _pen_style(name):
