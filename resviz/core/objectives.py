@@ -6,6 +6,8 @@ spec's ``kind``) says how to score a batch and how to evaluate on the test set.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -21,7 +23,9 @@ class Objective:
         raise NotImplementedError
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> dict[str, float]:
+    def evaluate(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000,
+                 stop: Callable[[], bool] = lambda: False) -> dict[str, float] | None:
+        """Test metrics; None when ``stop()`` turned true between batches (Stop must answer fast)."""
         raise NotImplementedError
 
 
@@ -34,10 +38,12 @@ class ClassificationObjective(Objective):
         return F.cross_entropy(model(x), y), {}
 
     @torch.no_grad()
-    def evaluate(self, model, images, labels, batch_size=1000):
+    def evaluate(self, model, images, labels, batch_size=1000, stop=lambda: False):
         total_loss = torch.zeros((), device=images.device)
         correct = torch.zeros((), device=images.device, dtype=torch.long)
         for start in range(0, len(images), batch_size):
+            if stop():
+                return None
             x = as_float_images(images[start:start + batch_size])
             y = labels[start:start + batch_size]
             logits = model(x).float()
@@ -73,11 +79,13 @@ class VAEObjective(Objective):
         return recon + kl, {"recon": recon, "kl": kl}
 
     @torch.no_grad()
-    def evaluate(self, model, images, labels, batch_size=1000):
+    def evaluate(self, model, images, labels, batch_size=1000, stop=lambda: False):
         # a fixed noise seed, so the same weights always get the same test numbers
         generator = torch.Generator(device=images.device).manual_seed(0)
         totals = torch.zeros(2, device=images.device)
         for start in range(0, len(images), batch_size):
+            if stop():
+                return None
             x = as_float_images(images[start:start + batch_size])
             logits, mean, logvar = model(x, generator=generator)
             recon, kl = vae_loss_terms(logits, x, mean, logvar)
