@@ -15,6 +15,7 @@ COMMANDS = {
     "gui": ("resviz.commands.gui", "open the resviz window (the default)"),
     "train": ("resviz.commands.train", "train a model without a window; last line is JSON"),
     "eval": ("resviz.commands.evaluate", "evaluate a checkpoint on the test set; last line is JSON"),
+    "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
 }
 
 

@@ -67,6 +67,49 @@ def _time_decodes(model_name: str, decodes: int, warmup: int, seed: int) -> dict
     }
 
 
+def screen_latency(model_name: str, moves: int = 200, warmup: int = 10, seed: int = 0) -> list[float]:
+    """Milliseconds from a slider move on the real Latent panel until the digit is repainted.
+
+    Needs a QApplication (offscreen). The move goes through QSlider.setValue, so the
+    panel's own handler decodes; ``repaint()`` then paints the digit view at once.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from ..core.replica import ModelReplica
+    from ..qt.panels.latent import LatentPanel
+    from ..qt.state import AppState
+
+    torch.manual_seed(seed)
+    model = models.build(model_name).eval()
+    panel = LatentPanel(AppState())
+    panel.resize(1000, 700)
+    panel.show()
+    try:
+        panel.state.set_replica(ModelReplica(model_name, "vae", models.model_config(model), model))
+        deadline = time.perf_counter() + 60
+        while not panel.sliders:  # the seed models' principal axes come from a background job
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the Latent panel never showed its sliders")
+            QApplication.processEvents()
+            time.sleep(0.005)
+        rng = np.random.default_rng(seed)
+        times = []
+        for index in range(warmup + moves):
+            slider = panel.sliders[index % len(panel.sliders)].slider
+            position = int(rng.integers(slider.minimum(), slider.maximum() + 1))
+            if position == slider.value():
+                position = slider.maximum() if position != slider.maximum() else slider.minimum()
+            start = time.perf_counter()
+            slider.setValue(position)
+            panel.digit.graphics.viewport().repaint()
+            if index >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
+        return times
+    finally:
+        panel.close()
+        panel.deleteLater()
+
+
 def all_latencies(decodes: int = 200) -> list[dict]:
     """The latency of every registered VAE."""
     return [slider_decode_latency(name, decodes) for name in models.names("vae")]

@@ -1,0 +1,197 @@
+"""The GUI benchmarks' measuring process: ``python -m resviz.bench.gui_child MODE ...``.
+
+Each GUI measurement runs in a fresh process with Qt offscreen, so it starts cold,
+its Qt and torch-thread settings never leak into the parent benchmark, and a hang
+can be timed out. The last stdout line is JSON. Modes:
+
+- ``shown``: build the app and the main window as ``resviz`` does and report when
+  the window first paints (the parent times process start -> that line).
+- ``watch``: the same training run headless and with the main window open, every
+  panel live (tabs cycled so each one draws) and a 10 ms QTimer sampling how late
+  the event loop answers; reports images/s of both, the timer's lateness and the
+  process's peak RSS.
+- ``draw``: ``draw_latency.run`` (the Draw & classify benchmark) and the Latent
+  panel's slider move -> repainted digit for every VAE, with the app's torch threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+
+
+def _app():
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ.setdefault("RESVIZ_CHECKPOINTS", tempfile.mkdtemp(prefix="resviz-bench-"))
+    from PySide6.QtWidgets import QMessageBox
+
+    from ..qt.app import create_app
+
+    # a modal message box would wait forever for a click that never comes: print it instead
+    for name in ("warning", "information", "critical"):
+        setattr(QMessageBox, name, staticmethod(
+            lambda _parent, title, text, *rest, **kw: print(f"{title}: {text}", file=sys.stderr)))
+    return create_app(["resviz"])
+
+
+def _window():
+    from ..qt.main_window import MainWindow
+
+    return MainWindow()
+
+
+def mode_shown(args) -> dict:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    app = _app()
+    window = _window()
+    painted = {}
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Paint and "at" not in painted:
+                painted["at"] = time.perf_counter()
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    watcher = FirstPaint()
+    window.installEventFilter(watcher)
+    window.show()
+    QTimer.singleShot(20_000, app.quit)  # never hang the benchmark
+    app.exec()
+    window.close()
+    return {"painted": "at" in painted, "panels": [p.title for p in window.panels]}
+
+
+def _training_config(args, panel):
+    """The config the Training tab would start, on a subset of MNIST."""
+    panel.model_box.setCurrentIndex(max(0, panel.model_box.findData(args.model)))
+    panel.device_box.setCurrentText(args.device)
+    config = panel.config()
+    return dataclasses.replace(config, epochs=1, train_subset=args.images, test_subset=1_000)
+
+
+def _headless_images_per_s(config, dataset) -> float:
+    from ..core.events import Epoch, Failed
+    from ..core.trainer import Trainer
+
+    for event in Trainer(config, dataset).fit():
+        if isinstance(event, Failed):
+            raise RuntimeError(event.message)
+        if isinstance(event, Epoch):
+            return config.train_subset // config.batch_size * config.batch_size / event.seconds
+    raise RuntimeError("training ended without an epoch")
+
+
+def _watched_run(app, window, config, lateness_ms: list[float]) -> float:
+    """Train through the window; sample the event loop's lateness while it trains."""
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+    from ..core.events import Done, Epoch, Failed, Started
+
+    result = {}
+    clock = QElapsedTimer()
+    timer = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=10)
+    last = {}
+
+    def tick():
+        now = clock.nsecsElapsed() / 1e6
+        if "t" in last and result.get("training"):
+            lateness_ms.append(max(0.0, now - last["t"] - 10.0))
+        last["t"] = now
+
+    def cycle_tabs():
+        tabs = window.tabs
+        tabs.setCurrentIndex((tabs.currentIndex() + 1) % tabs.count())
+
+    def on_event(kind, event):
+        if isinstance(event, Started):
+            result["training"] = True
+        elif isinstance(event, Epoch):
+            result["seconds"] = event.seconds
+        elif isinstance(event, (Done, Failed)):
+            result["training"] = False
+            result["failed"] = event.message if isinstance(event, Failed) else None
+            QTimer.singleShot(0, app.quit)
+
+    timer.timeout.connect(tick)
+    cycler = QTimer(interval=300)
+    cycler.timeout.connect(cycle_tabs)
+    window.state.event.connect(on_event)
+    clock.start()
+    timer.start()
+    cycler.start()
+    window.panel("Training").start_training(config)
+    QTimer.singleShot(600_000, app.quit)
+    app.exec()
+    timer.stop()
+    cycler.stop()
+    window.state.event.disconnect(on_event)
+    window.state.stop_all()
+    if result.get("failed"):
+        raise RuntimeError(result["failed"])
+    return config.train_subset // config.batch_size * config.batch_size / result["seconds"]
+
+
+def mode_watch(args) -> dict:
+    import numpy as np
+
+    from ..core.data import as_float_images
+
+    app = _app()
+    window = _window()
+    window.resize(1400, 880)
+    window.show()
+    dataset = window.state.test_set("mnist")
+    window.state.set_input(as_float_images(dataset.test_images[:1])[0, 0].numpy().astype(np.float32), "bench")
+    config = _training_config(args, window.panel("Training"))
+    headless, watched, lateness = [], [], []
+    for _ in range(args.repeats):  # alternate, so drifting machine load hits both alike
+        headless.append(_headless_images_per_s(config, dataset))
+        watched.append(_watched_run(app, window, config, lateness))
+    window.close()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {"headless_images_per_s": headless, "watched_images_per_s": watched,
+            "lateness_ms": lateness, "model": config.model, "images": config.train_subset,
+            "batch_size": config.batch_size, "log_every": config.log_every,
+            "snapshot_every": config.snapshot_every, "panels": [p.title for p in window.panels],
+            "peak_rss_mib": peak_kib / 1024}
+
+
+def mode_draw(args) -> dict:
+    """Draw & classify's latency rows, and each VAE's slider move -> repainted digit times."""
+    import torch
+
+    from ..core import models
+    from . import draw_latency, latent_latency
+    from .context import BenchContext
+
+    _app()  # offscreen, with the app's torch threads
+    rows = draw_latency.run(BenchContext(torch.device("cpu"), quick=args.quick, verbose=False))
+    moves = 50 if args.quick else 200
+    sliders = {name: latent_latency.screen_latency(name, moves) for name in models.names("vae")}
+    return {"rows": [row.as_dict() for row in rows], "slider_ms": sliders}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m resviz.bench.gui_child")
+    parser.add_argument("mode", choices=["shown", "watch", "draw"])
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--model", default="resnet")
+    parser.add_argument("--images", type=int, default=4_000)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    result = {"shown": mode_shown, "watch": mode_watch, "draw": mode_draw}[args.mode](args)
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

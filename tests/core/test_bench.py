@@ -1,0 +1,98 @@
+"""``resviz bench`` on a tiny configuration: every row has the agreed keys, JSON and table work."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from resviz.bench import gui_process
+from resviz.bench.context import BenchContext
+from resviz.bench.rows import percentile, target_row
+from resviz.bench.runner import format_table, report, run_benches, write_json
+
+ROW_KEYS = {"name", "value", "unit", "target", "met"}
+
+
+@pytest.fixture(scope="module")
+def tiny_result():
+    ctx = BenchContext(torch.device("cpu"), quick=True, seeds=1, max_train=256, max_test=200, verbose=False)
+    rows = run_benches(ctx, only=["overhead", "time-to-99", "seed-resnet"])
+    return report(ctx, rows)
+
+
+def test_core_benches_give_rows_with_the_agreed_keys(tiny_result):
+    assert {"device", "torch", "python", "date", "rows"} <= set(tiny_result)
+    assert tiny_result["torch"] == torch.__version__
+    rows = tiny_result["rows"]
+    names = [row["name"] for row in rows]
+    assert not [row for row in rows if row["note"].startswith("failed")], rows
+    for row in rows:
+        assert ROW_KEYS <= set(row)
+        assert row["met"] in (True, False, None)
+        assert row["value"] is not None and math.isfinite(row["value"])
+        assert (row["met"] is None) == (row["target"] is None)
+    assert any(name.startswith("trainer overhead") for name in names)
+    assert any("speedrun / record" in name for name in names)
+    assert any(name.startswith("seed ResNet") for name in names)
+    overhead = next(row for row in rows if row["name"] == "trainer overhead: trainer / bare loop time")
+    assert overhead["target"] == "<= 1.05" and overhead["value"] > 0
+    accuracy = next(row for row in rows if row["name"] == "time to 99%: speedrun mean accuracy")
+    assert 0 < accuracy["value"] <= 100 and accuracy["unit"] == "%"
+    resnet = next(row for row in rows if row["name"] == "seed ResNet: test accuracy")
+    assert resnet["target"] is None  # a CPU subset run: the H100 target does not apply
+
+
+def test_json_and_table(tiny_result, tmp_path):
+    path = tmp_path / "bench.json"
+    write_json(tiny_result, path)
+    assert json.loads(path.read_text()) == tiny_result
+    table = format_table(tiny_result)
+    assert tiny_result["device"] in table and "median" in table and "p99" in table
+    assert "trainer overhead: trainer / bare loop time" in table
+
+
+def test_gui_rows_say_not_available_without_qt(monkeypatch):
+    monkeypatch.setattr(gui_process, "qt_missing", lambda: "PySide6 is not installed")
+    for module in ("watching", "ui_latency", "interaction", "cold_start"):  # each imported it by name
+        monkeypatch.setattr(f"resviz.bench.{module}.qt_missing", lambda: "PySide6 is not installed")
+    monkeypatch.setattr("resviz.bench.interaction.slider_rows", lambda ctx: [])  # Qt-free: tested below
+    ctx = BenchContext(torch.device("cpu"), quick=True, verbose=False)
+    rows = run_benches(ctx, only=["watching", "ui-latency", "interaction", "cold-start"])
+    assert len(rows) == 5
+    for row in rows:
+        assert row.value is None and row.met is None
+        assert row.note == "not available: PySide6 is not installed"
+
+
+def test_latent_slider_rows_need_no_qt(monkeypatch):
+    from resviz.bench import interaction, latent_latency
+
+    monkeypatch.setattr(interaction, "qt_missing", lambda: "PySide6 is not installed")
+    monkeypatch.setattr(latent_latency, "all_latencies",
+                        lambda decodes: [latent_latency.slider_decode_latency("vae1", decodes=5, warmup=1)])
+    rows = interaction.slider_rows(BenchContext(torch.device("cpu"), quick=True, verbose=False))
+    assert [row.name for row in rows] == ["latent slider -> decoded image (vae1)"]
+    row = rows[0]
+    assert row.target == "<= 10" and row.met in (True, False) and row.p99 >= row.value > 0
+    assert row.note.startswith("decode work only")
+
+
+def test_a_failing_bench_becomes_a_row(monkeypatch):
+    def broken(ctx):
+        raise ValueError("boom")
+
+    monkeypatch.setattr("resviz.bench.overhead.run", broken)
+    rows = run_benches(BenchContext(torch.device("cpu"), verbose=False), only=["overhead"])
+    assert len(rows) == 1 and rows[0].value is None and "boom" in rows[0].note
+
+
+def test_targets_and_percentiles():
+    assert target_row("x", 1.02, "x", "<= 1.05").met is True
+    assert target_row("x", 1.10, "x", "<= 1.05").met is False
+    assert target_row("x", 5.0, "ms", "<= 50", p99=60.0, judge=60.0).met is False
+    assert target_row("x", 99.1, "%", None).met is None
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile(values, 99) == pytest.approx(float(torch.tensor(values).quantile(0.99)))
