@@ -52,4 +52,18 @@ def run_app(checkpoint: str | None = None, data_dir: str | None = None) -> int:
     window.show()
     if checkpoint:
         window.open_checkpoint(checkpoint)
+    warm_up_in_background()
     return app.exec()
+
+
+def warm_up_in_background() -> None:
+    """Import what the first Train press needs while the person looks at the window.
+
+    Every torch optimizer's constructor imports ``torch._dynamo`` the first time:
+    1-2 s of imports that would otherwise delay the first training step.
+    """
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("torch._dynamo",),
+                     name="resviz-warm-up", daemon=True).start()

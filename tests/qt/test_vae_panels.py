@@ -163,3 +163,10 @@ def pg_point(x, y):
     from PySide6.QtCore import QPointF
 
     return QPointF(float(x), float(y))
+
+
+def test_slider_latency_bench_moves_the_real_panel():
+    from resviz.bench.latent_latency import screen_latency
+
+    times = screen_latency("vae", moves=6, warmup=1)
+    assert len(times) == 6 and all(t > 0 for t in times)

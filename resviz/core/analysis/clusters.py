@@ -26,11 +26,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from . import latent
 
@@ -63,6 +58,9 @@ class ClusterResult:
 
 def clustering_accuracy(labels, assignments) -> tuple[float, np.ndarray]:
     """Best one-to-one matching of clusters to labels: (accuracy, label of each cluster or -1)."""
+    # scipy and scikit-learn are imported where used: together they add ~2 s to the app's start
+    from scipy.optimize import linear_sum_assignment
+
     labels, assignments = np.asarray(labels), np.asarray(assignments)
     n_clusters = int(assignments.max(initial=-1)) + 1
     n_labels = int(labels.max(initial=-1)) + 1
@@ -76,6 +74,8 @@ def clustering_accuracy(labels, assignments) -> tuple[float, np.ndarray]:
 
 def agreement(labels, assignments) -> dict[str, float]:
     """ACC, NMI and ARI of a clustering against the true labels."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
     acc, _ = clustering_accuracy(labels, assignments)
     return {
         "acc": acc,
@@ -90,6 +90,9 @@ def kmeans(features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
 
     One start at a time so that ``cancelled`` is checked between them.
     """
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
     best = None
     for restart in range(restarts):
         _check(cancelled)
@@ -137,6 +140,8 @@ def cluster_test_images(source: str, images, labels, model=None, k: int = 10, se
 
     _check(cancelled)
     report("PCA projection…", 0.9)
+    from sklearn.decomposition import PCA
+
     pca = PCA(n_components=2, svd_solver="randomized", random_state=seed)
     projection = pca.fit_transform(features).astype(np.float32)
     _, mapping = clustering_accuracy(labels, assignments)

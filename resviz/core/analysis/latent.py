@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
 from torch import nn
 
 PCA_AXES = 8  # sliders for the seed models (their latent is 28 x h)
@@ -140,6 +139,8 @@ def direct_axes(latent_dim: int) -> LatentAxes:
 
 def principal_axes(means: np.ndarray, count: int = PCA_AXES) -> LatentAxes:
     """The top principal directions of a set of latent means, with the means' std along each."""
+    from sklearn.decomposition import PCA  # imported here: it adds ~1 s to the app's start
+
     means = np.asarray(means, dtype=np.float32)
     count = min(count, *means.shape)
     # randomized SVD: Model 1's latent has 7,168 dimensions, and we want only the top few

@@ -2,9 +2,9 @@
 
 Strokes are painted with a round brush into a fixed-size grayscale ``QImage`` (the
 drawing's resolution does not depend on the window's size), which is shown scaled
-to fit the widget. ``changed`` is emitted while drawing at most once per screen
-refresh (~60 Hz): at once for the first move, then once a frame with whatever was
-drawn meanwhile, so whoever listens (a prediction) never falls behind the mouse.
+to fit the widget. ``changed`` is emitted for every painted segment, at once: a
+listener that computes (Draw & classify) keeps only the newest request while one is
+running, so it never falls behind the mouse, and no frame-sized delay is added.
 A pen works too: Qt turns tablet input into mouse events when the widget does not
 handle tablet events itself.
 """
@@ -12,7 +12,7 @@ handle tablet events itself.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -23,7 +23,7 @@ DEFAULT_BRUSH = 22  # a digit drawn ~200 px tall becomes ~2 px strokes in 28x28,
 
 
 class DigitCanvas(QWidget):
-    changed = Signal()  # the drawing changed (throttled while drawing)
+    changed = Signal()  # the drawing changed
     stroke_finished = Signal()
 
     def __init__(self, parent: QWidget | None = None, size: int = CANVAS_SIZE, brush: int = DEFAULT_BRUSH):
@@ -32,9 +32,6 @@ class DigitCanvas(QWidget):
         self._image.fill(0)
         self.brush_size = brush
         self._last: QPointF | None = None
-        self._dirty = False
-        self._throttle = QTimer(self, interval=16, singleShot=True)  # one screen refresh
-        self._throttle.timeout.connect(self._emit_if_dirty)
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -59,12 +56,12 @@ class DigitCanvas(QWidget):
         self._image = QImage(data.data, data.shape[1], data.shape[0], data.shape[1],
                              QImage.Format.Format_Grayscale8).copy()  # copy: own the pixels
         self.update()
-        self._changed_now()
+        self.changed.emit()
 
     def clear(self) -> None:
         self._image.fill(0)
         self.update()
-        self._changed_now()
+        self.changed.emit()
 
     def set_brush_size(self, size: int) -> None:
         self.brush_size = int(size)
@@ -101,12 +98,8 @@ class DigitCanvas(QWidget):
         else:
             painter.drawLine(start, end)
         painter.end()
-        self._dirty = True
         self.update()
-        if not self._throttle.isActive():  # leading edge: tell at once, then at most once a frame
-            self._dirty = False
-            self.changed.emit()
-            self._throttle.start()
+        self.changed.emit()
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.RightButton:
@@ -133,19 +126,7 @@ class DigitCanvas(QWidget):
         if point != self._last:
             self._paint_segment(self._last, point)
         self._last = None
-        self._changed_now()
         self.stroke_finished.emit()
-
-    def _changed_now(self) -> None:
-        self._throttle.stop()
-        self._dirty = False
-        self.changed.emit()
-
-    def _emit_if_dirty(self) -> None:
-        if self._dirty:  # trailing edge: what was drawn during the last frame
-            self._dirty = False
-            self.changed.emit()
-            self._throttle.start()
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

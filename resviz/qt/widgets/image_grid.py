@@ -42,12 +42,10 @@ class ImageGrid(QWidget):
         self.view.setMouseEnabled(x=False, y=False)
         self.image = pg.ImageItem()
         self.view.addItem(self.image)
-        self.colorbar = None
-        if colorbar:
-            self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=COLORMAPS["gray"](),
-                                            interactive=False, width=12)
-            self.graphics.addItem(self.colorbar, row=0, col=1)
-            self.colorbar.setImageItem(self.image)
+        # the colour bar is made with the first images: pyqtgraph's is slow to build (~40 ms),
+        # and a window has a dozen grids, most of them empty until training starts
+        self.colorbar: pg.ColorBarItem | None = None
+        self._wants_colorbar = colorbar
         self.highlight = QGraphicsRectItem()
         self.highlight.setPen(QPen(QColor("#ff7f0e"), 0))
         self.highlight.setVisible(False)
@@ -58,6 +56,8 @@ class ImageGrid(QWidget):
         self._columns = 1
         self._tile_shape = (1, 1)
         self._hovered = -1
+        self._colormap_name: str | None = None
+        self._mosaic_shape: tuple[int, int] | None = None
         self.title = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -103,15 +103,28 @@ class ImageGrid(QWidget):
                 finite = stack[np.isfinite(stack)]
                 low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
                 levels = (low, high if high > low else low + 1.0)
-        cmap = COLORMAPS[colormap]()
-        self.image.setColorMap(cmap)
+        if self._wants_colorbar and self.colorbar is None and count:
+            self.colorbar = pg.ColorBarItem(values=levels, colorMap=COLORMAPS[colormap](),
+                                            interactive=False, width=12)
+            self.graphics.addItem(self.colorbar, row=0, col=1)
+            self.colorbar.setImageItem(self.image)
+            self._colormap_name = None  # set the map on both below
+        # Only what changed is redone: a live view calls this for every stroke or snapshot,
+        # and a new colour map or range makes pyqtgraph rebuild lookup tables and axes.
+        if colormap != self._colormap_name:
+            self._colormap_name = colormap
+            cmap = COLORMAPS[colormap]()
+            self.image.setColorMap(cmap)
+            if self.colorbar is not None:
+                self.colorbar.setColorMap(cmap)
         self.image.setImage(mosaic, levels=levels, autoLevels=False)
-        if self.colorbar is not None:
-            self.colorbar.setColorMap(cmap)
+        if self.colorbar is not None and tuple(self.colorbar.levels()) != tuple(levels):
             self.colorbar.setLevels(levels)
         self._set_labels(labels or [])
         self.highlight.setVisible(False)
-        self.view.autoRange(padding=0.01)
+        if mosaic.shape != self._mosaic_shape:
+            self._mosaic_shape = mosaic.shape
+            self.view.autoRange(padding=0.01)
 
     def clear(self) -> None:
         self.set_images(np.zeros((0, 1, 1)))
