@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from resviz.core.events import Done, Step
+from resviz.core.events import Done, Started, Step
 from resviz.qt.worker import TrainingJob
 
 
@@ -65,6 +65,22 @@ def test_pause_holds_training_and_resume_continues(window, qtbot):
     qtbot.waitUntil(lambda: sum(isinstance(e, Step) for e in events) > during, timeout=20_000)
     panel.stop_button.click()
     qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=10_000)
+
+
+def test_speed_run_button_trains_the_fastest_recipe_on_all_of_mnist(window, qtbot):
+    panel = window.panel("Training")
+    _setup_small_run(panel)  # a different model and a subset: the button replaces both
+    events = _collect(window)
+    qtbot.mouseClick(panel.speed_run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(isinstance(e, Started) for e in events), timeout=60_000)
+    started = next(e for e in events if isinstance(e, Started))
+    assert (started.model, started.dataset, started.epochs) == ("speedrun", "mnist", 2)
+    assert started.train_size == 60_000 and started.steps_per_epoch == 60_000 // 512
+    assert panel.model_name == "speedrun" and panel.batch.value() == 512
+    assert not panel.speed_run_button.isEnabled() and not panel.train_button.isEnabled()
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=20_000)
+    qtbot.waitUntil(panel.speed_run_button.isEnabled, timeout=5_000)
 
 
 def test_closing_mid_training_leaves_no_thread(qtbot):

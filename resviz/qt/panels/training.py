@@ -21,6 +21,8 @@ from ...commands.progress import format_seconds
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
 
+SPEED_RUN_MODEL = "speedrun"  # resviz's fastest recipe (core/models/speedrun.py)
+
 TIPS = {
     "model": "Which network to train. Hover the list for what each one is.",
     "dataset": "MNIST: handwritten digits. Fashion-MNIST: 28x28 photos of clothes, harder.",
@@ -97,8 +99,13 @@ class TrainingPanel(Panel):
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop and save a checkpoint (Ctrl+.)")
         self.train_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 16px; }")
+        self.speed_run_button = QPushButton("Speed run")
+        self.speed_run_button.setToolTip(
+            "Train resviz's fastest MNIST recipe on all 60,000 digits (Ctrl+R): the 'speedrun' network, "
+            "2 epochs of batch 512, Adam lr 0.01. It passes 99% test accuracy in about 10 s on a 2-core "
+            "CPU; `resviz bench` times it against the public MNIST speed record on your machine.")
         buttons = QHBoxLayout()
-        for button in (self.train_button, self.pause_button, self.stop_button):
+        for button in (self.train_button, self.speed_run_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
         self.progress = QProgressBar(textVisible=True)
         self.progress.setFormat("ready")
@@ -133,9 +140,11 @@ class TrainingPanel(Panel):
 
         self.model_box.currentIndexChanged.connect(self._on_model_changed)
         self.train_button.clicked.connect(self.start_training)
+        self.speed_run_button.clicked.connect(self.speed_run)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop_training)
         QShortcut(QKeySequence("Ctrl+T"), self, self.start_training)
+        QShortcut(QKeySequence("Ctrl+R"), self, self.speed_run)
         QShortcut(QKeySequence("Ctrl+P"), self, self.toggle_pause)
         QShortcut(QKeySequence("Ctrl+."), self, self.stop_training)
 
@@ -199,6 +208,16 @@ class TrainingPanel(Panel):
             on_progress=self._loading_progress,
         )
 
+    def speed_run(self) -> None:
+        """Fill the form with the speed-run recipe (full MNIST, the model's defaults) and train."""
+        job = self.state.jobs.get("classifier")
+        if (job is not None and job.is_running()) or self._loading:
+            return
+        self.model_box.setCurrentIndex(self.model_box.findData(SPEED_RUN_MODEL))  # sets its defaults
+        self.dataset_box.setCurrentIndex(self.dataset_box.findData("mnist"))
+        self.subset.setCurrentIndex(self.subset.findData(None))
+        self.start_training()
+
     def _loading_progress(self, message: str, fraction: float) -> None:
         self.progress.setRange(0, 1000)
         self.progress.setValue(int(fraction * 1000))
@@ -247,6 +266,9 @@ class TrainingPanel(Panel):
         job = self.state.jobs.get(self.kind)
         running = job is not None and job.is_running()
         self.train_button.setEnabled(not running and not self._loading)
+        classifier_job = self.state.jobs.get("classifier")
+        self.speed_run_button.setEnabled(not self._loading
+                                         and not (classifier_job is not None and classifier_job.is_running()))
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if running and job.paused else "Pause")
