@@ -35,9 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     panel = window.panel("Training")
     panel.model_box.setCurrentIndex(panel.model_box.findData(args.model))
     panel.device_box.setCurrentText("cpu")
+    panel.epochs.setValue(2)
+    if panel.subset.findData(args.images) >= 0:  # show the run's size in the form when it offers it
+        panel.subset.setCurrentIndex(panel.subset.findData(args.images))
     config = panel.config()
     config.train_subset = args.images
-    config.epochs = 2
     panel.start_training(config)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
