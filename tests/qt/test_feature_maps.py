@@ -65,11 +65,20 @@ def test_cnn_layers_show_the_seed_shapes(panel, qtbot, digit):
     assert panel.input_label.text() == "The drawing"
 
 
+def test_a_drawing_made_while_the_default_test_digit_loads_stays_the_input(panel, qtbot, digit):
+    panel.state.set_replica(replica("cnn"))  # no input yet: the panel asks for test digit 0
+    panel.state.set_input(digit, "drawing")  # ...and the person draws before it arrives
+    qtbot.waitUntil(lambda: not panel._test_runner.busy and not panel._runner.busy, timeout=20_000)
+    qtbot.wait(50)
+    assert panel.state.input_source == "drawing" and np.array_equal(panel.state.input_image, digit)
+    assert panel.input_label.text() == "The drawing"
+
+
 def test_resnet_layers_include_every_residual_addition(panel, qtbot, digit):
     model = replica("resnet")
     panel.state.set_replica(model)
     panel.state.set_input(digit, "drawing")
-    qtbot.waitUntil(lambda: panel.layer_list.count() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.layer_list.count() > 0 and np.array_equal(panel._input, digit), timeout=10_000)
     texts = layer_texts(panel)
     assert sum("residual add" in t for t in texts) == 4
     assert any(t.startswith("features.4.residual.add") and "64×4×4" in t for t in texts)

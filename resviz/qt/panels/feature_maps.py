@@ -136,13 +136,21 @@ class FeatureMapsPanel(Panel):
         self._show_detail()
 
     # --- input -----------------------------------------------------------------------------------
-    def pick_test_digit(self, index: int | None) -> None:
-        """Make test digit ``index`` (None: a random one) the current input of every panel."""
-        key = self.state.classifier.dataset if self.state.classifier else "mnist"
-        self._test_runner.submit(self.state.test_set, key, on_result=lambda data: self._use_test_digit(data, index),
-                                 on_error=lambda message: self.message.setText(f"Could not load the test set: {message}"))
+    def pick_test_digit(self, index: int | None, only_if_no_input: bool = False) -> None:
+        """Make test digit ``index`` (None: a random one) the current input of every panel.
 
-    def _use_test_digit(self, dataset, index: int | None) -> None:
+        only_if_no_input: a default, not a choice: if a drawing arrives while the test set
+        loads, the drawing stays the input.
+        """
+        key = self.state.classifier.dataset if self.state.classifier else "mnist"
+        self._test_runner.submit(
+            self.state.test_set, key,
+            on_result=lambda data: self._use_test_digit(data, index, only_if_no_input),
+            on_error=lambda message: self.message.setText(f"Could not load the test set: {message}"))
+
+    def _use_test_digit(self, dataset, index: int | None, only_if_no_input: bool = False) -> None:
+        if only_if_no_input and self.state.input_image is not None:
+            return
         count = len(dataset.test_images)
         index = int(self._rng.integers(count)) if index is None else min(index, count - 1)
         self.test_index.setMaximum(count - 1)
@@ -172,7 +180,7 @@ class FeatureMapsPanel(Panel):
         image = self.state.input_image
         if image is None:  # nothing drawn or picked yet: start from the first test digit
             self.message.setText("Loading a test digit… (or draw one in Draw & classify)")
-            self.pick_test_digit(self.test_index.value())
+            self.pick_test_digit(self.test_index.value(), only_if_no_input=True)
             return
         if self._runner.busy:
             self._pending = True
