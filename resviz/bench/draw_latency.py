@@ -81,7 +81,7 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from ..qt.app import configure_pyqtgraph
+    from ..qt.app import configure_pyqtgraph, freeze_startup_objects
     from ..qt.panels.draw import DrawPanel
     from ..qt.panels.feature_maps import FeatureMapsPanel
     from ..qt.state import AppState
@@ -94,6 +94,7 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
         panel.resize(1000, 650)
         panel.move(x, 0)
         panel.show()
+    freeze_startup_objects()  # as run_app does once the window is up
     torch.manual_seed(seed)
     state.set_replica(ModelReplica(model_name, "classifier", {}, models.build(model_name).eval()))
     seen = {"draw": 0, "features": 0}

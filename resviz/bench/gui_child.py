@@ -41,9 +41,12 @@ def _app():
 
 
 def _window():
+    from ..qt.app import freeze_startup_objects
     from ..qt.main_window import MainWindow
 
-    return MainWindow()
+    window = MainWindow()
+    freeze_startup_objects()  # as run_app does once the window is up
+    return window
 
 
 def mode_shown(args) -> dict:

@@ -76,6 +76,7 @@ def screen_latency(model_name: str, moves: int = 200, warmup: int = 10, seed: in
     from PySide6.QtWidgets import QApplication
 
     from ..core.replica import ModelReplica
+    from ..qt.app import freeze_startup_objects
     from ..qt.panels.latent import LatentPanel
     from ..qt.state import AppState
 
@@ -84,6 +85,7 @@ def screen_latency(model_name: str, moves: int = 200, warmup: int = 10, seed: in
     panel = LatentPanel(AppState())
     panel.resize(1000, 700)
     panel.show()
+    freeze_startup_objects()  # as run_app does once the window is up
     try:
         panel.state.set_replica(ModelReplica(model_name, "vae", models.model_config(model), model))
         deadline = time.perf_counter() + 60

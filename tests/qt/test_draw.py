@@ -57,6 +57,11 @@ def test_a_stroke_paints_ink_where_the_mouse_went(panel, qtbot):
     assert canvas.is_empty()
 
 
+def settled(panel) -> bool:
+    """The newest drawing is analysed and nothing is left to do."""
+    return not panel._runner.busy and not panel._pending and panel.probabilities() is not None
+
+
 def test_drawing_changes_the_probabilities(panel, qtbot):
     panel.state.set_replica(replica())
     qtbot.waitUntil(lambda: panel.message.text() == NOTHING_DRAWN, timeout=5000)
@@ -73,6 +78,7 @@ def test_drawing_changes_the_probabilities(panel, qtbot):
     assert panel.answer.text().startswith("It's a ")
     assert panel.analysis.image.shape == (28, 28)
     assert inputs and inputs[-1] == "drawing"  # the other panels see the digit
+    qtbot.waitUntil(lambda: settled(panel), timeout=5000)  # the input is published before the analysis ends
     np.testing.assert_array_equal(panel.state.input_image, panel.analysis.image)
 
     stroke(qtbot, panel.canvas, line((60, 50), (150, 40)))  # a bar across the top: now a '7'
@@ -119,7 +125,7 @@ def test_a_new_snapshot_updates_the_answer_without_redrawing(panel, qtbot):
 def test_a_new_snapshot_does_not_take_the_input_back_from_another_panel(panel, qtbot):
     panel.state.set_replica(replica(seed=0))
     stroke(qtbot, panel.canvas, line((140, 40), (140, 240)))
-    qtbot.waitUntil(lambda: panel.state.input_source == "drawing", timeout=5000)
+    qtbot.waitUntil(lambda: panel.state.input_source == "drawing" and settled(panel), timeout=5000)
     before = panel.probabilities().copy()
     panel.state.set_input(np.zeros((28, 28), np.float32), "test digit #5")  # picked in Feature maps
     panel.state.set_replica(replica(seed=1))

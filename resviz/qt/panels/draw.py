@@ -48,10 +48,12 @@ class DrawingAnalysis:
     step: int | None  # the replica's training step
 
 
-def analyse_drawing(drawing: np.ndarray, replica: ModelReplica | None, method: str = "hirescam",
+def analyse_drawing(image: np.ndarray | None, replica: ModelReplica | None, method: str = "hirescam",
                     target: int | None = None) -> DrawingAnalysis:
-    """Drawing -> 28x28 input -> probabilities (+ heat map). Plain function: runs in any thread."""
-    image = canvas_to_mnist(drawing)
+    """The 28x28 input (``canvas_to_mnist`` of the drawing) -> probabilities (+ heat map).
+
+    Plain function: runs in any thread.
+    """
     if image is None or replica is None:
         return DrawingAnalysis(image, None, None, None, None)
     if method == "off":
@@ -243,7 +245,12 @@ class DrawPanel(Panel):
             self._pending = True
             return
         self._pending = False
-        self._runner.submit(analyse_drawing, self.canvas.array(), replica, self.method, self.target,
+        # preparing the 28x28 input takes ~0.4 ms, so it is done here: publishing it at once
+        # lets Feature maps compute alongside this panel's probabilities, not after them
+        image = canvas_to_mnist(self.canvas.array())
+        if image is not None:
+            self._publish(image)
+        self._runner.submit(analyse_drawing, image, replica, self.method, self.target,
                             on_result=self._show, on_error=self._failed)
 
     def _show(self, analysis: DrawingAnalysis) -> None:
@@ -262,7 +269,6 @@ class DrawPanel(Panel):
         else:
             self._show_probabilities(analysis)
             self.message.setText("")
-            self._publish(analysis.image)
         self.updated.emit()
         if self._pending:
             self.request_update()
