@@ -19,6 +19,9 @@ PALETTE = {
 }
 
 
+EMPTY_HINT = "Press Train: the loss appears here every few batches,\nand the test scores after each epoch."
+
+
 class Series:
     """An (x, y) buffer that doubles when full."""
 
@@ -89,7 +92,17 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.metric_plot.setTitle("Test accuracy")
             self.metric_plot.setLimits(yMin=0, yMax=1.005)  # accuracy is a fraction: never show 1.4
             self._add("test_accuracy", self.metric_plot, "test accuracy", PALETTE["accuracy"], symbol="o")
+        self._show_empty_state()
         self._dirty = True
+
+    def _show_empty_state(self) -> None:
+        """Before the first point: a sensible frame and a line saying what will appear."""
+        self.hint = pg.TextItem(EMPTY_HINT, color="#777", anchor=(0.5, 0.5))
+        self.loss_plot.addItem(self.hint)
+        self.hint.setPos(50, np.log10(0.4))
+        self.loss_plot.setXRange(0, 100, padding=0)
+        self.loss_plot.setYRange(np.log10(0.05), np.log10(3), padding=0)
+        self._empty = True
 
     def _add(self, key, plot, name, color, width=2.0, style=None, symbol=None):
         pen = pg.mkPen(color, width=width, style=_pen_style(style))
@@ -141,6 +154,11 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.curves[key].setData(x, y)
         x, y = self.series["train"].data()
         self.smoothed.setData(x, smooth(y))
+        if self._empty and len(x):  # the first points: let the view follow the data
+            self._empty = False
+            self.loss_plot.removeItem(self.hint)
+            self.loss_plot.enableAutoRange()
+            self.metric_plot.enableAutoRange()
         self._label_last_metric()
 
     def _label_last_metric(self) -> None:
