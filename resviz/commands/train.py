@@ -31,7 +31,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--schedule", choices=["onecycle", "constant"])
     parser.add_argument("--weight-decay", type=float)
     parser.add_argument("--augment", action="store_true", help="random shifts/rotations/zooms on the device")
-    parser.add_argument("--precision", choices=["fp32", "bf16"])
+    parser.add_argument("--precision", choices=["fp32", "bf16", "auto"],
+                        help="fp32, bf16 (autocast, BatchNorm in fp32) or auto: bf16 on a GPU that has it")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", help="checkpoint path (default: the resviz checkpoints folder)")
