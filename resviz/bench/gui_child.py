@@ -41,12 +41,9 @@ def _app():
 
 
 def _window():
-    from ..qt.app import freeze_startup_objects
     from ..qt.main_window import MainWindow
 
-    window = MainWindow()
-    freeze_startup_objects()  # as run_app does once the window is up
-    return window
+    return MainWindow()
 
 
 def mode_shown(args) -> dict:
@@ -145,12 +142,15 @@ def _watched_run(app, window, config, lateness_ms: list[float]) -> float:
 def mode_watch(args) -> dict:
     import numpy as np
 
+    from ..qt.app import freeze_startup_objects
+
     from ..core.data import as_float_images
 
     app = _app()
     window = _window()
     window.resize(1400, 880)
     window.show()
+    freeze_startup_objects()  # as run_app does once the window is up
     dataset = window.state.test_set("mnist")
     window.state.set_input(as_float_images(dataset.test_images[:1])[0, 0].numpy().astype(np.float32), "bench")
     config = _training_config(args, window.panel("Training"))

@@ -52,7 +52,10 @@ def run_app(checkpoint: str | None = None, data_dir: str | None = None) -> int:
     window.show()
     if checkpoint:
         window.open_checkpoint(checkpoint)
-    freeze_startup_objects()
+    from PySide6.QtCore import QTimer
+
+    # after the first paint: the collection before the freeze takes ~0.1 s
+    QTimer.singleShot(500, freeze_startup_objects)
     warm_up_in_background()
     return app.exec()
 

@@ -7,7 +7,7 @@ convolution three ways, and down-/up-sampling. All maths is in ``core.analysis``
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QTabWidget, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from ..base import Panel
 from .conv1d_view import Conv1dView
@@ -25,12 +25,16 @@ class ConvLabPanel(Panel):
         super().__init__(state, parent)
         self.conv2d = Conv2dView(state)
         self.shapes = ShapesView()
-        self.conv1d = Conv1dView()
+        # the 1-D view (a dozen plots, ~0.25 s to build) is made when first opened: the
+        # app's start waits for every tab's construction
+        self._conv1d: Conv1dView | None = None
+        self._conv1d_page = QWidget()
+        QVBoxLayout(self._conv1d_page).setContentsMargins(0, 0, 0, 0)
         self.resampling = ResamplingView(self.conv2d)
         self.views = QTabWidget()
         self.views.addTab(self.conv2d, "2-D convolution")
         self.views.addTab(self.shapes, "Shapes && parameters")
-        self.views.addTab(self.conv1d, "1-D, circulant, FFT")
+        self.views.addTab(self._conv1d_page, "1-D, circulant, FFT")
         self.views.addTab(self.resampling, "Down- && up-sampling")
         for index, tip in enumerate([
             "Seeds 000/001: a kernel sliding over the image, padding, stride, dilation, ReLU, pooling.",
@@ -48,8 +52,15 @@ class ConvLabPanel(Panel):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.views)
 
+    @property
+    def conv1d(self) -> Conv1dView:
+        if self._conv1d is None:
+            self._conv1d = Conv1dView()
+            self._conv1d_page.layout().addWidget(self._conv1d)
+        return self._conv1d
+
     def show_view(self, view) -> None:
-        self.views.setCurrentWidget(view)
+        self.views.setCurrentWidget(self._conv1d_page if view is self._conv1d else view)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -57,7 +68,7 @@ class ConvLabPanel(Panel):
         self._on_view_changed()
 
     def _on_view_changed(self, _index: int | None = None) -> None:
-        if self.views.currentWidget() is self.conv1d:
+        if self.views.currentWidget() is self._conv1d_page:
             self.conv1d.activate()
 
     def export_png(self, path: str) -> None:
