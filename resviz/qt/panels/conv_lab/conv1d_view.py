@@ -112,9 +112,12 @@ class Conv1dView(QWidget):
         self.status.setStyleSheet("color: #555;")
         self.check = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.check.setToolTip(TIPS["fft"])
-        self.formula = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self.formula = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)  # wraps in a narrow window
         self.formula.setStyleSheet("font-family: monospace;")
-        left = QVBoxLayout()
+        left_column = QWidget()
+        left_column.setFixedWidth(450)  # the formula line fits; wrapped labels get a definite width
+        left = QVBoxLayout(left_column)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(controls)
         left.addWidget(self.status)
         left.addWidget(self.formula)
@@ -138,6 +141,8 @@ class Conv1dView(QWidget):
             "<span style='color:#2ca02c'>○ FFT: ifft(fft(c)·fft(x))</span>", size="10pt")
         self.output_plot.setMenuEnabled(False)
         self.output_plot.showGrid(x=True, y=True, alpha=0.2)
+        for plot in (self.signal_plot, self.output_plot):
+            plot.setMinimumHeight(150)  # the signals stay readable; the matrices below give way
         self.output_curves = {
             "direct (sliding window)": self.output_plot.plot(
                 pen=pg.mkPen("#1f77b4", width=3)),
@@ -160,7 +165,7 @@ class Conv1dView(QWidget):
         plots.setRowStretch(1, 2)
         plots.setRowStretch(2, 3)
         layout = QHBoxLayout(self)
-        layout.addLayout(left)
+        layout.addWidget(left_column)
         layout.addLayout(plots, 1)
 
         self.source_box.currentIndexChanged.connect(self._on_source)
