@@ -20,7 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=10_000, help="training images for the run")
     parser.add_argument("--wait-steps", type=int, default=60, help="grab after this many steps")
     parser.add_argument("--tabs", nargs="*", help="tab titles to grab (default: all)")
+    parser.add_argument("--size", default="1400x880", help="window size WxH (the app opens at 1280x820)")
     args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.lower().split("x"))
 
     from PySide6.QtCore import QTimer
 
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app()
     window = MainWindow()
-    window.resize(1400, 880)
+    window.resize(width, height)
     window.show()
     panel = window.panel("Training")
     panel.model_box.setCurrentIndex(panel.model_box.findData(args.model))
