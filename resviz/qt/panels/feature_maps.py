@@ -45,14 +45,14 @@ class FeatureMapsPanel(Panel):
         self._records_step: int | None = None
         self._records_replica = None  # the replica the records came from (for its kernels)
         self._pending = False
-        self._stale = True
         self._input: np.ndarray | None = None
         self._runner = BackgroundRunner(self)
         self._test_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
         self._build()
-        state.classifier_changed.connect(self._changed)
-        state.input_changed.connect(self._changed)
+        state.classifier_changed.connect(self.refresh_when_visible)
+        state.input_changed.connect(self.refresh_when_visible)
+        self.refresh_when_visible()  # hidden at birth: the first refresh comes with the first show
 
     # --- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -160,19 +160,7 @@ class FeatureMapsPanel(Panel):
         self.state.set_input(image, f"test digit #{index} (labelled '{label}')")
 
     # --- capture, off the GUI thread ---------------------------------------------------------------
-    def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def refresh(self) -> None:
-        self._stale = False
         replica = self.state.classifier
         if replica is None:
             self.message.setText(NO_MODEL)

@@ -42,9 +42,8 @@ class FiltersPanel(Panel):
         super().__init__(state, parent)
         self._layers: list[tuple[str, tuple[int, ...]]] = []
         self._kernels = np.zeros((0, 1, 1), np.float32)
-        self._stale = True
         self._build()
-        state.classifier_changed.connect(self._on_classifier_changed)
+        state.classifier_changed.connect(self.refresh_when_visible)
         self.refresh()
 
     def _build(self) -> None:
@@ -95,17 +94,6 @@ class FiltersPanel(Panel):
         self.grid.tile_hovered.connect(self._on_hover)
 
     # --- model -> list of layers -------------------------------------------------------------
-    def _on_classifier_changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True  # redraw when shown: no work for a hidden tab
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
-
     def _sync_layers(self, replica) -> None:
         layers = [(name, tuple(conv.weight.shape)) for name, conv in conv_layers(replica.model)]
         if layers == self._layers:
@@ -145,7 +133,6 @@ class FiltersPanel(Panel):
 
     # --- drawing -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        self._stale = False
         replica = self.state.classifier
         if replica is None or not conv_layers(replica.model):
             self.message.setText(NO_MODEL if replica is None else "This model has no convolution layers.")

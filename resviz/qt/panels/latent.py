@@ -97,7 +97,6 @@ class LatentPanel(Panel):
         self.residual: np.ndarray | None = None  # the part of an encoded z the sliders cannot reach
         self._sliders: list[LatentSlider] = []
         self._fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # indices, images, labels
-        self._stale = True
         self._rng = np.random.default_rng()
         self._axes_runner = BackgroundRunner(self)
         self._build()
@@ -236,19 +235,10 @@ class LatentPanel(Panel):
             self.model_box.setCurrentIndex(self.model_box.findData(name))  # a new VAE: show it
         if self.model_box.currentData() != name:
             return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True  # no work for a hidden tab
-
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        self.refresh_when_visible()
 
     def refresh(self) -> None:
         """Take the chosen VAE's newest replica and redraw everything from it."""
-        self._stale = False
         name = self.model_box.currentData()
         replica = self.state.vaes.get(name) if name else None
         previous = self.replica
