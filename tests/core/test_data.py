@@ -2,7 +2,6 @@
 
 import gzip
 import http.server
-import shutil
 import threading
 from functools import partial
 from pathlib import Path

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from resviz.core import models
 from resviz.core.replica import ModelReplica
