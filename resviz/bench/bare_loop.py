@@ -16,12 +16,12 @@ import torch
 import torch.nn.functional as F
 
 from ..core import models
-from ..core.data import ImageDataset, as_float_images
+from ..core.data import Dataset, as_float_images
 from ..core.trainer import TrainConfig, make_optimizer, make_scheduler, resolve_precision
 from .context import sync
 
 
-def bare_epoch_seconds(config: TrainConfig, data: ImageDataset) -> tuple[float, int]:
+def bare_epoch_seconds(config: TrainConfig, data: Dataset) -> tuple[float, int]:
     """Train ``config``'s model for one epoch on ``data`` (already on the device).
 
     Returns (seconds, images trained on).

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from ..core.data import ImageDataset, load_dataset
+from ..core.data import Dataset, load_dataset
 from ..core.devices import device_name, resolve_device
 
 
@@ -23,7 +23,7 @@ class BenchContext:
     max_test: int | None = None  # caps the test images
     verbose: bool = True
     cache: dict = field(default_factory=dict)  # results two benchmarks share (one run, two rows)
-    _data: ImageDataset | None = field(default=None, repr=False)
+    _data: Dataset | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, device: str = "auto", **options) -> "BenchContext":
@@ -39,7 +39,7 @@ class BenchContext:
             return device_name(self.device)
         return f"{_cpu_model()} ({torch.get_num_threads()} torch threads)"
 
-    def mnist(self) -> ImageDataset:
+    def mnist(self) -> Dataset:
         """MNIST on the CPU, loaded once and cut to the caps (each benchmark moves what it needs)."""
         if self._data is None:
             self._data = load_dataset("mnist", self.data_dir).subset(self.max_train, self.max_test)

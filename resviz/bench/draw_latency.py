@@ -56,7 +56,7 @@ def paint_segment(canvas: np.ndarray, start, end, brush: int = BRUSH) -> None:
 def pipeline_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0) -> list[float]:
     """Milliseconds per stroke segment for the whole Qt-free pipeline (see the module docstring)."""
     torch.manual_seed(seed)
-    replica = ModelReplica(model_name, "classifier", {}, models.build(model_name).eval())
+    replica = ModelReplica(model_name, {}, models.build(model_name).eval())
     canvas = np.zeros((CANVAS, CANVAS), np.float32)
     points = stroke_points(iterations + 5)
     times = []
@@ -96,7 +96,7 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
         panel.show()
     freeze_startup_objects()  # as run_app does once the window is up
     torch.manual_seed(seed)
-    state.set_replica(ModelReplica(model_name, "classifier", {}, models.build(model_name).eval()))
+    state.set_replica(ModelReplica(model_name, {}, models.build(model_name).eval()))
     seen = {"draw": 0, "features": 0}
     draw.updated.connect(lambda: seen.__setitem__("draw", seen["draw"] + 1))
     features.updated.connect(lambda: seen.__setitem__("features", seen["features"] + 1))

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.data import ImageDataset, as_float_images
+from ..core.data import Dataset, as_float_images
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
@@ -57,7 +57,7 @@ class RecordData:
     test_y: torch.Tensor
 
 
-def prepare_record_data(data: ImageDataset, device: torch.device, seed: int) -> RecordData:
+def prepare_record_data(data: Dataset, device: torch.device, seed: int) -> RecordData:
     order = torch.randperm(len(data.train_images), generator=torch.Generator().manual_seed(seed))
 
     def normalise(images):

@@ -12,15 +12,16 @@ import json
 import torch
 
 from ..core.analysis.clusters import cluster_test_images
+from ..core import models
 from ..core.checkpoints import CheckpointError, load_checkpoint
-from ..core.data import DatasetUnavailable, load_dataset
+from ..core.data import DatasetUnavailable, dataset_names, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.objectives import objective_for
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint", required=True, help="a .pt file written by resviz")
-    parser.add_argument("--dataset", choices=["mnist", "fashion"], help="default: the one it was trained on")
+    parser.add_argument("--dataset", choices=dataset_names(), help="default: the one it was trained on")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-dir")
     parser.add_argument("--test-subset", type=int, help="use only the first N test images")
@@ -37,13 +38,14 @@ def run(args) -> int:
     except (CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
         print(json.dumps({"error": str(error)}))
         return 2
-    kind = checkpoint.meta.get("kind", "classifier")
-    if args.clusters and kind != "vae":
-        print(json.dumps({"error": f"--clusters needs a VAE checkpoint; {checkpoint.path.name} is a {kind}."}))
+    objective = objective_for(models.spec(checkpoint.model_name).objective)
+    if args.clusters and not objective.generates:
+        print(json.dumps({"error": f"--clusters needs a VAE checkpoint; {checkpoint.path.name} holds "
+                                   f"{checkpoint.model_name}, which does not encode and decode."}))
         return 2
     model = checkpoint.build_model(device)
     with torch.no_grad():
-        metrics = objective_for(kind).evaluate(model, dataset.test_images, dataset.test_labels)
+        metrics = objective.evaluate(model, dataset.test_inputs, dataset.test_labels)
     extra = {"clusters": cluster_agreement(model, dataset)} if args.clusters else {}
     print(json.dumps({
         "checkpoint": str(checkpoint.path), "model": checkpoint.model_name, "dataset": dataset.key,

@@ -12,7 +12,7 @@ import signal
 
 from ..core import models
 from ..core.checkpoints import default_checkpoint_path
-from ..core.data import DatasetUnavailable, load_dataset
+from ..core.data import DatasetUnavailable, dataset_names, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.trainer import Trainer, TrainConfig
@@ -23,7 +23,7 @@ def add_arguments(parser) -> None:
     # argparse formats help with %: a description like "99% on MNIST" must be escaped
     choices = ", ".join(f"{n} ({models.spec(n).description})" for n in models.names()).replace("%", "%%")
     parser.add_argument("--model", default="resnet", choices=models.names(), metavar="NAME", help=f"one of: {choices}")
-    parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
+    parser.add_argument("--dataset", default="mnist", choices=dataset_names())
     parser.add_argument("--epochs", type=int, help="default: the model's own")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float, help="peak learning rate")
@@ -49,9 +49,9 @@ def config_from_args(args) -> TrainConfig:
     }
     return TrainConfig.for_model(
         args.model, dataset=args.dataset, device=args.device, seed=args.seed,
-        augment=args.augment or models.spec(args.model).defaults.get("augment", False),
+        augment=args.augment or models.spec(args.model).recipe(args.dataset).get("augment", False),
         data_dir=args.data_dir, train_subset=args.train_subset, test_subset=args.test_subset,
-        snapshot_every=0, log_every=20, **overrides,
+        snapshot_every=0, **overrides,
     )
 
 

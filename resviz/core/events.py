@@ -24,7 +24,7 @@ class Loading:
 class Started:
     model: str
     model_config: dict
-    kind: str  # "classifier" or "vae"
+    objective: str  # the objective's key (models.spec(model).objective)
     dataset: str
     dataset_title: str
     classes: tuple[str, ...]
@@ -37,6 +37,11 @@ class Started:
     steps_per_epoch: int
     total_steps: int
     epochs: int
+    input_shape: tuple[int, ...] = (1, 28, 28)  # one example: (C, H, W) or (C, L)
+    trainable_parameters: int = 0
+    frozen_parameters: int = 0
+    world_size: int = 1  # processes training data-parallel
+    batch_size: int = 0  # examples per optimizer step (per process)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,17 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """What a recording callback measured at one step (gradient norms, activation statistics)."""
+
+    name: str  # the recorder's name: "grad_norms", "activations", ...
+    step: int
+    epoch: int
+    labels: tuple[str, ...]  # what each row of ``values`` is (layer names, in input-to-output order)
+    values: np.ndarray = field(repr=False)  # [len(labels)] or [len(labels), k], a host copy
+
+
+@dataclass(frozen=True)
 class Done:
     stopped: bool  # True when the person stopped it early
     epochs_completed: int
@@ -80,6 +96,7 @@ class Done:
     metrics: dict[str, float]
     seconds: float
     checkpoint: str | None
+    message: str = ""  # something the person should know (the checkpoint went elsewhere, ...)
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,8 @@ class Failed:
     message: str  # for a person: what happened and what to try
     detail: str = ""  # the technical reason (exception text)
     checkpoint: str | None = None  # the last good weights, when they could be kept
+    traceback: str = ""  # the full traceback, when an exception caused it
+    log: str | None = None  # the log file that holds it
 
 
-Event = Loading | Started | Step | Epoch | Snapshot | Done | Failed
+Event = Loading | Started | Step | Epoch | Snapshot | Recorded | Done | Failed

@@ -1,7 +1,9 @@
 """What a model is trained to do: its loss per batch and its test metrics.
 
-The trainer is the same loop for every model; the objective (picked by the model
-spec's ``kind``) says how to score a batch and how to evaluate on the test set.
+The trainer is the same loop for every model; the objective (named by the model
+spec's ``objective``) says how to score a batch, how to evaluate on the test set, and
+what the rest of resviz may do with such a model (``classifies``: class scores for
+the Draw, Evaluation and saliency views; ``generates``: a decoder for the latent views).
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import as_float_images
+from .data import to_model_input
 
 
 class Objective:
-    kind = ""
+    kind = ""  # the key model specs name it by
     part_names: tuple[str, ...] = ()  # extra loss terms shown as their own curves
+    classifies = False  # forward(x) gives class logits
+    generates = False  # has encode / decode: latent sliders, samples, clusters
+    headline = "test_loss"  # the metric a run is summed up by
+    higher_is_better = False
 
     def loss(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         raise NotImplementedError
@@ -33,6 +39,9 @@ class ClassificationObjective(Objective):
     """Cross-entropy, as the seeds use; test loss and accuracy each epoch."""
 
     kind = "classifier"
+    classifies = True
+    headline = "test_accuracy"
+    higher_is_better = True
 
     def loss(self, model, x, y):
         return F.cross_entropy(model(x), y), {}
@@ -44,7 +53,7 @@ class ClassificationObjective(Objective):
         for start in range(0, len(images), batch_size):
             if stop():
                 return None
-            x = as_float_images(images[start:start + batch_size])
+            x = to_model_input(images[start:start + batch_size])
             y = labels[start:start + batch_size]
             logits = model(x).float()
             total_loss += F.cross_entropy(logits, y, reduction="sum")
@@ -71,6 +80,7 @@ class VAEObjective(Objective):
 
     kind = "vae"
     part_names = ("recon", "kl")
+    generates = True
 
     def loss(self, model, x, y):
         logits, mean, logvar = model(x)
@@ -86,7 +96,7 @@ class VAEObjective(Objective):
         for start in range(0, len(images), batch_size):
             if stop():
                 return None
-            x = as_float_images(images[start:start + batch_size])
+            x = to_model_input(images[start:start + batch_size])
             logits, mean, logvar = model(x, generator=generator)
             recon, kl = vae_loss_terms(logits, x, mean, logvar)
             totals += torch.stack([recon.sum(), kl.sum()])
@@ -104,6 +114,11 @@ def register_objective(cls: type[Objective]) -> type[Objective]:
 
 def objective_for(kind: str) -> Objective:
     return _OBJECTIVES[kind]()
+
+
+def objective_class(kind: str) -> type[Objective]:
+    """The class (its flags and part names) without making one."""
+    return _OBJECTIVES[kind]
 
 
 register_objective(VAEObjective)

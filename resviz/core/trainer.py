@@ -1,50 +1,50 @@
 """The training loop, as a generator of events (see ``events.py``).
 
-``Trainer.fit()`` yields ``Loading``, ``Started``, then ``Step`` every few batches,
-a ``Snapshot`` of the weights every N steps, an ``Epoch`` with test metrics after
-each epoch, and finally ``Done`` or ``Failed``. ``pause()``, ``resume()`` and
-``stop()`` set flags that the loop checks before every batch, so they answer within
-one optimizer step. Whoever iterates ``fit()`` (a QThread, the CLI) owns the thread.
+``Trainer.fit()`` yields ``Loading``, ``Started``, then whatever the callbacks report
+(``Step`` every few batches, ``Snapshot`` every N steps, ``Epoch`` after each test,
+``Recorded`` from recorders) and finally ``Done`` or ``Failed``. ``pause()``,
+``resume()`` and ``stop()`` set flags the loop checks before every batch, so they
+answer within one optimizer step. Whoever iterates ``fit()`` (a QThread, the CLI)
+owns the thread.
 
-Speed: the data is one uint8 tensor on the device, batches are indexed out of it,
-and the loss is summed on the device; the host only syncs when a Step is reported.
-On a GPU, ``cuda_graphs=True`` records one whole training step (batch gather,
-forward, backward, fused Adam) as a CUDA graph after a few warm-up steps and then
-replays it: a small model's step is a few dozen kernel launches, and replaying them
-as one is what makes the speed run fast there (see ``_TrainStep``). That path follows
-PyTorch's whole-network capture recipe but has not yet run on a GPU in this project
-(none was lent while it was written): the speedrun rows of ``resviz bench`` on a GPU
-are its check, and a failed capture falls back to eager steps with a warning.
+The loop itself only trains: shuffle, step, count. Reporting, testing, snapshots,
+recording and saving are callbacks (``callbacks/``), in that order. The data is one
+tensor on the device and batches are indexed out of it; the loss is summed on the
+device, so the host only syncs when a Step is reported. Frozen modules and parameter
+groups come from the config (``optim.py``), the processes it runs in from a
+distributed context (``distributed.py``: one process unless launched by torchrun).
 """
 
 from __future__ import annotations
 
-import math
 import threading
-import time
-import warnings
+import traceback
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-import numpy as np
 import torch
 
 from . import models
-from .augment import random_affine
-from .checkpoints import save_checkpoint
-from .data import ImageDataset, as_float_images, load_dataset
+from .callbacks import RECORDERS, Callback, CallbackList, Checkpointer, Evaluator, ProgressReporter, Snapshotter
+from .clock import Clock
+from .data import Dataset, load_dataset, to_model_input
 from .devices import device_name, resolve_device
-from .events import Done, Epoch, Event, Failed, Loading, Snapshot, Started, Step
+from .distributed import SingleProcess
+from .events import Done, Event, Failed, Loading, Started
+from .logs import log_failure
 from .objectives import objective_for
+from .optim import freeze_modules, make_optimizer, make_scheduler, parameter_counts, resolve_precision, set_training_mode
+from .train_step import TrainStep, use_cuda_graphs
 
 
 @dataclass
 class TrainConfig:
     model: str = "resnet"
     model_config: dict = field(default_factory=dict)  # overrides of the model's own config
-    dataset: str = "mnist"  # "mnist" or "fashion"
+    dataset: str = "mnist"  # a registered dataset key (data.dataset_names())
+    dataset_options: dict = field(default_factory=dict)  # for datasets that need them (an image folder's path)
     device: str = "auto"  # "auto" takes CUDA when present
     epochs: int = 2
     batch_size: int = 128
@@ -55,68 +55,92 @@ class TrainConfig:
     momentum_cycle: bool = True  # OneCycle also cycles SGD's momentum / Adam's beta1 (0.95 -> 0.85 -> 0.95)
     weight_decay: float = 0.0
     augment: bool = False  # random shifts, rotations and zooms, batched on the device
+    freeze: tuple[str, ...] = ()  # module prefixes not trained (a transfer model's backbone)
+    lr_scales: dict = field(default_factory=dict)  # module prefix -> learning-rate multiplier (own group)
     precision: str = "fp32"  # fp32 | bf16 (autocast; BatchNorm stays fp32) | auto (bf16 on a GPU that has it)
     channels_last: bool = True  # faster convolutions on CPU and on tensor cores
     cuda_graphs: bool = False  # on a GPU, replay each step as one CUDA graph (Adam/AdamW, no augment, no beta cycling)
     seed: int = 0
-    log_every: int = 10  # steps between Step events
+    log_every: int = 0  # steps between Step events; 0: about 300 over the run
     snapshot_every: int = 50  # steps between weight Snapshots for the panels (0: never)
-    train_subset: int | None = None  # use only the first N training images
+    record: tuple[str, ...] = ()  # recorders to run (callbacks.RECORDERS): "grad_norms", "activations"
+    record_every: int = 10  # steps between their records
+    train_subset: int | None = None  # use only the first N training examples
     test_subset: int | None = None
     data_dir: str | None = None
 
+    def __post_init__(self):  # checkpoints and JSON store tuples as lists
+        self.betas = tuple(self.betas)
+        self.freeze = tuple(self.freeze)
+        self.record = tuple(self.record)
+
     @classmethod
     def for_model(cls, model: str, **overrides) -> "TrainConfig":
-        """A config with the model's own training defaults, then ``overrides``."""
-        return cls(**{"model": model, **models.spec(model).defaults, **overrides})
+        """A config with the model's own training defaults (for this dataset), then ``overrides``."""
+        recipe = models.spec(model).recipe(overrides.get("dataset", cls.dataset))
+        return cls(**{"model": model, **recipe, **overrides})
 
 
-def state_to_numpy(model: torch.nn.Module) -> dict[str, np.ndarray]:
-    """A detached CPU copy of the weights and buffers (safe to hand to another thread)."""
-    state = {name: tensor.detach() for name, tensor in model.state_dict().items()}
-    if state and next(iter(state.values())).device.type != "cpu":
-        return copy_to_host_grouped(state)
-    return {name: t.clone(memory_format=torch.contiguous_format).numpy() for name, t in state.items()}
+@dataclass
+class FitContext:
+    """What the callbacks see of a run in progress (made by ``Trainer._prepare``)."""
 
+    trainer: "Trainer"
+    config: TrainConfig
+    spec: models.ModelSpec
+    objective: object
+    data: Dataset
+    device: torch.device
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    dist: object
+    batch: int
+    steps_per_epoch: int
+    total_steps: int
+    history: dict
+    clock: Clock = field(default_factory=Clock)
+    start_loss: float = 1.0
+    step: int = 0
+    epoch: int = 0
+    step_in_epoch: int = 0
+    completed: int = 0  # epochs fully trained
+    tested_epoch: int = 0  # the epoch the metrics belong to
+    loss: torch.Tensor | None = None  # this step's loss and parts, still on the device
+    parts: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    last_good_state: dict | None = None
+    failure: Failed | None = None  # set by a callback to end the run
+    checkpoint: str | None = None
 
-def copy_to_host_grouped(state: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
-    """Copy tensors to host numpy arrays with one transfer per dtype.
+    def set_training_mode(self) -> None:
+        set_training_mode(self.model, self.config.freeze)
 
-    Each ``.cpu()`` on a GPU tensor waits for the GPU; a model has dozens of tensors.
-    Flattening all tensors of one dtype into one buffer makes a snapshot cost one or
-    two waits instead. The arrays are views of that buffer, in logical (NCHW) order.
-    """
-    by_dtype: dict[torch.dtype, list[str]] = {}
-    for name, tensor in state.items():
-        by_dtype.setdefault(tensor.dtype, []).append(name)
-    arrays = {}
-    for names in by_dtype.values():
-        flat = torch.cat([state[n].reshape(-1) for n in names]).cpu().numpy()
-        offset = 0
-        for n in names:
-            size = state[n].numel()
-            arrays[n] = flat[offset:offset + size].reshape(tuple(state[n].shape))
-            offset += size
-    return {name: arrays[name] for name in state}  # in the state dict's order
+    def keep_good_state(self) -> None:
+        self.last_good_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
-
-# A loss this many times its untrained value means the run has diverged: BatchNorm
-# keeps a loss blown up by a far too high learning rate finite (1e14, not NaN).
-DIVERGED_FACTOR = 1000.0
+    def dist_mean(self, value: float) -> float:
+        if self.dist.world_size == 1:
+            return value
+        return float(self.dist.mean(torch.tensor(float(value), device=self.device)))
 
 
 class Trainer:
     def __init__(
         self,
         config: TrainConfig,
-        dataset: ImageDataset | None = None,
+        dataset: Dataset | None = None,
         checkpoint_path: str | Path | None = None,
+        callbacks: tuple[Callback, ...] = (),
+        dist=None,
     ):
         self.config = config
         self.spec = models.spec(config.model)
-        self.objective = objective_for(self.spec.kind)
+        self.objective = objective_for(self.spec.objective)
         self._dataset = dataset
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+        self.extra_callbacks = tuple(callbacks)
+        self.dist = dist or SingleProcess()
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -145,334 +169,136 @@ class Trainer:
 
     # --- the run --------------------------------------------------------------------
     def fit(self) -> Iterator[Event]:
+        callbacks = None
         try:
-            yield from self._fit()
+            yield Loading(f"Loading {self.config.dataset}…")
+            ctx = self._prepare()
+            callbacks = self._callbacks(ctx)
+            yield from self._loop(ctx, callbacks)
         except torch.OutOfMemoryError as error:
-            yield Failed(
-                f"Out of memory with batch size {self.config.batch_size}. "
-                "Try a smaller batch size or the CPU.", str(error))
+            yield self._failed(f"Out of memory with batch size {self.config.batch_size}. "
+                               "Try a smaller batch size or the CPU.", error)
         except Exception as error:  # noqa: BLE001 — a run must end with an event, not a traceback
-            yield Failed(f"Training stopped: {error}", f"{type(error).__name__}: {error}")
+            yield self._failed(f"Training stopped: {error}", error)
+        finally:
+            if callbacks is not None:
+                callbacks.close()
+            self._dataset = None  # a finished run keeps no copy of the data
 
-    def _fit(self) -> Iterator[Event]:
+    @staticmethod
+    def _failed(message: str, error: BaseException) -> Failed:
+        text = traceback.format_exc()
+        log = log_failure(message, text)
+        return Failed(message, f"{type(error).__name__}: {error}", traceback=text, log=str(log) if log else None)
+
+    def _prepare(self) -> FitContext:
         cfg = self.config
         device = resolve_device(cfg.device)
-        yield Loading(f"Loading {cfg.dataset}…")
-        data = self._dataset or load_dataset(cfg.dataset, cfg.data_dir)
+        data = self._dataset or load_dataset(cfg.dataset, cfg.data_dir, **cfg.dataset_options)
         data = data.subset(cfg.train_subset, cfg.test_subset).to(device)
         self.classes = data.classes
-
-        torch.manual_seed(cfg.seed)
-        generator = torch.Generator(device=device).manual_seed(cfg.seed)
+        torch.manual_seed(cfg.seed + self.dist.rank)
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True
-        model = models.build(cfg.model, **cfg.model_config).to(device)
-        memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
-        model = model.to(memory_format=memory_format)
+        fitted = self.spec.fit_config(data.input_shape, data.num_classes)  # ModelDoesNotFit: a clear message
+        model = models.build(cfg.model, **{**cfg.model_config, **fitted}).to(device)
+        if cfg.channels_last and len(data.input_shape) == 3:
+            model = model.to(memory_format=torch.channels_last)
+        freeze_modules(model, cfg.freeze)
         self.model = model
-        graphs = use_cuda_graphs(cfg, device)
-        optimizer = make_optimizer(cfg, model, capturable=graphs)
-        n_train = len(data.train_images)
+        n_train = len(data.train_inputs) // self.dist.world_size
         batch = min(cfg.batch_size, n_train)
         steps_per_epoch = max(1, n_train // batch)  # drop the last partial batch
         total_steps = steps_per_epoch * cfg.epochs
-        scheduler = make_scheduler(cfg, optimizer, total_steps)
+        optimizer = make_optimizer(cfg, model)  # remade below if the step is a CUDA graph
+        return FitContext(self, cfg, self.spec, self.objective, data, device, model, optimizer,
+                          make_scheduler(cfg, optimizer, total_steps), self.dist, batch, steps_per_epoch,
+                          total_steps, self.history)
+
+    def _callbacks(self, ctx: FitContext) -> CallbackList:
+        cfg = self.config
+        progress = ProgressReporter()
+        chosen: list[Callback] = [progress, Evaluator(progress)]
+        if cfg.snapshot_every:
+            chosen.append(Snapshotter(cfg.snapshot_every))
+        for name in cfg.record:
+            if name not in RECORDERS:
+                raise ValueError(f"Unknown recorder {name!r}; choose from {', '.join(RECORDERS)}.")
+            chosen.append(RECORDERS[name](cfg.record_every))
+        chosen.extend(self.extra_callbacks)
+        chosen.append(Checkpointer(self.checkpoint_path))
+        return CallbackList(chosen)
+
+    def _loop(self, ctx: FitContext, callbacks: CallbackList) -> Iterator[Event]:
+        cfg, device = self.config, ctx.device
+        graphs = use_cuda_graphs(cfg, device, callbacks.wants_gradients)
+        if graphs:
+            ctx.optimizer = make_optimizer(cfg, ctx.model, capturable=True)
+            ctx.scheduler = make_scheduler(cfg, ctx.optimizer, ctx.total_steps)
+        memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
         # a CUDA graph must not keep autocast's cached weight casts from its capture
         autocast = (torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=not graphs)
                     if resolve_precision(cfg.precision, device) == "bf16" else nullcontext())
-        train_step = _TrainStep(self.objective, model, optimizer, data, memory_format, autocast,
-                                generator if cfg.augment else None, batch if graphs else 0)
-
+        generator = torch.Generator(device=device).manual_seed(cfg.seed)
+        stepper = ctx.dist.wrap(ctx.model)
+        train_step = TrainStep(ctx.objective, stepper, ctx.optimizer, ctx.data, memory_format, autocast,
+                               generator if cfg.augment else None, ctx.batch if graphs else 0,
+                               lambda: callbacks.call("after_backward", ctx))
+        trainable, frozen = parameter_counts(ctx.model)
         yield Started(
-            cfg.model, models.model_config(model), self.spec.kind, data.key, data.title,
-            data.classes, data.note, device.type, device_name(device),
-            sum(p.numel() for p in model.parameters()), n_train, len(data.test_images),
-            steps_per_epoch, total_steps, cfg.epochs,
+            cfg.model, models.model_config(ctx.model), self.spec.objective, ctx.data.key, ctx.data.title,
+            ctx.data.classes, ctx.data.note, device.type, device_name(device), trainable + frozen,
+            len(ctx.data.train_inputs), len(ctx.data.test_inputs), ctx.steps_per_epoch, ctx.total_steps,
+            cfg.epochs, input_shape=tuple(ctx.data.input_shape), trainable_parameters=trainable,
+            frozen_parameters=frozen, world_size=ctx.dist.world_size, batch_size=ctx.batch,
         )
-        if cfg.snapshot_every:
-            yield self._snapshot(0, 0)
-        start_loss = self._untrained_loss(model, data, batch, memory_format, autocast)
-
-        clock = _Clock()
-        step, completed, metrics = 0, 0, {}
-        window = _Window(device, self.objective.part_names)
-        last_good_state: dict[str, torch.Tensor] | None = None
-        model.train()
+        ctx.start_loss = self._untrained_loss(ctx, memory_format, autocast)
+        yield from callbacks.fire("on_fit_start", ctx)
+        ctx.clock = Clock()
+        ctx.set_training_mode()
         for epoch in range(1, cfg.epochs + 1):
-            order = torch.randperm(n_train, device=device, generator=generator)
-            window.new_epoch()
-            for index in range(steps_per_epoch):
-                if not self._running.is_set():
-                    clock.pause()
-                    self._running.wait()
-                    clock.resume()
-                if self.stopped:
+            ctx.epoch = epoch
+            order = ctx.dist.shard(torch.randperm(len(ctx.data.train_inputs), device=device, generator=generator))
+            for index in range(ctx.steps_per_epoch):
+                self._wait_while_paused(ctx.clock)
+                if ctx.dist.any(self.stopped):
                     break
-                loss, parts = train_step(order[index * batch:(index + 1) * batch])
-                if scheduler is not None:
-                    scheduler.step()
-                step += 1
-                window.add(loss, parts)  # on the device: no host sync here
-                if step % cfg.log_every == 0 or index == steps_per_epoch - 1:
-                    event = window.report(step, total_steps, epoch, optimizer, batch, clock)
-                    if not math.isfinite(event.loss) or event.loss > DIVERGED_FACTOR * start_loss:
-                        yield self._diverged(step, event.loss, start_loss, last_good_state, metrics, epoch)
-                        return
-                    self.history["step"].append(step)
-                    self.history["loss"].append(event.loss)
-                    yield event
-                if cfg.snapshot_every and step % cfg.snapshot_every == 0:
-                    yield self._snapshot(step, epoch)
-            if self.stopped:
+                callbacks.call("on_step_start", ctx)
+                ctx.loss, ctx.parts = train_step(order[index * ctx.batch:(index + 1) * ctx.batch])
+                if ctx.scheduler is not None:
+                    ctx.scheduler.step()
+                ctx.step += 1
+                ctx.step_in_epoch = index + 1
+                yield from callbacks.fire("on_step_end", ctx)
+                if ctx.failure:
+                    break
+            if self.stopped or ctx.failure:
                 break
-            completed = epoch
-            clock.sync(device)
-            seconds = clock.elapsed()
-            clock.pause()  # the clock measures training: testing is left out, as the speed records do
-            model.eval()
-            tested = self.objective.evaluate(model, data.test_images, data.test_labels,
-                                             stop=lambda: self.stopped)
-            model.train()
-            if tested is None:  # Stop pressed while testing: keep the last full test's numbers
+            ctx.completed = epoch
+            yield from callbacks.fire("on_epoch_end", ctx)
+            if self.stopped:  # pressed while testing: the epoch is trained, its test is not
                 break
-            metrics = tested
-            last_good_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            self.history["epoch"].append(epoch)
-            self.history["epoch_step"].append(step)
-            for key, value in metrics.items():
-                self.history.setdefault(key, []).append(value)
-            yield Epoch(epoch, step, window.epoch_mean(), dict(metrics), seconds)
-            if cfg.snapshot_every:
-                yield self._snapshot(step, epoch)
+        yield from callbacks.fire("on_fit_end", ctx)
+        ctx.model.eval()
+        if ctx.failure:
+            yield ctx.failure
+            return
+        note = next((c.note for c in callbacks.callbacks if isinstance(c, Checkpointer)), "")
+        yield Done(self.stopped, ctx.completed, ctx.step, dict(ctx.metrics), ctx.clock.elapsed(), ctx.checkpoint,
+                   note)
+
+    def _wait_while_paused(self, clock: Clock) -> None:
+        if not self._running.is_set():
+            clock.pause()
+            self._running.wait()
             clock.resume()
 
-        checkpoint = self._save(model.state_dict(), completed, step, metrics)
-        model.eval()
-        yield Done(self.stopped, completed, step, dict(metrics), clock.elapsed(), checkpoint)
-
-    # --- helpers --------------------------------------------------------------------
-    def _snapshot(self, step: int, epoch: int) -> Snapshot:
-        return Snapshot(step, epoch, self.config.model, models.model_config(self.model),
-                        state_to_numpy(self.model))
-
-    def _untrained_loss(self, model, data, batch, memory_format, autocast) -> float:
+    def _untrained_loss(self, ctx: FitContext, memory_format, autocast) -> float:
         """The loss before any step, on the first batch: the yardstick for divergence."""
-        x = as_float_images(data.train_images[:batch]).contiguous(memory_format=memory_format)
-        model.eval()  # no BatchNorm statistics are updated by this look
+        x = to_model_input(ctx.data.train_inputs[:ctx.batch])
+        if x.ndim == 4:
+            x = x.contiguous(memory_format=memory_format)
+        ctx.model.eval()  # no BatchNorm statistics are updated by this look
         with torch.no_grad(), autocast:
-            loss, _ = self.objective.loss(model, x, data.train_labels[:batch])
-        model.train()
+            loss, _ = ctx.objective.loss(ctx.model, x, ctx.data.train_labels[:ctx.batch])
         return abs(float(loss)) or 1.0
-
-    def _diverged(self, step, loss, start_loss, last_good_state, metrics, epoch) -> Failed:
-        checkpoint = None
-        if last_good_state is not None:
-            checkpoint = self._save(last_good_state, epoch - 1, step, metrics)
-        kept = f" The weights after epoch {epoch - 1} were saved to {checkpoint}." if checkpoint else ""
-        what = ("became NaN/infinite" if not math.isfinite(loss)
-                else f"exploded to {loss:.3g} (it started at {start_loss:.3g})")
-        return Failed(
-            f"The loss {what} at step {step}: the learning rate "
-            f"({self.config.lr:g}) is probably too high. Lower it and train again.{kept}",
-            "non-finite loss" if not math.isfinite(loss) else "diverging loss", checkpoint)
-
-    def _save(self, state, epochs_completed, step, metrics) -> str | None:
-        if self.checkpoint_path is None:
-            return None
-        save_checkpoint(
-            self.checkpoint_path, model=self.config.model,
-            model_config=models.model_config(self.model), state_dict=state,
-            kind=self.spec.kind, dataset=self.config.dataset, classes=list(self.classes), epoch=epochs_completed,
-            step=step, metrics=metrics, train_config=asdict(self.config), history=self.history,
-        )
-        return str(self.checkpoint_path)
-
-
-def resolve_precision(choice: str, device: torch.device) -> str:
-    """'auto' is bf16 on a GPU that supports it (tensor cores) and fp32 elsewhere."""
-    if choice == "auto":
-        cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
-        return "bf16" if cuda_bf16 else "fp32"
-    if choice not in ("fp32", "bf16"):
-        raise ValueError(f"Unknown precision {choice!r}; use fp32, bf16 or auto.")
-    return choice
-
-
-def use_cuda_graphs(cfg: TrainConfig, device: torch.device) -> bool:
-    """Whether a run can replay its steps as a CUDA graph (see ``_TrainStep``).
-
-    The graph bakes in everything but tensors: the learning rate becomes a tensor
-    the scheduler fills, so Adam's betas must not be cycled, and augmentation's
-    random draws stay eager.
-    """
-    return (cfg.cuda_graphs and device.type == "cuda" and cfg.optimizer in ("adam", "adamw")
-            and not cfg.augment and (cfg.schedule == "constant" or not cfg.momentum_cycle))
-
-
-def make_optimizer(cfg: TrainConfig, model: torch.nn.Module, capturable: bool = False) -> torch.optim.Optimizer:
-    params = list(model.parameters())
-    # one fused kernel for the whole update on a GPU, where launches dominate small models
-    fused = {"fused": True} if params and params[0].device.type == "cuda" else {}
-    lr = cfg.lr
-    if capturable:  # a CUDA graph reads the learning rate from a tensor the scheduler fills
-        fused["capturable"] = True
-        lr = torch.tensor(cfg.lr, device=params[0].device)
-    betas = tuple(cfg.betas)
-    if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=cfg.weight_decay, **fused)
-    if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=cfg.weight_decay, **fused)
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
-    raise ValueError(f"Unknown optimizer {cfg.optimizer!r}; use adam, adamw or sgd.")
-
-
-def make_scheduler(cfg: TrainConfig, optimizer, total_steps: int):
-    if cfg.schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total_steps,
-                                                   cycle_momentum=cfg.momentum_cycle)
-    if cfg.schedule == "constant":
-        return None
-    raise ValueError(f"Unknown schedule {cfg.schedule!r}; use onecycle or constant.")
-
-
-class _TrainStep:
-    """One optimizer step on the batch at ``index``; on a GPU, optionally a replayed CUDA graph.
-
-    Eager: gather, forward, backward, step. With ``graph_batch`` > 0 (a GPU run
-    with ``cuda_graphs``): the first ``WARMUP`` steps run eagerly on a side stream
-    (real steps; cuDNN picks its kernels then), the next one is captured into a
-    CUDA graph (following "whole network capture" in PyTorch's CUDA semantics
-    notes), and every step after copies its batch indices into the graph's input
-    and replays it. If capture fails, a warning says so and training goes on eagerly.
-    Returns the detached loss and its parts, still on the device.
-    """
-
-    WARMUP = 3
-
-    def __init__(self, objective, model, optimizer, data, memory_format, autocast, augment_generator, graph_batch):
-        self.objective, self.model, self.optimizer, self.data = objective, model, optimizer, data
-        self.memory_format, self.autocast, self.augment_generator = memory_format, autocast, augment_generator
-        self.graph_batch = graph_batch
-        self.graph: torch.cuda.CUDAGraph | None = None
-        self.warm_steps = 0
-        if graph_batch:
-            self.static_index = torch.zeros(graph_batch, dtype=torch.long, device=data.train_images.device)
-            self.side_stream = torch.cuda.Stream(data.train_images.device)
-
-    def _forward_backward_step(self, index):
-        x = as_float_images(self.data.train_images[index])
-        y = self.data.train_labels[index]
-        if self.augment_generator is not None:
-            x = random_affine(x, generator=self.augment_generator)
-        x = x.contiguous(memory_format=self.memory_format)
-        with self.autocast:
-            loss, parts = self.objective.loss(self.model, x, y)
-        loss.backward()
-        self.optimizer.step()
-        return loss.detach(), {name: part.detach() for name, part in parts.items()}
-
-    def __call__(self, index: torch.Tensor):
-        if not self.graph_batch:
-            self.optimizer.zero_grad(set_to_none=True)
-            return self._forward_backward_step(index)
-        self.static_index.copy_(index)
-        if self.graph is not None:
-            self.graph.replay()
-            return self.static_out
-        if self.warm_steps < self.WARMUP:
-            current = torch.cuda.current_stream()
-            self.side_stream.wait_stream(current)  # also: the side stream's memory is free to reuse
-            with torch.cuda.stream(self.side_stream):
-                self.optimizer.zero_grad(set_to_none=True)
-                out = self._forward_backward_step(self.static_index)
-            current.wait_stream(self.side_stream)
-            self.warm_steps += 1
-            return out
-        try:
-            graph = torch.cuda.CUDAGraph()
-            self.optimizer.zero_grad(set_to_none=True)  # backward in the graph then writes fresh grads
-            with torch.cuda.graph(graph, capture_error_mode="thread_local"):  # the GUI thread may use CUDA
-                self.static_out = self._forward_backward_step(self.static_index)
-        except Exception as error:  # noqa: BLE001 — slower, but the run goes on
-            warnings.warn(f"CUDA graph capture failed, training on without it: {error}", RuntimeWarning)
-            self.graph_batch = 0
-            return self(index)
-        self.graph = graph
-        graph.replay()
-        return self.static_out
-
-
-class _Clock:
-    """Training time with pauses left out."""
-
-    def __init__(self):
-        self.start = time.perf_counter()
-        self.paused_total = 0.0
-        self._paused_at: float | None = None
-
-    def pause(self):
-        self._paused_at = time.perf_counter()
-
-    def resume(self):
-        if self._paused_at is not None:
-            self.paused_total += time.perf_counter() - self._paused_at
-            self._paused_at = None
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start - self.paused_total
-
-    @staticmethod
-    def sync(device: torch.device):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-
-
-class _Window:
-    """Loss summed on the device between two Step events (one host sync per report).
-
-    Each report also adds its window to the epoch's sum, so a training step costs
-    one small add on the device and no transfer.
-    """
-
-    def __init__(self, device, part_names):
-        self.device = device
-        self.part_names = part_names
-        self._reset()
-        self.new_epoch()
-        self.last_time = 0.0
-        self.last_step = 0
-
-    def new_epoch(self):
-        self.epoch_loss = torch.zeros((), device=self.device)
-        self.epoch_count = 0
-
-    def epoch_mean(self) -> float:
-        return (self.epoch_loss / max(self.epoch_count, 1)).item()
-
-    def _reset(self):
-        self.loss = torch.zeros((), device=self.device)
-        self.parts = {n: torch.zeros((), device=self.device) for n in self.part_names}
-        self.count = 0
-
-    def add(self, loss, parts):
-        self.loss += loss
-        for name in self.part_names:
-            self.parts[name] += parts[name].detach()
-        self.count += 1
-
-    def report(self, step, total_steps, epoch, optimizer, batch, clock) -> Step:
-        self.epoch_loss += self.loss
-        self.epoch_count += self.count
-        values = torch.stack([self.loss, *self.parts.values()]).float().cpu() / max(self.count, 1)
-        now = clock.elapsed()
-        rate = (step - self.last_step) * batch / max(now - self.last_time, 1e-9)
-        eta = now / step * (total_steps - step)
-        self.last_time, self.last_step = now, step
-        event = Step(
-            step, total_steps, epoch, float(values[0]),
-            {n: float(v) for n, v in zip(self.part_names, values[1:])},
-            float(optimizer.param_groups[0]["lr"]), rate, now, eta,
-        )
-        self._reset()
-        return event

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core import models
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
-from ..core.data import ImageDataset, load_dataset
+from ..core.data import Dataset, load_dataset
 from ..core.events import Done, Epoch, Failed, Snapshot, Started
 from ..core.replica import ModelReplica
 from ..core.trainer import Trainer, TrainConfig
@@ -46,7 +46,7 @@ class AppState(QObject):
         self.metrics: dict[str, dict[str, float]] = {}  # latest test metrics of each kind
         self._history: dict[str, list[Snapshot]] = {}
         self._history_index: dict[str, int | None] = {}  # None: follow training live
-        self._datasets: dict[str, ImageDataset] = {}
+        self._datasets: dict[str, Dataset] = {}
         self._loader = BackgroundRunner(self)
 
     # --- models to look at ------------------------------------------------------------
@@ -55,7 +55,7 @@ class AppState(QObject):
         return self.vaes.get(self._latest_vae) if self._latest_vae else None
 
     def set_replica(self, replica: ModelReplica) -> None:
-        if replica.kind == "vae":
+        if replica.generates:
             self.vaes[replica.name] = replica
             self._latest_vae = replica.name
             self.vae_changed.emit(replica.name)
@@ -67,7 +67,7 @@ class AppState(QObject):
         """Load a checkpoint and show it (raises CheckpointError with a readable message)."""
         checkpoint = load_checkpoint(path)
         replica = ModelReplica.from_checkpoint(checkpoint)
-        self.metrics[replica.kind] = dict(checkpoint.meta.get("metrics", {}))
+        self.metrics[_kind(replica)] = dict(checkpoint.meta.get("metrics", {}))
         self.set_replica(replica)
         self.checkpoint_opened.emit(checkpoint)
         return checkpoint
@@ -75,9 +75,9 @@ class AppState(QObject):
     def save_replica(self, replica: ModelReplica, path: str) -> None:
         save_checkpoint(
             path, model=replica.name, model_config=replica.config,
-            state_dict=replica.model.state_dict(), kind=replica.kind, dataset=replica.dataset,
+            state_dict=replica.model.state_dict(), objective=replica.spec.objective, dataset=replica.dataset,
             classes=list(replica.classes), epoch=replica.epoch, step=replica.step,
-            metrics=self.metrics.get(replica.kind, {}),
+            metrics=self.metrics.get(_kind(replica), {}),
         )
 
     # --- the current input ---------------------------------------------------------------
@@ -86,7 +86,7 @@ class AppState(QObject):
         self.input_source = source
         self.input_changed.emit()
 
-    def test_set(self, key: str = "mnist") -> ImageDataset:
+    def test_set(self, key: str = "mnist") -> Dataset:
         """The dataset on the CPU, loaded once (may raise DatasetUnavailable)."""
         if key not in self._datasets:
             self._datasets[key] = load_dataset(key, self.data_dir)
@@ -107,7 +107,7 @@ class AppState(QObject):
     # --- training jobs --------------------------------------------------------------------
     def start_training(self, config: TrainConfig) -> TrainingJob:
         """Start a job; the dataset is shared with the panels when it was loaded already."""
-        kind = models.spec(config.model).kind
+        kind = models.spec(config.model).objective
         if self.jobs.get(kind) and self.jobs[kind].is_running():
             raise RuntimeError(f"A {kind} is already training; stop it first.")
         if config.data_dir is None:
@@ -180,3 +180,7 @@ class AppState(QObject):
         replica = ModelReplica.from_snapshot(
             snapshot, classes=run.classes if run else None, dataset=run.dataset if run else "mnist")
         self.set_replica(replica)
+
+
+def _kind(replica) -> str:
+    return "vae" if replica.generates else "classifier"

@@ -55,7 +55,7 @@ class TrainingJob(QObject):
     def __init__(self, trainer: Trainer, snapshot_interval: float = 0.25, parent: QObject | None = None):
         super().__init__(parent)
         self.trainer = trainer
-        self.kind = trainer.spec.kind
+        self.kind = trainer.spec.objective
         self._thread = _TrainingThread(trainer, snapshot_interval)
         self._thread.event.connect(self.event)
         self._thread.finished.connect(self.finished)

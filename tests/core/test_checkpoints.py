@@ -14,7 +14,7 @@ from resviz.core.checkpoints import CheckpointError, load_checkpoint, save_check
 def _save(path, name="cnn", **meta):
     model = models.build(name)
     save_checkpoint(path, model=name, model_config=models.model_config(model),
-                    state_dict=model.state_dict(), kind="classifier", dataset="mnist",
+                    state_dict=model.state_dict(), objective="classifier", dataset="mnist",
                     epoch=1, metrics={"test_accuracy": 0.5}, **meta)
     return model
 

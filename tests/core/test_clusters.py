@@ -131,6 +131,6 @@ def test_cli_clusters_need_a_vae(tmp_path, capsys):
 
     classifier = models.build("cnn")
     path = save_checkpoint(tmp_path / "cnn.pt", model="cnn", model_config=models.model_config(classifier),
-                           state_dict=classifier.state_dict(), kind="classifier", dataset="mnist")
+                           state_dict=classifier.state_dict(), objective="classifier", dataset="mnist")
     assert main(["eval", "--checkpoint", str(path), "--clusters", "--test-subset", "10"]) == 2
     assert "needs a VAE" in json.loads(capsys.readouterr().out.strip().splitlines()[-1])["error"]

@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from resviz.core import data
-from resviz.core.data import DatasetUnavailable, load_dataset, read_idx
+from resviz.core.data import DatasetUnavailable, load_dataset
+from resviz.core.datasets import idx
+from resviz.core.datasets.idx import read_idx
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 UNREACHABLE = ("http://127.0.0.1:9/",)  # the discard port: connection refused at once
@@ -104,7 +106,7 @@ def test_download_with_wrong_checksum_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("RESVIZ_DATA", raising=False)
     served = tmp_path / "served"
     served.mkdir()
-    for name, _ in data.DATASETS["mnist"].files:
+    for name, _ in idx.SOURCES["mnist"].files:
         (served / name).write_bytes(b"not the real file")
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
     handler.log_message = lambda *a: None

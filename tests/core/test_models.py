@@ -66,6 +66,6 @@ def test_registry_lists_models_with_descriptions():
     for name in models.names():
         spec = models.spec(name)
         assert spec.description and "\n" not in spec.description
-        assert spec.kind in ("classifier", "vae")
+        assert spec.objective in ("classifier", "vae")
     with pytest.raises(KeyError, match="Unknown model"):
         models.build("no-such-model")

@@ -13,7 +13,7 @@ from resviz.core.trainer import Trainer, TrainConfig
 
 def test_speedrun_is_a_registered_classifier_with_a_short_recipe():
     spec = models.spec("speedrun")
-    assert spec.kind == "classifier" and "speedrun" in models.names("classifier")
+    assert spec.objective == "classifier" and "speedrun" in models.names("classifier")
     config = TrainConfig.for_model("speedrun")
     assert config.epochs == 2 and config.batch_size == 512 and config.schedule == "onecycle"
     # the record's optimizer: Adam with betas (0.7, 0.9), no beta cycling; then a CUDA graph may hold the step

@@ -12,9 +12,10 @@ from resviz.core import models
 from resviz.core.checkpoints import load_checkpoint
 from resviz.core.data import load_dataset
 from resviz.core.events import Done, Epoch, Failed, Loading, Snapshot, Started, Step
-from resviz.core.trainer import (
-    TrainConfig, Trainer, copy_to_host_grouped, resolve_precision, state_to_numpy, use_cuda_graphs,
-)
+from resviz.core.host_copy import copy_to_host_grouped, state_to_numpy
+from resviz.core.optim import resolve_precision
+from resviz.core.train_step import use_cuda_graphs
+from resviz.core.trainer import TrainConfig, Trainer
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +153,8 @@ def test_stop_during_testing_ends_at_once_and_keeps_the_trained_epoch(mnist, tmp
 def test_evaluation_answers_stop_between_batches(mnist):
     model = models.build("cnn").eval()
     objective = Trainer(small_config(), mnist).objective
-    assert objective.evaluate(model, mnist.test_images, mnist.test_labels, stop=lambda: True) is None
-    metrics = objective.evaluate(model, mnist.test_images, mnist.test_labels)
+    assert objective.evaluate(model, mnist.test_inputs, mnist.test_labels, stop=lambda: True) is None
+    metrics = objective.evaluate(model, mnist.test_inputs, mnist.test_labels)
     assert set(metrics) == {"test_loss", "test_accuracy"}
 
 

@@ -36,7 +36,7 @@ def _decoder_shapes(model, z):
 @pytest.mark.parametrize("name, h", [("vae1", 256), ("vae2", 16)])
 def test_seed_models_have_the_tables_shapes(name, h):
     model = models.build(name).eval()
-    assert isinstance(model, SeedVAE) and models.spec(name).kind == "vae"
+    assert isinstance(model, SeedVAE) and models.spec(name).objective == "vae"
     x = torch.rand(3, 1, 28, 28)
     rows, _ = model.encoder(x)
     assert rows.shape == (3, 28, 32)  # a1, a2: 28 x 32
@@ -147,7 +147,7 @@ def test_decode_a_snapshot_while_training_runs(small_mnist):
             if snapshot.step == 0:
                 continue
             replica = ModelReplica.from_snapshot(snapshot)
-            assert replica.kind == "vae"
+            assert replica.generates and not replica.classifies
             with torch.no_grad():
                 image = replica.model.decode(torch.zeros(1, replica.model.latent_dim))
             decoded.append(image)

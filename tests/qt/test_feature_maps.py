@@ -16,7 +16,7 @@ from resviz.qt.state import AppState
 
 def replica(name="cnn", seed=0):
     torch.manual_seed(seed)
-    return ModelReplica(name, "classifier", {}, models.build(name).eval())
+    return ModelReplica(name, {}, models.build(name).eval())
 
 
 @pytest.fixture

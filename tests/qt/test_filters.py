@@ -26,7 +26,7 @@ def panel(qtbot):
 
 def replica(name="cnn", seed=0):
     torch.manual_seed(seed)
-    return ModelReplica(name, "classifier", {}, models.build(name).eval())
+    return ModelReplica(name, {}, models.build(name).eval())
 
 
 def test_kernel_stack_picks_an_input_channel_or_the_mean():

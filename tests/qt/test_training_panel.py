@@ -128,10 +128,10 @@ def test_bad_checkpoint_shows_a_message_and_the_app_keeps_running(window, tmp_pa
 def test_missing_dataset_is_a_message_not_a_crash(window, qtbot, tmp_path, monkeypatch, warnings_shown):
     from dataclasses import replace
 
-    from resviz.core import data
+    from resviz.core.datasets import idx
 
     monkeypatch.setenv("RESVIZ_DATA", str(tmp_path / "empty"))
-    monkeypatch.setitem(data.DATASETS, "fashion", replace(data.DATASETS["fashion"], mirrors=("http://127.0.0.1:9/",)))
+    monkeypatch.setitem(idx.SOURCES, "fashion", replace(idx.SOURCES["fashion"], mirrors=("http://127.0.0.1:9/",)))
     panel = window.panel("Training")
     panel.dataset_box.setCurrentIndex(panel.dataset_box.findData("fashion"))
     panel.train_button.click()

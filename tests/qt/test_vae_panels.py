@@ -30,7 +30,7 @@ def vae_replica(name="vae", seed=0, step=0, **config):
     for norm in norms:
         norm.momentum = 0.1
     model.eval()
-    return ModelReplica(name, "vae", models.model_config(model), model, step=step)
+    return ModelReplica(name, models.model_config(model), model, step=step)
 
 
 def shown(qtbot, widget):

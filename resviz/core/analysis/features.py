@@ -167,7 +167,7 @@ class ActivationCapture:
 
 
 def as_batch(image) -> torch.Tensor:
-    """[28,28] / [1,28,28] / [N,1,28,28] (numpy or tensor) -> float tensor [N,1,H,W]."""
+    """One image [H,W] (grey) or [C,H,W], or a batch [N,C,H,W] (numpy or tensor) -> float tensor [N,C,H,W]."""
     x = torch.as_tensor(np.asarray(image, dtype=np.float32) if not torch.is_tensor(image) else image).float()
     while x.ndim < 4:
         x = x.unsqueeze(0)

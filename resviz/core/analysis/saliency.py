@@ -58,20 +58,20 @@ def _scale_to_unit(values: torch.Tensor) -> np.ndarray:
 _default_layers: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
 
 
-def default_cam_layer(model: nn.Module, image_shape=(28, 28)) -> str:
+def default_cam_layer(model: nn.Module, input_shape=(1, 28, 28)) -> str:
     """The last module (in forward order) with a feature-map output larger than 1x1.
 
     Found with one probe forward pass, remembered per model and input size (a replica's
     architecture never changes, and this runs on every stroke while drawing).
     """
     known = _default_layers.setdefault(model, {})
-    key = tuple(image_shape)
+    key = tuple(input_shape)
     if key not in known:
         known[key] = _find_default_cam_layer(model, key)
     return known[key]
 
 
-def _find_default_cam_layer(model: nn.Module, image_shape: tuple) -> str:
+def _find_default_cam_layer(model: nn.Module, input_shape: tuple) -> str:
     shapes: list[tuple[str, tuple]] = []
     thread = threading.get_ident()
 
@@ -87,7 +87,7 @@ def _find_default_cam_layer(model: nn.Module, image_shape: tuple) -> str:
             if name and kind_of(module) is not None:
                 handles.append(module.register_forward_hook(note_shape(name)))
         with eval_mode(model), torch.no_grad():  # a probe must not move BatchNorm's running statistics
-            model(torch.zeros(1, 1, *image_shape))
+            model(torch.zeros(1, *input_shape))
     finally:
         for handle in handles:
             handle.remove()
@@ -120,7 +120,7 @@ def class_activation_map(model: nn.Module, image, target: int | None = None, lay
     """A class activation map by ``method`` ('hirescam' or 'gradcam'); see the module docstring."""
     if method not in CAM_METHODS:
         raise ValueError(f"Unknown method {method!r}; use one of {', '.join(CAM_METHODS)}.")
-    layer = layer or default_cam_layer(model, as_batch(image).shape[-2:])
+    layer = layer or default_cam_layer(model, tuple(as_batch(image).shape[1:]))
     module = model.get_submodule(layer)
     thread = threading.get_ident()
     captured: list[torch.Tensor] = []

@@ -1,14 +1,15 @@
 """The model registry. ``build(name, **config)`` makes a model, ``names()`` lists them.
 
-Every model takes float images in [0, 1] shaped [B, 1, 28, 28]. Each model file
-registers itself (``register(ModelSpec(...))`` at its end); importing it here is
-what puts it in the registry.
+Models take float inputs in [0, 1]: images [B, C, H, W] (grey digits are
+[B, 1, 28, 28]) or signals [B, C, L]. Each model file registers itself
+(``register(ModelSpec(...))`` at its end); importing it here is what puts it in the
+registry, and the import order is the order in the UI.
 """
 
-from .registry import ModelSpec, build, model_config, names, register, spec
+from .registry import ModelDoesNotFit, ModelSpec, build, input_shape_of, model_config, names, register, spec
 
-from . import resnet, cnn  # noqa: E402,F401  (import order = order in the UI)
+from . import resnet, cnn  # noqa: E402,F401
 from . import vae  # noqa: E402,F401  (seed 000's VAEs: vae1, vae2, vae)
 from . import speedrun  # noqa: E402,F401  (the fastest MNIST recipe; resviz bench)
 
-__all__ = ["ModelSpec", "build", "model_config", "names", "register", "spec"]
+__all__ = ["ModelDoesNotFit", "ModelSpec", "build", "input_shape_of", "model_config", "names", "register", "spec"]

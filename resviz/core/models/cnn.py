@@ -21,6 +21,7 @@ class CNNConfig:
     kernel_size: int = 5
     num_classes: int = 10
     in_channels: int = 1
+    image_size: int = 28  # two 2x2 pools: the FC layer sees (image_size // 4)^2 positions
 
 
 class SimpleCNN(nn.Module):
@@ -42,7 +43,9 @@ class SimpleCNN(nn.Module):
             nn.ReLU(inplace=True),
             nn.MaxPool2d(2),
         )
-        self.fc = nn.Linear(7 * 7 * c2, config.num_classes)
+        side = config.image_size // 4
+        self.fc = nn.Linear(side * side * c2, config.num_classes)
+        self.input_shape = (config.in_channels, config.image_size, config.image_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.flatten(self.layer2(self.layer1(x)), 1))
@@ -52,4 +55,5 @@ register(ModelSpec(
     "cnn", "Seed 001's simple CNN: conv 16@5x5 -> pool -> conv 32@5x5 -> pool -> FC",
     "classifier", SimpleCNN,
     defaults=dict(epochs=2, batch_size=128, lr=3e-3, optimizer="adam"),
+    title="Seed 001 CNN", adapts=("in_channels", "image_size", "num_classes"),
 ))

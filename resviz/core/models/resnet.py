@@ -88,6 +88,7 @@ class SeedResNet(nn.Module):
         self.features = nn.Sequential(*layers)
         self.feature_shape = (channels, size, size)
         self.fc = nn.Linear(channels * size * size, config.num_classes)
+        self.input_shape = (config.in_channels, config.image_size, config.image_size)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(torch.flatten(self.features(x), 1))
@@ -97,4 +98,5 @@ register(ModelSpec(
     "resnet", "Seed 000's ResNet: 5 conv layers with 4 residual blocks, then FC to 10 classes",
     "classifier", SeedResNet,
     defaults=dict(epochs=2, batch_size=128, lr=3e-3, optimizer="adam"),
+    title="Seed 000 ResNet", adapts=("in_channels", "image_size", "num_classes"),
 ))

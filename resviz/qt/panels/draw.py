@@ -239,7 +239,7 @@ class DrawPanel(Panel):
     def request_update(self) -> None:
         """Analyse the current drawing; while a run is under way, only remember to run again."""
         replica = self.state.classifier
-        if replica is not None and replica.kind == "classifier" and replica.classes != self._classes:
+        if replica is not None and replica.classifies and replica.classes != self._classes:
             self._set_classes(replica.classes)
         if self._runner.busy:
             self._pending = True

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core import models
-from ...core.data import DATASETS
+from ...core.data import dataset_names, dataset_spec
 from ...core.devices import available_devices, resolve_device
 from ...core.events import Done, Epoch, Failed, Loading, Started, Step
 from ...core.objectives import objective_for
@@ -56,13 +56,13 @@ class TrainingPanel(Panel):
         self.model_box = QComboBox()
         for index, name in enumerate(models.names()):
             spec = models.spec(name)
-            self.model_box.addItem(f"{name} — {spec.kind}", name)
+            self.model_box.addItem(f"{name} — {spec.objective}", name)
             self.model_box.setItemData(index, spec.description, Qt.ItemDataRole.ToolTipRole)
         self.model_info = QLabel(wordWrap=True)
         self.model_info.setStyleSheet("color: #555;")
         self.dataset_box = QComboBox()
-        for key, info in DATASETS.items():
-            self.dataset_box.addItem(info.title, key)
+        for key in dataset_names():
+            self.dataset_box.addItem(dataset_spec(key).title, key)
         self.device_box = QComboBox()
         self.device_box.addItems(available_devices())
         self.epochs = QSpinBox(minimum=1, maximum=500)
@@ -155,7 +155,7 @@ class TrainingPanel(Panel):
 
     @property
     def kind(self) -> str:
-        return models.spec(self.model_name).kind
+        return models.spec(self.model_name).objective
 
     def _on_model_changed(self) -> None:
         spec = models.spec(self.model_name)
@@ -167,7 +167,7 @@ class TrainingPanel(Panel):
         self.optimizer.setCurrentText(defaults.optimizer)
         self.schedule.setCurrentText(defaults.schedule)
         self.augment.setChecked(defaults.augment)
-        self.curve_stack.setCurrentWidget(self.curves[spec.kind])
+        self.curve_stack.setCurrentWidget(self.curves[spec.objective])
         self._update_buttons()
 
     def config(self) -> TrainConfig:
@@ -321,7 +321,7 @@ class TrainingPanel(Panel):
 
     def _on_checkpoint(self, checkpoint) -> None:
         meta = checkpoint.meta
-        kind = meta.get("kind", "classifier")
+        kind = models.spec(checkpoint.model_name).objective
         index = self.model_box.findData(checkpoint.model_name)
         job = self.state.jobs.get(kind)
         if index >= 0 and not (job and job.is_running()):

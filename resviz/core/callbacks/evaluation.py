@@ -1,0 +1,41 @@
+"""Epoch events: the test set's metrics after every epoch (the objective says which).
+
+The clock stops while testing (the speed records leave testing out). Stop answers
+between test batches: a test cut short keeps the previous epoch's numbers. After a
+full test the weights are the last good ones, which the checkpointer keeps should the
+run diverge later.
+"""
+
+from __future__ import annotations
+
+from ..events import Epoch
+from .base import Callback
+
+
+class Evaluator(Callback):
+    name = "evaluation"
+
+    def __init__(self, progress):
+        self.progress = progress  # the ProgressReporter: it knows the epoch's mean training loss
+
+    def on_epoch_end(self, ctx):
+        ctx.clock.sync(ctx.device)
+        seconds = ctx.clock.elapsed()
+        ctx.clock.pause()
+        ctx.model.eval()
+        tested = ctx.objective.evaluate(ctx.model, ctx.data.test_inputs, ctx.data.test_labels,
+                                        stop=lambda: ctx.trainer.stopped)
+        ctx.set_training_mode()
+        ctx.clock.resume()
+        if tested is None:  # Stop pressed while testing
+            return ()
+        ctx.metrics = {k: ctx.dist_mean(v) for k, v in tested.items()}
+        ctx.tested_epoch = ctx.epoch
+        ctx.keep_good_state()
+        ctx.history["epoch"].append(ctx.epoch)
+        ctx.history["epoch_step"].append(ctx.step)
+        train_loss = self.progress.epoch_train_loss()
+        ctx.history.setdefault("train_loss", []).append(train_loss)
+        for key, value in ctx.metrics.items():
+            ctx.history.setdefault(key, []).append(value)
+        return (Epoch(ctx.epoch, ctx.step, train_loss, dict(ctx.metrics), seconds),)

@@ -1,0 +1,4 @@
+"""The dataset sources. Each file registers its datasets with ``register_dataset``;
+importing it here is what makes them known (the order is the order in the UI)."""
+
+from . import idx  # noqa: F401  (MNIST, Fashion-MNIST)
