@@ -96,7 +96,7 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
         panel.show()
     freeze_startup_objects()  # as run_app does once the window is up
     torch.manual_seed(seed)
-    state.set_replica(ModelReplica(model_name, {}, models.build(model_name).eval()))
+    state.show_model(ModelReplica(model_name, {}, models.build(model_name).eval()))
     seen = {"draw": 0, "features": 0}
     draw.updated.connect(lambda: seen.__setitem__("draw", seen["draw"] + 1))
     features.updated.connect(lambda: seen.__setitem__("features", seen["features"] + 1))

@@ -123,7 +123,7 @@ def _watched_run(app, window, config, lateness_ms: list[float]) -> float:
     timer.timeout.connect(tick)
     cycler = QTimer(interval=300)
     cycler.timeout.connect(cycle_tabs)
-    window.state.event.connect(on_event)
+    window.state.run_event.connect(on_event)
     clock.start()
     timer.start()
     cycler.start()
@@ -132,7 +132,7 @@ def _watched_run(app, window, config, lateness_ms: list[float]) -> float:
     app.exec()
     timer.stop()
     cycler.stop()
-    window.state.event.disconnect(on_event)
+    window.state.run_event.disconnect(on_event)
     window.state.stop_all()
     if result.get("failed"):
         raise RuntimeError(result["failed"])

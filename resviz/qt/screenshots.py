@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(steps) == args.wait_steps // max(config.log_every, 1):
                 QTimer.singleShot(300, grab_all)
 
-    window.state.event.connect(on_event)
+    window.state.run_event.connect(on_event)
     return app.exec()
 
 

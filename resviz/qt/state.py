@@ -1,186 +1,458 @@
-"""What every panel shares: running jobs, the models to look at, the current input.
+"""What every panel shares: the runs, the one selected, the models to look at, the input.
 
-Panels get one ``AppState`` and talk only to it. It routes each training event
-(tagged with the job's kind, "classifier" or "vae"), turns weight Snapshots into
-``ModelReplica`` copies the panels may run freely, keeps this run's snapshot history
-for scrubbing back in time, and holds the digit the person drew or picked.
+``AppState`` is the Qt view of the Qt-free ``RunStore`` (core/runs.py). Train, Speed
+run, the Depth lab, File ▸ Open and ``resviz FILE.pt`` all make runs here. A run that
+trains gets a ``TrainingJob`` (its own thread) or, when the machine is busy, waits in a
+queue; each event it sends is folded into its run and re-emitted with the run's id.
+Panels look at the *selected* run when it is the kind they show (``run_for``), else at
+the newest run that is, and ask ``replica(run_id)`` for a frozen CPU copy of its model
+at the snapshot being shown (the newest, or one picked on the History slider).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import asdict
+from typing import Callable
+
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+import torch
+from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from ..core import models
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
 from ..core.data import Dataset, load_dataset
-from ..core.events import Done, Epoch, Failed, Snapshot, Started
+from ..core.events import Failed, Loading, Snapshot
+from ..core.host_copy import state_to_numpy
 from ..core.replica import ModelReplica
+from ..core.runs import Run, RunStatus, RunStore
 from ..core.trainer import Trainer, TrainConfig
 from .background import BackgroundRunner
 from .worker import TrainingJob
 
-HISTORY_LIMIT = 48  # snapshots kept per kind; older ones are thinned, never the first or last
+REPLICAS_KEPT = 6  # models built for panels, most recently used first
+
+
+def default_parallel_runs() -> int:
+    """Runs that train at once before new ones queue: one on a small CPU, two with a GPU or many cores."""
+    return 2 if torch.cuda.is_available() or (os.cpu_count() or 1) >= 8 else 1
 
 
 class AppState(QObject):
-    event = Signal(str, object)  # (kind, event) for every training event
-    job_changed = Signal(str)  # a job of this kind started or ended
-    classifier_changed = Signal()  # self.classifier is a new replica
-    vae_changed = Signal(str)  # self.vaes[name] is a new replica
+    run_added = Signal(str)
+    run_changed = Signal(str, object)  # (run id, set of what changed: "status", "progress", "curves", ...)
+    run_removed = Signal(str)
+    run_event = Signal(str, object)  # (run id, event) for every training event
+    selection_changed = Signal()  # the selected run or the ticked ones changed
+    replica_changed = Signal(str)  # the model shown for this run changed (a new snapshot, or History moved)
+    vae_changed = Signal(str)  # the same, for runs whose model generates (the VAE panels listen)
+    history_changed = Signal(str)  # this run's list of snapshots changed
     input_changed = Signal()  # self.input_image changed
-    history_changed = Signal(str)  # the snapshot list of this kind changed
-    checkpoint_opened = Signal(object)  # a Checkpoint the person opened
     message = Signal(str)  # a line for the status bar
 
     def __init__(self, data_dir: str | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.data_dir = data_dir
-        self.jobs: dict[str, TrainingJob] = {}
-        self.classifier: ModelReplica | None = None
-        self.vaes: dict[str, ModelReplica] = {}
-        self._latest_vae: str | None = None
+        self.store = RunStore()
+        self.store.subscribe(self._on_store)
+        self.selected_id: str | None = None
+        self.ticked: set[str] = set()
+        self.parallel_runs = default_parallel_runs()
         self.input_image: np.ndarray | None = None
         self.input_source = ""
-        self.runs: dict[str, Started] = {}  # the latest run of each kind
-        self.metrics: dict[str, dict[str, float]] = {}  # latest test metrics of each kind
-        self._history: dict[str, list[Snapshot]] = {}
-        self._history_index: dict[str, int | None] = {}  # None: follow training live
+        self._jobs: dict[str, TrainingJob] = {}
+        self._queue: list[tuple[str, TrainConfig]] = []
+        self._shown_index: dict[str, int | None] = {}  # None: follow the run live
+        self._replicas: OrderedDict[tuple, ModelReplica] = OrderedDict()
         self._datasets: dict[str, Dataset] = {}
-        self._loader = BackgroundRunner(self)
+        self._datasets_lock = threading.Lock()
+        self.vaes = _GeneratingRuns(self)
+        self.replica_changed.connect(self._on_replica_changed)
+        self._loaders: dict[str, BackgroundRunner] = {}  # runs whose dataset is loading
+        self._dataset_runners: set[BackgroundRunner] = set()  # load_dataset_async calls under way
 
-    # --- models to look at ------------------------------------------------------------
+    # --- runs -----------------------------------------------------------------------------
     @property
-    def vae(self) -> ModelReplica | None:
-        return self.vaes.get(self._latest_vae) if self._latest_vae else None
+    def runs(self) -> list[Run]:
+        return list(self.store)
 
-    def set_replica(self, replica: ModelReplica) -> None:
-        if replica.generates:
-            self.vaes[replica.name] = replica
-            self._latest_vae = replica.name
-            self.vae_changed.emit(replica.name)
+    def run(self, run_id: str | None) -> Run | None:
+        return self.store.get(run_id)
+
+    def selected_run(self) -> Run | None:
+        return self.store.get(self.selected_id)
+
+    def run_for(self, wanted: Callable[[Run], bool] | None = None) -> Run | None:
+        """The selected run if it is ``wanted``, else the newest run that is (training ones first)."""
+        selected = self.selected_run()
+        if selected is not None and (wanted is None or wanted(selected)):
+            return selected
+        candidates = [r for r in self.store if (wanted is None or wanted(r)) and r.snapshots]
+        if not candidates:
+            return None
+        active = [r for r in candidates if r.status.active]
+        return (active or candidates)[-1]
+
+    def select(self, run_id: str | None) -> None:
+        if run_id != self.selected_id and (run_id is None or run_id in self.store):
+            self.selected_id = run_id
+            self.selection_changed.emit()
+
+    def set_ticked(self, run_id: str, ticked: bool) -> None:
+        before = set(self.ticked)
+        (self.ticked.add if ticked else self.ticked.discard)(run_id)
+        if self.ticked != before:
+            self.selection_changed.emit()
+
+    def rename(self, run_id: str, name: str) -> None:
+        self.store.rename(run_id, name)
+
+    def remove(self, run_id: str) -> None:
+        """Forget a run (stopping it first if it trains; its checkpoint file stays)."""
+        self._queue = [(i, c) for i, c in self._queue if i != run_id]
+        job = self._jobs.get(run_id)
+        if job is not None:
+            job.stop()
+        self.ticked.discard(run_id)
+        self._shown_index.pop(run_id, None)
+        for key in [k for k in self._replicas if k[0] == run_id]:
+            del self._replicas[key]
+        self.store.remove(run_id)
+        if self.selected_id == run_id:
+            remaining = self.runs
+            self.select(remaining[-1].id if remaining else None)
+
+    def _on_store(self, what: str, run: Run, changes: set) -> None:
+        if what == "added":
+            self.run_added.emit(run.id)
+        elif what == "removed":
+            self.run_removed.emit(run.id)
         else:
-            self.classifier = replica
-            self.classifier_changed.emit()
+            if "snapshots" in changes:
+                self.history_changed.emit(run.id)
+            self.run_changed.emit(run.id, changes)
 
-    def open_checkpoint(self, path: str) -> Checkpoint:
-        """Load a checkpoint and show it (raises CheckpointError with a readable message)."""
-        checkpoint = load_checkpoint(path)
-        replica = ModelReplica.from_checkpoint(checkpoint)
-        self.metrics[_kind(replica)] = dict(checkpoint.meta.get("metrics", {}))
-        self.set_replica(replica)
-        self.checkpoint_opened.emit(checkpoint)
-        return checkpoint
-
-    def save_replica(self, replica: ModelReplica, path: str) -> None:
-        save_checkpoint(
-            path, model=replica.name, model_config=replica.config,
-            state_dict=replica.model.state_dict(), objective=replica.spec.objective, dataset=replica.dataset,
-            classes=list(replica.classes), epoch=replica.epoch, step=replica.step,
-            metrics=self.metrics.get(_kind(replica), {}),
-        )
-
-    # --- the current input ---------------------------------------------------------------
-    def set_input(self, image: np.ndarray | None, source: str = "") -> None:
-        self.input_image = None if image is None else np.asarray(image, dtype=np.float32)
-        self.input_source = source
-        self.input_changed.emit()
-
-    def test_set(self, key: str = "mnist") -> Dataset:
-        """The dataset on the CPU, loaded once (may raise DatasetUnavailable)."""
-        if key not in self._datasets:
-            self._datasets[key] = load_dataset(key, self.data_dir)
-        return self._datasets[key]
-
-    def has_dataset(self, key: str) -> bool:
-        return key in self._datasets
-
-    def load_dataset_async(self, key: str, on_done, on_error, on_progress) -> None:
-        """Load (and if needed download) a dataset off the GUI thread, reporting progress."""
-        def loaded(dataset):
-            self._datasets[key] = dataset
-            on_done(dataset)
-
-        self._loader.submit(load_dataset, key, self.data_dir, on_result=loaded,
-                            on_error=on_error, on_progress=on_progress)
-
-    # --- training jobs --------------------------------------------------------------------
-    def start_training(self, config: TrainConfig) -> TrainingJob:
-        """Start a job; the dataset is shared with the panels when it was loaded already."""
-        kind = models.spec(config.model).objective
-        if self.jobs.get(kind) and self.jobs[kind].is_running():
-            raise RuntimeError(f"A {kind} is already training; stop it first.")
+    # --- training ----------------------------------------------------------------------------
+    def start_run(self, config: TrainConfig, alongside: bool = False, name: str | None = None) -> Run:
+        """A new run for ``config``: it starts now, or queues when ``parallel_runs`` already train."""
         if config.data_dir is None:
             config.data_dir = self.data_dir
+        models.spec(config.model)  # an unknown model is refused before a run is made
+        run = self.store.create(config.model, config.dataset, asdict(config), name)
+        self.select(run.id)
+        if alongside or len(self.training_runs()) < self.parallel_runs:
+            self._launch(run.id, config)
+        else:
+            self._queue.append((run.id, config))
+            ahead = ", ".join(r.name for r in self.training_runs())
+            self.store.set_status(run.id, RunStatus.QUEUED, f"Queued: starts when {ahead} ends.")
+        return run
+
+    def training_runs(self) -> list[Run]:
+        """Runs with a thread (training, paused or loading their data)."""
+        return [r for r in self.store if r.id in self._jobs or r.id in self._loaders]
+
+    def queued_runs(self) -> list[Run]:
+        return [self.store.get(i) for i, _ in self._queue if i in self.store]
+
+    def start_now(self, run_id: str) -> None:
+        """Start a queued run at once, alongside the running ones."""
+        for index, (queued_id, config) in enumerate(self._queue):
+            if queued_id == run_id:
+                del self._queue[index]
+                self._launch(run_id, config)
+                return
+
+    def _launch(self, run_id: str, config: TrainConfig) -> None:
+        dataset = self._datasets.get(config.dataset) if not config.dataset_options else None
+        if dataset is not None or config.dataset_options:
+            self._start_job(run_id, config, dataset)
+            return
+        self.store.apply(run_id, Loading(f"Loading {config.dataset}…"))
+        self.store.set_status(run_id, RunStatus.RUNNING)
+
+        def loaded(data: Dataset):
+            self._loaders.pop(run_id, None)
+            if run_id in self.store:
+                self._start_job(run_id, config, data)
+            else:
+                self._start_next()
+
+        def failed(message: str):
+            self._loaders.pop(run_id, None)
+            self._fail(run_id, message.split(": ", 1)[-1], "")
+            self._start_next()
+
+        def progress(text: str, fraction: float):
+            self.store.apply(run_id, Loading(text, fraction))
+
+        runner = BackgroundRunner(self)
+        self._loaders[run_id] = runner
+        runner.submit(self.dataset, config.dataset, on_result=loaded, on_error=failed, on_progress=progress)
+
+    def _start_job(self, run_id: str, config: TrainConfig, dataset: Dataset | None) -> None:
         path = default_checkpoint_path(config.model, config.dataset)
-        dataset = self._datasets.get(config.dataset)
         job = TrainingJob(Trainer(config, dataset, checkpoint_path=path), parent=self)
-        job.event.connect(lambda event, kind=kind: self._on_event(kind, event))
-        job.finished.connect(lambda kind=kind: self.job_changed.emit(kind))
-        self.jobs[kind] = job
+        job.event.connect(lambda event, run_id=run_id: self._on_event(run_id, event))
+        job.finished.connect(lambda run_id=run_id: self._on_job_finished(run_id))
+        self._jobs[run_id] = job
         job.start()
-        self.job_changed.emit(kind)
-        return job
+
+    def _on_event(self, run_id: str, event) -> None:
+        changes = self.store.apply(run_id, event)
+        if isinstance(event, Snapshot) and self._shown_index.get(run_id) is None:
+            self.replica_changed.emit(run_id)
+        elif isinstance(event, Failed):
+            self.message.emit(event.message)
+        elif getattr(event, "checkpoint", None) and "status" in changes:
+            run = self.store.get(run_id)
+            self.message.emit(run.message or f"Saved checkpoint {event.checkpoint}")
+        self.run_event.emit(run_id, event)
+
+    def _on_job_finished(self, run_id: str) -> None:
+        job = self._jobs.pop(run_id, None)
+        if job is not None:
+            job.release()
+            job.deleteLater()  # the trainer, its model, optimizer and data go with it
+        run = self.store.get(run_id)
+        if run is not None and run.status.active:  # the thread ended without a last event
+            self._fail(run_id, "Training ended unexpectedly.", "")
+        self._start_next()
+        if run is not None:
+            self.run_changed.emit(run_id, {"status"})
+
+    def _start_next(self) -> None:
+        while self._queue and len(self.training_runs()) < self.parallel_runs:
+            run_id, config = self._queue.pop(0)
+            if run_id in self.store:
+                self._launch(run_id, config)
+
+    def _fail(self, run_id: str, message: str, traceback_text: str) -> None:
+        self._on_event(run_id, Failed(message, traceback=traceback_text))
+
+    def job(self, run_id: str | None) -> TrainingJob | None:
+        return self._jobs.get(run_id) if run_id else None
+
+    def pause(self, run_id: str, paused: bool = True) -> None:
+        job = self._jobs.get(run_id)
+        if job is None:
+            return
+        job.pause() if paused else job.resume()
+        self.store.set_paused(run_id, paused)
+
+    def stop(self, run_id: str) -> None:
+        """Stop a run (it saves a checkpoint) or take it out of the queue."""
+        job = self._jobs.get(run_id)
+        if job is not None:
+            job.stop()
+        elif any(i == run_id for i, _ in self._queue):
+            self._queue = [(i, c) for i, c in self._queue if i != run_id]
+            self.store.set_status(run_id, RunStatus.STOPPED, "Taken out of the queue before it started.")
 
     def running_jobs(self) -> list[TrainingJob]:
-        return [job for job in self.jobs.values() if job.is_running()]
+        return [job for job in self._jobs.values() if job.is_running()]
 
     def stop_all(self, wait_ms: int = 3000) -> bool:
-        """Stop every job and wait for the threads; True if all ended in time."""
+        """Empty the queue, stop every job and wait up to ``wait_ms``; True if all threads ended."""
+        for run_id, _ in self._queue:
+            self.store.set_status(run_id, RunStatus.STOPPED, "The window closed before it started.")
+        self._queue.clear()
         jobs = self.running_jobs()
         for job in jobs:
             job.stop()
         return all(job.wait(wait_ms) for job in jobs)
 
-    def _on_event(self, kind: str, event) -> None:
-        if isinstance(event, Started):
-            self.runs[kind] = event
-            self._history[kind] = []
-            self._history_index[kind] = None
-            self.history_changed.emit(kind)
-        elif isinstance(event, Snapshot):
-            self._remember(kind, event)
-            if self._history_index.get(kind) is None:
-                self._show(kind, event)
-        elif isinstance(event, Epoch):
-            self.metrics[kind] = dict(event.metrics)
-        elif isinstance(event, Done) and event.checkpoint:
-            self.message.emit(f"Saved checkpoint {event.checkpoint}")
-        elif isinstance(event, Failed):
-            self.message.emit(event.message)
-        self.event.emit(kind, event)
+    def shutdown(self, wait_ms: int = 60_000) -> bool:
+        """At exit: stop everything and wait for training threads and background work to end."""
+        ended = self.stop_all(wait_ms)
+        for loader in [*self._loaders.values(), *self._dataset_runners]:
+            loader.cancel()
+        pool_done = QThreadPool.globalInstance().waitForDone(wait_ms)
+        return ended and pool_done
 
-    # --- history: scrub back through this run's snapshots ---------------------------------
-    def snapshots(self, kind: str) -> list[Snapshot]:
-        return list(self._history.get(kind, []))
+    # --- models to look at ---------------------------------------------------------------------
+    def replica(self, run_id: str | None) -> ModelReplica | None:
+        """The run's model at the snapshot being shown (built once, then cached)."""
+        run = self.store.get(run_id)
+        snapshot = self.shown_snapshot(run_id)
+        if run is None or snapshot is None:
+            return None
+        key = (run.id, id(snapshot))
+        replica = self._replicas.get(key)
+        if replica is None:
+            replica = ModelReplica.from_snapshot(snapshot, classes=run.classes or None, dataset=run.dataset)
+            if run.status == RunStatus.OPENED:
+                replica = _with_source(replica, run.source)
+            self._replicas[key] = replica
+            while len(self._replicas) > REPLICAS_KEPT:
+                self._replicas.popitem(last=False)
+        self._replicas.move_to_end(key)
+        return replica
 
-    def history_index(self, kind: str) -> int | None:
-        return self._history_index.get(kind)
+    def replica_for(self, wanted: Callable[[Run], bool] | None = None) -> ModelReplica | None:
+        run = self.run_for(wanted)
+        return self.replica(run.id) if run else None
 
-    def show_snapshot(self, kind: str, index: int | None) -> None:
-        """Show the network as it was at snapshot ``index``; None follows training live."""
-        history = self._history.get(kind, [])
-        if not history:
+    @property
+    def classifier(self) -> ModelReplica | None:
+        """The classifier the inspecting panels show (see ``run_for``)."""
+        return self.replica_for(lambda r: r.classifies)
+
+    def run_title(self, run_id: str | None) -> str:
+        """A run as people name it: its name and what it is."""
+        run = self.store.get(run_id)
+        if run is None:
+            return "—"
+        return run.name if run.name.startswith(run.model) else f"{run.name} ({run.model})"
+
+    def _on_replica_changed(self, run_id: str) -> None:
+        run = self.store.get(run_id)
+        if run is not None and run.generates:
+            self.vae_changed.emit(run_id)
+
+    def show_model(self, replica: ModelReplica, name: str | None = None, into: str | None = None) -> Run:
+        """Show a model already in memory (tests, benchmarks): as a new run, selected, or as the next
+        snapshot of run ``into`` (as if that run's training had sent these weights)."""
+        snapshot = Snapshot(replica.step, replica.epoch, replica.name, dict(replica.config),
+                            state_to_numpy(replica.model))
+        if into is not None:
+            self._replicas[(into, id(snapshot))] = replica
+            self._on_event(into, snapshot)
+            return self.store.get(into)
+        run = Run(self.store.new_id(), name or self.store.default_name(replica.name), replica.name,
+                  replica.dataset, model_config=dict(replica.config), classes=tuple(replica.classes),
+                  input_shape=replica.input_shape, status=RunStatus.OPENED, snapshots=[snapshot],
+                  source=replica.source)
+        self._replicas[(run.id, id(snapshot))] = replica
+        self.store.add(run)
+        self.select(run.id)
+        self.replica_changed.emit(run.id)
+        return run
+
+    def open_checkpoint(self, path: str) -> Run:
+        """Load a checkpoint as a run and select it (raises CheckpointError with a readable message)."""
+        checkpoint = load_checkpoint(path)
+        run = Run.from_checkpoint(self.store.new_id(), _opened_name(checkpoint), checkpoint)
+        self.store.add(run)
+        self.select(run.id)
+        self.replica_changed.emit(run.id)
+        return run
+
+    def save_run(self, run_id: str, path: str) -> None:
+        """Write the run's model, as shown now, to a checkpoint file."""
+        run, replica = self.store.get(run_id), self.replica(run_id)
+        if run is None or replica is None:
+            raise ValueError("This run has no weights yet.")
+        save_checkpoint(
+            path, model=replica.name, model_config=replica.config, state_dict=replica.model.state_dict(),
+            objective=run.spec.objective, dataset=run.dataset, dataset_title=run.dataset_title,
+            classes=list(replica.classes), input_shape=list(replica.input_shape), epoch=replica.epoch,
+            step=replica.step, metrics=run.metrics, train_config=run.settings, history=_history(run),
+        )
+
+    # --- history: scrub back through a run's snapshots --------------------------------------------
+    def snapshots(self, run_id: str | None) -> list[Snapshot]:
+        run = self.store.get(run_id)
+        return list(run.snapshots) if run else []
+
+    def history_index(self, run_id: str | None) -> int | None:
+        index = self._shown_index.get(run_id)
+        if index is not None and index >= len(self.snapshots(run_id)):  # thinned meanwhile
+            self._shown_index[run_id] = index = None
+        return index
+
+    def shown_snapshot(self, run_id: str | None) -> Snapshot | None:
+        snapshots = self.snapshots(run_id)
+        if not snapshots:
+            return None
+        index = self.history_index(run_id)
+        return snapshots[-1 if index is None else index]
+
+    def show_snapshot(self, run_id: str, index: int | None) -> None:
+        """Show the run's network as it was at snapshot ``index``; None follows it live."""
+        if not self.snapshots(run_id):
             return
-        self._history_index[kind] = index
-        self._show(kind, history[-1 if index is None else index])
+        self._shown_index[run_id] = index
+        self.replica_changed.emit(run_id)
+        self.history_changed.emit(run_id)
 
-    def _remember(self, kind: str, snapshot: Snapshot) -> None:
-        history = self._history.setdefault(kind, [])
-        history.append(snapshot)
-        if len(history) > HISTORY_LIMIT:
-            # keep the first and the newest, thin the middle evenly
-            history[:] = history[:1] + history[1:-1][1::2] + history[-1:]
-            if self._history_index.get(kind) is not None:
-                self._history_index[kind] = None
-        self.history_changed.emit(kind)
+    # --- the current input -----------------------------------------------------------------------
+    def set_input(self, image: np.ndarray | None, source: str = "") -> None:
+        self.input_image = None if image is None else np.asarray(image, dtype=np.float32)
+        self.input_source = source
+        self.input_changed.emit()
 
-    def _show(self, kind: str, snapshot: Snapshot) -> None:
-        run = self.runs.get(kind)
-        replica = ModelReplica.from_snapshot(
-            snapshot, classes=run.classes if run else None, dataset=run.dataset if run else "mnist")
-        self.set_replica(replica)
+    # --- datasets ----------------------------------------------------------------------------------
+    def dataset(self, key: str = "mnist", progress=None) -> Dataset:
+        """The dataset on the CPU, loaded once; safe from any thread (may raise DatasetUnavailable)."""
+        with self._datasets_lock:
+            if key not in self._datasets:
+                self._datasets[key] = load_dataset(key, self.data_dir, progress=progress)
+            return self._datasets[key]
+
+    test_set = dataset  # what the digit panels call it
+
+    def has_dataset(self, key: str) -> bool:
+        return key in self._datasets
+
+    def load_dataset_async(self, key: str, on_done, on_error, on_progress=None) -> None:
+        """Load (and if needed download) a dataset off the GUI thread, reporting progress."""
+        if key in self._datasets:
+            on_done(self._datasets[key])
+            return
+        runner = BackgroundRunner(self)
+        self._dataset_runners.add(runner)
+
+        def finish(callback, value):
+            self._dataset_runners.discard(runner)
+            callback(value)
+
+        runner.submit(self.dataset, key, on_result=lambda data: finish(on_done, data),
+                      on_error=lambda message: finish(on_error, message), on_progress=on_progress)
 
 
-def _kind(replica) -> str:
-    return "vae" if replica.generates else "classifier"
+def _with_source(replica: ModelReplica, source: str) -> ModelReplica:
+    from dataclasses import replace
+
+    return replace(replica, source=source)
+
+
+def _opened_name(checkpoint: Checkpoint) -> str:
+    return checkpoint.path.stem
+
+
+def _history(run: Run) -> dict:
+    """The run's curves in the checkpoint's ``history`` layout."""
+    history: dict[str, list] = {}
+    xs, _ = run.curves.steps["loss"].data()
+    history["step"] = [int(x) for x in xs]
+    for name, series in run.curves.steps.items():
+        history[name] = [float(y) for y in series.data()[1]]
+    history["epoch"] = [e["epoch"] for e in run.curves.epochs]
+    history["epoch_step"] = [e["step"] for e in run.curves.epochs]
+    for row in run.curves.epochs:
+        for key, value in row.items():
+            if key not in ("epoch", "step"):
+                history.setdefault(key, []).append(value)
+    return history
+
+
+class _GeneratingRuns:
+    """``state.vaes``: run id -> the replica shown for it, for the runs whose model generates."""
+
+    def __init__(self, state: AppState):
+        self._state = state
+
+    def _ids(self) -> list[str]:
+        return [r.id for r in self._state.store if r.generates and r.snapshots]
+
+    def __iter__(self):
+        return iter(self._ids())
+
+    def __contains__(self, run_id) -> bool:
+        return run_id in self._ids()
+
+    def get(self, run_id, default=None):
+        return self._state.replica(run_id) if run_id in self else default

@@ -10,11 +10,13 @@ next Epoch or Done so the panels always end on the final weights. ``stop()`` and
 from __future__ import annotations
 
 import time
+import traceback
 import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from ..core.events import Done, Epoch, Failed, Snapshot
+from ..core.logs import log_failure
 from ..core.trainer import Trainer
 
 
@@ -29,6 +31,15 @@ class _TrainingThread(QThread):
         _TrainingThread.instances.add(self)
 
     def run(self):
+        try:
+            self._forward_events()
+        except Exception as error:  # noqa: BLE001 — fit() reports its own failures; this is a last resort
+            text = traceback.format_exc()
+            log = log_failure(f"Training thread crashed: {error}", text)
+            self.event.emit(Failed(f"Training stopped: {error}", repr(error), traceback=text,
+                                   log=str(log) if log else None))
+
+    def _forward_events(self):
         held: Snapshot | None = None
         last_sent = 0.0
         for event in self.trainer.fit():
@@ -55,13 +66,16 @@ class TrainingJob(QObject):
     def __init__(self, trainer: Trainer, snapshot_interval: float = 0.25, parent: QObject | None = None):
         super().__init__(parent)
         self.trainer = trainer
-        self.kind = trainer.spec.objective
         self._thread = _TrainingThread(trainer, snapshot_interval)
         self._thread.event.connect(self.event)
         self._thread.finished.connect(self.finished)
 
     def start(self) -> None:
         self._thread.start()
+
+    def release(self) -> None:
+        """After the thread ended: let go of the trainer (its model, optimizer and data)."""
+        self.trainer = self._thread.trainer = None
 
     def stop(self) -> None:
         self.trainer.stop()

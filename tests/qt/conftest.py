@@ -20,10 +20,18 @@ def _no_dangling_training_threads(qapp):
 
 
 @pytest.fixture
-def window(qtbot):
+def settings(tmp_path):
+    """A settings file of this test's own: one test's remembered window never leaks into the next."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "resviz.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
     from resviz.qt.main_window import MainWindow
 
-    win = MainWindow()
+    win = MainWindow(settings=settings)
     qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()

@@ -146,7 +146,7 @@ def test_drawn_digit_and_learned_kernel(qtbot, lab):
     np.testing.assert_array_equal(view.inputs.image, digit)
     assert not view.kernels.library_box.model().item(view.kernels.library_box.findData("learned")).isEnabled()
     torch.manual_seed(0)
-    state.set_replica(ModelReplica("cnn", {}, models.build("cnn").eval()))
+    state.show_model(ModelReplica("cnn", {}, models.build("cnn").eval()))
     view.kernels.choose("learned")
     view.kernels.learned_index.setValue(3)
     expected = first_layer_kernels(state.classifier.model)[3]

@@ -63,7 +63,7 @@ def settled(panel) -> bool:
 
 
 def test_drawing_changes_the_probabilities(panel, qtbot):
-    panel.state.set_replica(replica())
+    panel.state.show_model(replica())
     qtbot.waitUntil(lambda: panel.message.text() == NOTHING_DRAWN, timeout=5000)
     assert panel.probabilities() is None
     inputs = []
@@ -101,7 +101,7 @@ def test_without_a_model_the_panel_says_what_to_do(panel, qtbot):
 
 
 def test_the_heat_map_explains_the_chosen_class(panel, qtbot):
-    panel.state.set_replica(replica("resnet"))
+    panel.state.show_model(replica("resnet"))
     stroke(qtbot, panel.canvas, line((140, 40), (140, 240)))
     qtbot.waitUntil(lambda: panel.probabilities() is not None, timeout=5000)
     assert panel.analysis.target == int(panel.probabilities().argmax())
@@ -114,21 +114,21 @@ def test_the_heat_map_explains_the_chosen_class(panel, qtbot):
 
 
 def test_a_new_snapshot_updates_the_answer_without_redrawing(panel, qtbot):
-    panel.state.set_replica(replica(seed=0))
+    panel.state.show_model(replica(seed=0))
     stroke(qtbot, panel.canvas, line((140, 40), (140, 240)))
     qtbot.waitUntil(lambda: panel.probabilities() is not None, timeout=5000)
     before = panel.probabilities().copy()
-    panel.state.set_replica(replica(seed=1))  # as when training sends new weights
+    panel.state.show_model(replica(seed=1))  # as when training sends new weights
     qtbot.waitUntil(lambda: not np.allclose(panel.probabilities(), before), timeout=5000)
 
 
 def test_a_new_snapshot_does_not_take_the_input_back_from_another_panel(panel, qtbot):
-    panel.state.set_replica(replica(seed=0))
+    panel.state.show_model(replica(seed=0))
     stroke(qtbot, panel.canvas, line((140, 40), (140, 240)))
     qtbot.waitUntil(lambda: panel.state.input_source == "drawing" and settled(panel), timeout=5000)
     before = panel.probabilities().copy()
     panel.state.set_input(np.zeros((28, 28), np.float32), "test digit #5")  # picked in Feature maps
-    panel.state.set_replica(replica(seed=1))
+    panel.state.show_model(replica(seed=1))
     qtbot.waitUntil(lambda: not np.allclose(panel.probabilities(), before), timeout=5000)  # re-analysed
     assert panel.state.input_source == "test digit #5"
     stroke(qtbot, panel.canvas, line((60, 50), (150, 40)))  # drawing again makes it the input again
@@ -136,7 +136,7 @@ def test_a_new_snapshot_does_not_take_the_input_back_from_another_panel(panel, q
 
 
 def test_random_test_digit_goes_onto_the_canvas(panel, qtbot):
-    panel.state.set_replica(replica())
+    panel.state.show_model(replica())
     qtbot.mouseClick(panel.random_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.canvas_note.text().startswith("Test digit"), timeout=20_000)
     assert not panel.canvas.is_empty()

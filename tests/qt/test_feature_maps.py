@@ -51,7 +51,7 @@ def click_tile(qtbot, grid, index):
 
 def test_cnn_layers_show_the_seed_shapes(panel, qtbot, digit):
     assert panel.message.text() == NO_MODEL
-    panel.state.set_replica(replica("cnn"))
+    panel.state.show_model(replica("cnn"))
     panel.state.set_input(digit, "drawing")
     qtbot.waitUntil(lambda: panel.layer_list.count() == 8, timeout=10_000)
     texts = layer_texts(panel)
@@ -66,7 +66,7 @@ def test_cnn_layers_show_the_seed_shapes(panel, qtbot, digit):
 
 
 def test_a_drawing_made_while_the_default_test_digit_loads_stays_the_input(panel, qtbot, digit):
-    panel.state.set_replica(replica("cnn"))  # no input yet: the panel asks for test digit 0
+    panel.state.show_model(replica("cnn"))  # no input yet: the panel asks for test digit 0
     panel.state.set_input(digit, "drawing")  # ...and the person draws before it arrives
     qtbot.waitUntil(lambda: not panel._test_runner.busy and not panel._runner.busy, timeout=20_000)
     qtbot.wait(50)
@@ -76,7 +76,7 @@ def test_a_drawing_made_while_the_default_test_digit_loads_stays_the_input(panel
 
 def test_resnet_layers_include_every_residual_addition(panel, qtbot, digit):
     model = replica("resnet")
-    panel.state.set_replica(model)
+    panel.state.show_model(model)
     panel.state.set_input(digit, "drawing")
     qtbot.waitUntil(lambda: panel.layer_list.count() > 0 and np.array_equal(panel._input, digit), timeout=10_000)
     texts = layer_texts(panel)
@@ -90,7 +90,7 @@ def test_resnet_layers_include_every_residual_addition(panel, qtbot, digit):
 
 def test_clicking_a_channel_shows_it_large_with_its_kernel(panel, qtbot, digit):
     model = replica("cnn")
-    panel.state.set_replica(model)
+    panel.state.show_model(model)
     panel.state.set_input(digit, "drawing")
     qtbot.waitUntil(lambda: panel.layer_list.count() == 8, timeout=10_000)
     panel.layer_list.setCurrentRow(4)  # layer2.0: conv, 32x14x14
@@ -111,19 +111,19 @@ def test_clicking_a_channel_shows_it_large_with_its_kernel(panel, qtbot, digit):
 
 
 def test_a_new_input_or_model_is_captured_again(panel, qtbot, digit):
-    panel.state.set_replica(replica("cnn", seed=0))
+    panel.state.show_model(replica("cnn", seed=0))
     panel.state.set_input(digit, "drawing")
     qtbot.waitUntil(lambda: panel.layer_list.count() == 8, timeout=10_000)
     before = panel.records[0].array.copy()
     panel.state.set_input(np.rot90(digit).copy(), "drawing")
     qtbot.waitUntil(lambda: not np.allclose(panel.records[0].array, before), timeout=10_000)
     rotated = panel.records[0].array.copy()
-    panel.state.set_replica(replica("cnn", seed=1))
+    panel.state.show_model(replica("cnn", seed=1))
     qtbot.waitUntil(lambda: not np.allclose(panel.records[0].array, rotated), timeout=10_000)
 
 
 def test_without_an_input_it_starts_from_a_test_digit(panel, qtbot):
-    panel.state.set_replica(replica("cnn"))
+    panel.state.show_model(replica("cnn"))
     qtbot.waitUntil(lambda: panel.layer_list.count() == 8, timeout=30_000)
     first = panel.state.input_source
     assert first.startswith("test digit #0 ")

@@ -39,7 +39,7 @@ def test_kernel_stack_picks_an_input_channel_or_the_mean():
 def test_every_conv_layer_is_listed_and_shown_with_its_weight_shape(panel):
     assert panel.message.text() == NO_MODEL
     model = replica("resnet")
-    panel.state.set_replica(model)
+    panel.state.show_model(model)
     assert panel.layer_list.count() == 13
     assert "features.0.conv" in panel.layer_list.item(0).text()
     assert "16×1×3×3" in panel.heading.text()
@@ -62,13 +62,13 @@ def test_every_conv_layer_is_listed_and_shown_with_its_weight_shape(panel):
 def test_filters_change_between_two_training_snapshots_and_history_scrubs_back(panel, qtbot):
     state = panel.state
     events = []
-    state.event.connect(lambda kind, event: events.append(event))
+    state.run_event.connect(lambda kind, event: events.append(event))
     config = TrainConfig.for_model("cnn", device="cpu", epochs=1, batch_size=64, train_subset=640,
                                    test_subset=200, snapshot_every=2, log_every=2)
-    state.start_training(config)
+    run = state.start_run(config)
     qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=120_000)
     qtbot.waitUntil(lambda: not state.running_jobs(), timeout=10_000)
-    snapshots = state.snapshots("classifier")
+    snapshots = state.snapshots(run.id)
     assert len(snapshots) >= 2 and snapshots[0].step == 0 and snapshots[-1].step == 10
     assert sum(isinstance(e, Snapshot) for e in events) == len(snapshots)
 
@@ -76,7 +76,7 @@ def test_filters_change_between_two_training_snapshots_and_history_scrubs_back(p
     assert f"step {snapshots[-1].step}" in panel.heading.text()
     assert panel.history.live_button.isChecked()
     panel.history.slider.setValue(0)  # back to the untrained weights
-    assert state.history_index("classifier") == 0
+    assert state.history_index(run.id) == 0
     assert "step 0" in panel.heading.text() and "step 0" in panel.history.label.text()
     start = panel.mosaic()
     assert start.shape == live.shape
@@ -85,5 +85,5 @@ def test_filters_change_between_two_training_snapshots_and_history_scrubs_back(p
     assert np.nanmax(np.abs(start)) == pytest.approx(np.abs(first_kernels).max(), rel=1e-5)
 
     panel.history.live_button.click()
-    assert state.history_index("classifier") is None
+    assert state.history_index(run.id) is None
     np.testing.assert_array_equal(panel.mosaic(), live)

@@ -1,8 +1,10 @@
-"""The curves widget before and after the first points: a hint first, then the data in view."""
+"""The curves widget: a hint before the first points, then the data in view; runs overlaid."""
 
 import numpy as np
+import pytest
 
-from resviz.core.events import Step
+from resviz.core.events import Epoch, Step
+from resviz.core.runs import Run
 from resviz.qt.widgets.training_curves import EMPTY_HINT, TrainingCurves
 
 
@@ -14,11 +16,14 @@ def test_an_empty_chart_says_what_will_appear_then_follows_the_data(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)
     curves.show()
+    run = Run("run1", "cnn #1", "cnn", "mnist")
+    curves.show_runs(run)
     assert curves.hint.scene() is not None and curves.hint.textItem.toPlainText() == EMPTY_HINT
     for n, loss in [(250, 40.0), (500, 30.0), (750, 25.0)]:  # far outside the empty frame
-        curves.add_step(step(n, loss))
-    qtbot.waitUntil(lambda: curves.curves["train"].getData()[0] is not None
-                    and len(curves.curves["train"].getData()[0]) == 3, timeout=2000)
+        run.apply(step(n, loss))
+    curves.mark_dirty()
+    qtbot.waitUntil(lambda: curves.curves["raw"].getData()[0] is not None
+                    and len(curves.curves["raw"].getData()[0]) == 3, timeout=2000)
     assert curves.hint.scene() is None  # the hint is gone
 
     def points_in_view():
@@ -27,5 +32,24 @@ def test_an_empty_chart_says_what_will_appear_then_follows_the_data(qtbot):
 
     qtbot.waitUntil(points_in_view, timeout=2000)  # the view moved to the points
 
-    curves.reset("classifier")  # a new run starts empty again, with its hint
+    fresh = Run("run2", "cnn #2", "cnn", "mnist")
+    curves.show_runs(fresh)  # a new run starts empty again, with its hint
     assert curves.hint.scene() is not None and curves.point_count() == 0
+
+
+def test_ticked_runs_are_overlaid_in_their_colours_with_a_legend(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    first, second = Run("run1", "cnn #1", "cnn", "mnist"), Run("run2", "resnet #1", "resnet", "mnist")
+    for run, scale in ((first, 1.0), (second, 0.5)):
+        for n in range(1, 21):
+            run.apply(step(n, scale * 2.0 / n))
+        run.apply(Epoch(1, 20, 0.5, {"test_loss": 0.3 * scale, "test_accuracy": 0.9 + 0.05 * scale}, 1.0))
+    curves.show_runs(second, [first])
+    qtbot.waitUntil(lambda: curves.curves[f"other:{first.id}"].getData()[0] is not None, timeout=2000)
+    names = [item.text for _, item in curves.loss_legend.items]
+    assert "train loss · resnet #1" in names and "train loss · cnn #1" in names
+    xs, ys = curves.curves[f"othermetric:{first.id}"].getData()
+    assert list(xs) == [20] and ys[0] == pytest.approx(0.95)
+    pen = curves.curves[f"other:{first.id}"].opts["pen"]
+    assert pen.color().name() == "#1f77b4"  # run1's colour, as in the Runs list

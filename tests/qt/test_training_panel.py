@@ -4,115 +4,111 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from resviz.core.events import Done, Started, Step
+from resviz.core.runs import RunStatus
 from resviz.qt.worker import TrainingJob
+from run_helpers import collect, setup_small_run, train_cli, wait_done
 
-
-def _setup_small_run(panel, model="cnn"):
-    panel.model_box.setCurrentIndex(panel.model_box.findData(model))
-    panel.subset.setCurrentIndex(panel.subset.findData(2_000))
-    panel.device_box.setCurrentText("cpu")
-    panel.epochs.setValue(2)
-
-
-def _collect(window, kind="classifier"):
-    events = []
-    window.state.event.connect(lambda k, e: events.append(e) if k == kind else None)
-    return events
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def test_train_shows_curve_and_progress_then_stop_saves(window, qtbot, warnings_shown):
     panel = window.panel("Training")
-    _setup_small_run(panel)
-    events = _collect(window)
+    setup_small_run(panel)
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    assert not panel.train_button.isEnabled()  # no second run while this one loads or trains
+    run = window.state.selected_run()
+    assert run is not None and run.model == "cnn"
+    assert panel.run_box.title() == f"Selected run: {run.name}"
     qtbot.waitUntil(panel.stop_button.isEnabled, timeout=30_000)
-    qtbot.waitUntil(lambda: panel.curves["classifier"].point_count() >= 3, timeout=60_000)
+    qtbot.waitUntil(lambda: panel.curves.point_count() >= 3, timeout=60_000)
     qtbot.wait(100)  # one redraw tick
-    x, y = panel.curves["classifier"].curves["train"].getData()
+    x, y = panel.curves.curves["raw"].getData()
     assert len(x) >= 3 and (y > 0).all()
     assert panel.progress.value() > 0
     assert "img/s" in panel.progress_label.text() and "ETA" in panel.progress_label.text()
     assert "CPU" in window.device_label.text()
+    item = window.runs_list.item(run.id)
+    assert item.text(0) == run.name and item.text(3).startswith("running")
 
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=10_000)
-    done = next(e for e in events if isinstance(e, Done))
-    assert done.stopped and Path(done.checkpoint).is_file()
-    qtbot.waitUntil(lambda: panel.train_button.isEnabled(), timeout=5_000)
-    assert "Stopped" in panel.progress_label.text()
+    wait_done(qtbot, window, run)
+    assert run.status == RunStatus.STOPPED and Path(run.checkpoint).is_file()
+    assert "Stopped" in panel.progress_label.text() and not panel.stop_button.isEnabled()
+    assert item.text(3) == "stopped"
     assert window.state.classifier is not None  # the final weights are there to look at
     assert not warnings_shown
 
 
 def test_pause_holds_training_and_resume_continues(window, qtbot):
     panel = window.panel("Training")
-    _setup_small_run(panel)
-    events = _collect(window)
-    panel.train_button.click()
+    setup_small_run(panel)
+    run = panel.start_training()
+    events = collect(window, run.id)
     qtbot.waitUntil(lambda: sum(isinstance(e, Step) for e in events) >= 2, timeout=60_000)
     panel.pause_button.click()
-    assert panel.pause_button.text() == "Resume"
+    assert panel.pause_button.text() == "Resume" and run.status == RunStatus.PAUSED
     qtbot.wait(300)  # let a step already under way finish
     during = sum(isinstance(e, Step) for e in events)
     qtbot.wait(1200)
     assert sum(isinstance(e, Step) for e in events) == during  # nothing trains while paused
     assert "Paused" in panel.progress_label.text()
+    assert window.runs_list.item(run.id).text(3).startswith("paused")
     panel.pause_button.click()
     qtbot.waitUntil(lambda: sum(isinstance(e, Step) for e in events) > during, timeout=20_000)
     panel.stop_button.click()
-    qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=10_000)
+    wait_done(qtbot, window, run)
 
 
+@pytest.mark.skipif(not (SHARED / "MNIST").is_dir(), reason="needs full MNIST (../shared/data): the speed run "
+                    "trains on all 60,000 digits, the offline fallback has 4,000")
 def test_speed_run_button_trains_the_fastest_recipe_on_all_of_mnist(window, qtbot):
     panel = window.panel("Training")
-    _setup_small_run(panel)  # a different model and a subset: the button replaces both
-    events = _collect(window)
+    setup_small_run(panel)  # a different model and a subset: the button replaces both
+    events = collect(window)
     qtbot.mouseClick(panel.speed_run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(isinstance(e, Started) for e in events), timeout=60_000)
-    started = next(e for e in events if isinstance(e, Started))
+    qtbot.waitUntil(lambda: any(isinstance(e, Started) for _, e in events), timeout=60_000)
+    run_id, started = next((r, e) for r, e in events if isinstance(e, Started))
     assert (started.model, started.dataset, started.epochs) == ("speedrun", "mnist", 2)
     assert started.train_size == 60_000 and started.steps_per_epoch == 60_000 // 512
     assert panel.model_name == "speedrun" and panel.batch.value() == 512
-    assert not panel.speed_run_button.isEnabled() and not panel.train_button.isEnabled()
-    panel.stop_button.click()
-    qtbot.waitUntil(lambda: any(isinstance(e, Done) for e in events), timeout=20_000)
-    qtbot.waitUntil(panel.speed_run_button.isEnabled, timeout=5_000)
+    window.state.stop(run_id)
+    wait_done(qtbot, window, window.state.run(run_id))
 
 
-def test_closing_mid_training_leaves_no_thread(qtbot):
+def test_closing_mid_training_leaves_no_thread_and_saves(qtbot, settings):
     from resviz.qt.main_window import MainWindow
 
-    window = MainWindow()
+    window = MainWindow(settings=settings)
     qtbot.addWidget(window)
     window.show()
     panel = window.panel("Training")
-    _setup_small_run(panel, model="resnet")
-    events = _collect(window)
-    panel.train_button.click()
+    setup_small_run(panel, model="resnet")
+    run = panel.start_training()
+    events = collect(window, run.id)
     qtbot.waitUntil(lambda: any(isinstance(e, Step) for e in events), timeout=60_000)
     assert TrainingJob.running_threads()
     window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
     assert not TrainingJob.running_threads()
+    assert run.status == RunStatus.STOPPED and Path(run.checkpoint).is_file()
 
 
 def test_open_checkpoint_shows_its_metrics_and_curves(window, qtbot, tmp_path, warnings_shown):
-    import json
-    import subprocess
-    import sys
-
     path = tmp_path / "cnn.pt"
-    out = subprocess.run([sys.executable, "-m", "resviz", "train", "--model", "cnn", "--epochs", "1",
-                          "--device", "cpu", "--train-subset", "1000", "--test-subset", "300",
-                          "--out", str(path)], capture_output=True, text=True, timeout=300)
-    accuracy = json.loads(out.stdout.splitlines()[-1])["test_accuracy"]
+    accuracy = train_cli(path)["test_accuracy"]
     assert window.open_checkpoint(str(path))
     panel = window.panel("Training")
-    assert "cnn.pt" in panel.run_info.text() and f"{accuracy:.2%}" in panel.run_info.text()
-    assert panel.curves["classifier"].point_count() > 0
+    run = window.state.selected_run()
+    assert run.status == RunStatus.OPENED and run.name == "cnn"
+    assert "cnn.pt" in panel.run_info.text() and f"{accuracy:.2%}" in window.runs_list.item(run.id).text(4)
+    assert panel.curves.point_count() >= 5  # a CLI run reports often enough for a curve (15 steps here)
+    qtbot.wait(100)
+    (x_low, x_high), _ = panel.curves.loss_plot.viewRange()
+    xs, _ = panel.curves.curves["raw"].getData()
+    assert x_low <= xs.min() and x_high >= xs.max() and x_high - x_low > 5  # the whole run is in view
     assert window.state.classifier.source == str(path)
     assert not warnings_shown
 
@@ -122,10 +118,10 @@ def test_bad_checkpoint_shows_a_message_and_the_app_keeps_running(window, tmp_pa
     bad.write_bytes(b"\x80\x04 not a checkpoint")
     assert not window.open_checkpoint(str(bad))
     assert warnings_shown and "Cannot open checkpoint" == warnings_shown[0][0]
-    assert window.isVisible() and window.state.classifier is None
+    assert window.isVisible() and window.state.classifier is None and not window.state.runs
 
 
-def test_missing_dataset_is_a_message_not_a_crash(window, qtbot, tmp_path, monkeypatch, warnings_shown):
+def test_missing_dataset_fails_the_run_with_a_message_not_a_crash(window, qtbot, tmp_path, monkeypatch):
     from dataclasses import replace
 
     from resviz.core.datasets import idx
@@ -134,8 +130,30 @@ def test_missing_dataset_is_a_message_not_a_crash(window, qtbot, tmp_path, monke
     monkeypatch.setitem(idx.SOURCES, "fashion", replace(idx.SOURCES["fashion"], mirrors=("http://127.0.0.1:9/",)))
     panel = window.panel("Training")
     panel.dataset_box.setCurrentIndex(panel.dataset_box.findData("fashion"))
-    panel.train_button.click()
-    qtbot.waitUntil(lambda: bool(warnings_shown), timeout=20_000)
-    title, text = warnings_shown[0]
-    assert title == "Cannot load the dataset" and "FashionMNIST/raw" in text
+    run = panel.start_training()
+    qtbot.waitUntil(lambda: run.status == RunStatus.FAILED, timeout=20_000)
+    assert "FashionMNIST/raw" in run.message and "FashionMNIST/raw" in panel.progress_label.text()
+    qtbot.waitUntil(lambda: window.failure is not None, timeout=5_000)
+    assert "FashionMNIST/raw" in window.failure.text()
     assert panel.train_button.isEnabled() and not window.state.running_jobs()
+
+
+def test_settings_are_remembered_between_launches(qtbot, settings):
+    from resviz.qt.main_window import MainWindow
+
+    first = MainWindow(settings=settings)
+    qtbot.addWidget(first)
+    first.show()
+    panel = first.panel("Training")
+    panel.model_box.setCurrentIndex(panel.model_box.findData("resnet"))
+    panel.epochs.setValue(7)
+    panel.lr.setValue(0.0123)
+    first.tabs.setCurrentIndex(3)
+    first.close()
+    settings.setValue("training/batch", "not a number")  # a damaged file must not break the next start
+    second = MainWindow(settings=settings)
+    qtbot.addWidget(second)
+    panel = second.panel("Training")
+    assert panel.model_name == "resnet" and panel.epochs.value() == 7 and panel.lr.value() == pytest.approx(0.0123)
+    assert second.tabs.currentIndex() == 3
+    assert settings.value("window/geometry") is not None and settings.value("window/state") is not None

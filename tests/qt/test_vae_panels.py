@@ -50,7 +50,7 @@ def test_fixed_test_digits_are_the_first_of_each_class():
 def test_moving_a_slider_changes_the_decoded_image(qtbot):
     panel = shown(qtbot, LatentPanel(AppState()))
     assert panel.message.text() == NO_VAE and not panel.sample_button.isEnabled()
-    panel.state.set_replica(vae_replica("vae"))
+    panel.state.show_model(vae_replica("vae"))
     assert len(panel.sliders) == 8 and panel.sliders[0].name.text() == "z1"
     before = panel.digit.mosaic().copy()
     panel.sliders[2].slider.setValue(panel.sliders[2].slider.maximum())  # z3 = +3
@@ -72,7 +72,7 @@ def test_moving_a_slider_changes_the_decoded_image(qtbot):
 
 def test_sliders_follow_principal_directions_for_the_seed_models(qtbot):
     panel = shown(qtbot, LatentPanel(AppState()))
-    panel.state.set_replica(vae_replica("vae2"))
+    run = panel.state.show_model(vae_replica("vae2"))
     qtbot.waitUntil(lambda: panel.axes is not None, timeout=60_000)  # PCA runs in the background
     assert panel.axes.principal and panel.sliders[0].name.text().startswith("PC1")
     before = panel.digit.mosaic().copy()
@@ -82,14 +82,14 @@ def test_sliders_follow_principal_directions_for_the_seed_models(qtbot):
     np.testing.assert_allclose(z, panel.axes.centre - 3 * panel.axes.stds[0] * panel.axes.directions[0], atol=1e-5)
     # a new snapshot of the same VAE redraws the same slider setting with the new weights
     setting = panel.values.copy()
-    panel.state.set_replica(vae_replica("vae2", seed=1, step=50))
+    panel.state.show_model(vae_replica("vae2", seed=1, step=50), into=run.id)
     np.testing.assert_allclose(panel.values, setting)
     assert "step 50" in panel.status.text()
 
 
 def test_drawn_digit_and_manifold_grid(qtbot):
     panel = shown(qtbot, LatentPanel(AppState()))
-    panel.state.set_replica(vae_replica("vae2d"))
+    panel.state.show_model(vae_replica("vae2d"))
     assert panel.manifold_box.isVisible() and panel.manifold.count == 225
     assert not panel.encode_drawn_button.isEnabled()
     drawn = np.zeros((28, 28), np.float32)
@@ -107,21 +107,21 @@ def test_generated_panel_shows_each_vae_and_regenerates(qtbot):
     state = AppState()
     panel = shown(qtbot, GeneratedPanel(state))
     assert panel.message.isVisible()
-    state.set_replica(vae_replica("vae2"))
-    state.set_replica(vae_replica("vae1"))
-    assert list(panel.grids) == ["vae2", "vae1"] and panel.grids["vae1"].count == 64
-    first = panel.samples("vae2").copy()
+    model2 = state.show_model(vae_replica("vae2")).id
+    model1 = state.show_model(vae_replica("vae1")).id
+    assert list(panel.grids) == [model2, model1] and panel.grids[model1].count == 64
+    first = panel.samples(model2).copy()
     panel.regenerate_button.click()
-    assert not np.allclose(first, panel.samples("vae2"))
+    assert not np.allclose(first, panel.samples(model2))
     # the seed's Model 1 is shown left of Model 2
-    assert panel.grid_row.indexOf(panel._boxes["vae1"]) < panel.grid_row.indexOf(panel._boxes["vae2"])
+    assert panel.grid_row.indexOf(panel._boxes[model1]) < panel.grid_row.indexOf(panel._boxes[model2])
 
 
 def test_clusters_run_in_the_background_and_hover_shows_the_digit(qtbot):
     state = AppState()
     panel = shown(qtbot, ClustersPanel(state))
     assert not panel.run_button.isEnabled()  # reconstructions need a VAE
-    state.set_replica(vae_replica("vae", latent_dim=4))
+    state.show_model(vae_replica("vae", latent_dim=4))
     panel.size_box.addItem("300 test digits", 300)
     panel.size_box.setCurrentIndex(panel.size_box.count() - 1)
     panel.source_box.setCurrentIndex(panel.source_box.findData("latent"))

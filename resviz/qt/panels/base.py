@@ -1,6 +1,15 @@
-"""The base of every tab: a QWidget that gets the shared AppState and can save a PNG."""
+"""The base of every tab: a QWidget that gets the shared AppState and can save a PNG.
+
+A panel that inspects a model says which runs it can show (``shows``: e.g. runs whose
+model classifies) and gets ``shown_run()`` / ``shown_replica()``: the selected run if
+it is such a run, else the newest one that is. ``on_shown_model_changed`` is called
+(only while the tab is visible, else when it is next shown) whenever that run, or the
+snapshot it shows, changes.
+"""
 
 from __future__ import annotations
+
+from typing import Callable
 
 from PySide6.QtWidgets import QWidget
 
@@ -10,11 +19,41 @@ from ..state import AppState
 class Panel(QWidget):
     title = ""  # the tab's text
     description = ""  # the tab's tooltip: one sentence that teaches what it shows
+    shows: Callable | None = None  # which runs the panel inspects (None: it inspects none)
+    history = None  # a HistorySlider kept on the shown run, for panels that have one
 
     def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = state
         self._refresh_owed = False  # refresh() is due the next time the tab is shown
+        self._shown_key: tuple | None = None
+        if type(self).shows is not None:
+            state.replica_changed.connect(self._check_shown_model)
+            state.selection_changed.connect(self._check_shown_model)
+            state.run_removed.connect(self._check_shown_model)
+            state.run_added.connect(self._check_shown_model)
+
+    # --- the run this panel inspects --------------------------------------------------------
+    def shown_run(self):
+        return self.state.run_for(type(self).shows)
+
+    def shown_replica(self):
+        run = self.shown_run()
+        return self.state.replica(run.id) if run is not None else None
+
+    def _check_shown_model(self, *_args) -> None:
+        run = self.shown_run()
+        snapshot = self.state.shown_snapshot(run.id) if run else None
+        key = (run.id if run else None, id(snapshot) if snapshot is not None else None)
+        if key != self._shown_key:
+            self._shown_key = key
+            if self.history is not None:
+                self.history.set_run(run.id if run else None)
+            self.on_shown_model_changed()
+
+    def on_shown_model_changed(self) -> None:
+        """The run shown, or its snapshot, changed: redraw (now if visible, else when next shown)."""
+        self.refresh_when_visible()
 
     def refresh(self) -> None:
         """Redraw from the state; panels that follow training override it."""
@@ -33,7 +72,18 @@ class Panel(QWidget):
             self._refresh_owed = False
             self.refresh()
 
+    def cancel_background_work(self) -> None:
+        """The window is closing: ask slow work to stop (panels with such work override this)."""
+
     def export_png(self, path: str) -> None:
         """Save what the panel shows; panels with a plot may override to save just that."""
         if not self.grab().save(path):
             raise OSError(f"Could not write {path}")
+
+
+def classifies(run) -> bool:
+    return run.classifies
+
+
+def generates(run) -> bool:
+    return run.generates

@@ -25,7 +25,6 @@ from ...core.data import DatasetUnavailable
 from ..background import BackgroundRunner
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .latent import MODEL_TITLES
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10
@@ -168,7 +167,7 @@ class ClustersPanel(Panel):
 
     def _on_vae_changed(self, name: str) -> None:
         if self.model_box.findData(name) < 0:
-            self.model_box.addItem(MODEL_TITLES.get(name, name), name)
+            self.model_box.addItem(self.state.run_title(name), name)
             self.model_box.setCurrentIndex(self.model_box.findData(name))
         self._update_buttons()
 
@@ -194,7 +193,7 @@ class ClustersPanel(Panel):
         size = min(int(self.size_box.currentData()), len(data.test_images))
         self._cancel = threading.Event()
         cancel = self._cancel
-        what = SOURCE_TITLES[source] + (f" of {MODEL_TITLES.get(replica.name, replica.name)} at step "
+        what = SOURCE_TITLES[source] + (f" of {self.state.run_title(self.model_box.currentData())} at step "
                                         f"{replica.step:,}" if source != "pixels" else "")
         self.status.setText(f"Clustering {size:,} {what}…")
         self.progress.setValue(0)

@@ -3,7 +3,7 @@
 The drawing goes through ``canvas_to_mnist`` (crop, scale to 20 px, centre by mass:
 what MNIST did to its digits) and the 28x28 result, which is exactly what the
 network receives, is shown beside the canvas. The class probabilities come from
-``state.classifier``, the replica of the model training right now (or of an opened
+the shown classifier run's replica, the model training right now (or of an opened
 checkpoint), so they change as the model learns. "Why this answer" shows where the
 evidence for a class lies (HiResCAM, Grad-CAM) or which pixels matter most
 (gradient). The work runs off the GUI thread; only the newest drawing is analysed.
@@ -26,7 +26,7 @@ from ...core.replica import ModelReplica
 from ..background import BackgroundRunner
 from ..widgets.digit_canvas import DigitCanvas
 from ..widgets.image_grid import ImageGrid
-from .base import Panel
+from .base import Panel, classifies
 
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open)."
 NOTHING_DRAWN = "Nothing drawn: draw a digit on the black canvas."
@@ -100,6 +100,8 @@ class DrawPanel(Panel):
                    "thinks it is, and the heat map shows why.")
     updated = Signal()  # a new analysis is on screen
 
+    shows = classifies
+
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self.analysis: DrawingAnalysis | None = None
@@ -110,7 +112,7 @@ class DrawPanel(Panel):
         self._rng = np.random.default_rng()
         self._classes: tuple[str, ...] = ()
         self._build()
-        state.classifier_changed.connect(self.request_update)
+        self._check_shown_model()
         self._set_classes(tuple(str(d) for d in range(10)))
         self.request_update()
 
@@ -200,6 +202,9 @@ class DrawPanel(Panel):
         self.target_box.currentIndexChanged.connect(self.request_update)
         self._on_brush(self.brush.value())
 
+    def on_shown_model_changed(self) -> None:
+        self.request_update()  # the probabilities follow the model even while the tab is hidden
+
     # --- actions ----------------------------------------------------------------------------
     def _on_brush(self, value: int) -> None:
         self.canvas.set_brush_size(value)
@@ -211,7 +216,8 @@ class DrawPanel(Panel):
 
 
     def load_random_test_digit(self) -> None:
-        key = self.state.classifier.dataset if self.state.classifier else "mnist"
+        replica = self.shown_replica()
+        key = replica.dataset if replica is not None else "mnist"
         self.random_button.setEnabled(False)
         self._test_runner.submit(self.state.test_set, key, on_result=self._show_random_digit,
                                  on_error=self._test_set_failed)
@@ -238,7 +244,7 @@ class DrawPanel(Panel):
 
     def request_update(self) -> None:
         """Analyse the current drawing; while a run is under way, only remember to run again."""
-        replica = self.state.classifier
+        replica = self.shown_replica()
         if replica is not None and replica.classifies and replica.classes != self._classes:
             self._set_classes(replica.classes)
         if self._runner.busy:
@@ -260,7 +266,7 @@ class DrawPanel(Panel):
         self.explain_view.show_images(image, analysis.heatmap)
         if analysis.image is None:
             self._show_probabilities(None)
-            self.message.setText(NOTHING_DRAWN if self.state.classifier else NO_MODEL)
+            self.message.setText(NOTHING_DRAWN if self.shown_run() else NO_MODEL)
             self.answer.setText("")
         elif analysis.probabilities is None:
             self._show_probabilities(None)

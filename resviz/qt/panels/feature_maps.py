@@ -22,7 +22,7 @@ from ...core.analysis.features import Activation, capture_activations, kernel_of
 from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
-from .base import Panel
+from .base import Panel, classifies
 
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open) to see its feature maps."
 SIGNED_KINDS = {"conv", "bn", "residual add"}  # can be negative: diverging colours centred on zero
@@ -38,6 +38,8 @@ class FeatureMapsPanel(Panel):
                    "Click a channel to see it large with the kernel that made it.")
     updated = Signal()  # new feature maps are on screen
 
+    shows = classifies
+
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self.records: list[Activation] = []
@@ -50,8 +52,8 @@ class FeatureMapsPanel(Panel):
         self._test_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
         self._build()
-        state.classifier_changed.connect(self.refresh_when_visible)
         state.input_changed.connect(self.refresh_when_visible)
+        self._check_shown_model()
         self.refresh_when_visible()  # hidden at birth: the first refresh comes with the first show
 
     # --- layout -------------------------------------------------------------------------------
@@ -122,7 +124,7 @@ class FeatureMapsPanel(Panel):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 700, 300])
-        self.history = HistorySlider(self.state, "classifier")
+        self.history = HistorySlider(self.state)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter, 1)
@@ -142,7 +144,8 @@ class FeatureMapsPanel(Panel):
         only_if_no_input: a default, not a choice: if a drawing arrives while the test set
         loads, the drawing stays the input.
         """
-        key = self.state.classifier.dataset if self.state.classifier else "mnist"
+        replica = self.shown_replica()
+        key = replica.dataset if replica is not None else "mnist"
         self._test_runner.submit(
             self.state.test_set, key,
             on_result=lambda data: self._use_test_digit(data, index, only_if_no_input),
@@ -161,7 +164,7 @@ class FeatureMapsPanel(Panel):
 
     # --- capture, off the GUI thread ---------------------------------------------------------------
     def refresh(self) -> None:
-        replica = self.state.classifier
+        replica = self.shown_replica()
         if replica is None:
             self.message.setText(NO_MODEL)
             return

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from ...core.analysis.features import conv_layers
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
-from .base import Panel
+from .base import Panel, classifies
 
 MEAN = -1  # the input-channel choice "mean over input channels"
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open) to see its filters."
@@ -38,12 +38,14 @@ class FiltersPanel(Panel):
     description = ("Every convolution layer's kernels (red positive, blue negative weights): "
                    "watch edge detectors form out of noise while the model trains.")
 
+    shows = classifies
+
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self._layers: list[tuple[str, tuple[int, ...]]] = []
         self._kernels = np.zeros((0, 1, 1), np.float32)
         self._build()
-        state.classifier_changed.connect(self.refresh_when_visible)
+        self._check_shown_model()
         self.refresh()
 
     def _build(self) -> None:
@@ -63,7 +65,7 @@ class FiltersPanel(Panel):
         self.hover.setStyleSheet("color: #555;")
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet("color: #b35900;")
-        self.history = HistorySlider(self.state, "classifier")
+        self.history = HistorySlider(self.state)
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Input channel"))
@@ -133,7 +135,7 @@ class FiltersPanel(Panel):
 
     # --- drawing -------------------------------------------------------------------------------
     def refresh(self) -> None:
-        replica = self.state.classifier
+        replica = self.shown_replica()
         if replica is None or not conv_layers(replica.model):
             self.message.setText(NO_MODEL if replica is None else "This model has no convolution layers.")
             self.heading.setText("")
@@ -166,5 +168,5 @@ class FiltersPanel(Panel):
 
     def mosaic(self) -> np.ndarray | None:
         """What the grid shows (tests compare it between snapshots)."""
-        return self.grid.mosaic() if self.state.classifier is not None else None
+        return self.grid.mosaic() if self.shown_replica() is not None else None
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QL
 from ...core.analysis import latent
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .latent import MODEL_TITLES, NO_VAE
+from .latent import NO_VAE
 
 MODEL_ORDER = ("vae1", "vae2", "vae", "vae2d")  # the seed's two models first
 
@@ -84,19 +84,24 @@ class GeneratedPanel(Panel):
             self.redraw(name)
 
     def _add_grid(self, name: str) -> None:
-        box = QGroupBox(f"Generated with {MODEL_TITLES.get(name, name)}")
+        box = QGroupBox(f"Generated with {self.state.run_title(name)}")
         grid = ImageGrid(colorbar=False)
         grid.setMinimumSize(260, 260)
         grid.setToolTip("Pixel probabilities of decode(z), z ~ N(0, I)")
         QVBoxLayout(box).addWidget(grid)
         self.grids[name], self._boxes[name] = grid, box
-        order = sorted(self.grids, key=lambda n: MODEL_ORDER.index(n) if n in MODEL_ORDER else len(MODEL_ORDER))
+        order = sorted(self.grids, key=self._seed_order)
         columns = 2 if len(order) > 2 else len(order)
         for other in order:  # keep the seed's Model 1, Model 2 order
             self.grid_row.removeWidget(self._boxes[other])
         for index, other in enumerate(order):
             self.grid_row.addWidget(self._boxes[other], index // columns, index % columns)
         self.message.setVisible(False)
+
+    def _seed_order(self, run_id: str) -> int:
+        run = self.state.run(run_id)
+        model = run.model if run else ""
+        return MODEL_ORDER.index(model) if model in MODEL_ORDER else len(MODEL_ORDER)
 
     def redraw(self, name: str) -> None:
         self._stale.discard(name)
@@ -106,7 +111,7 @@ class GeneratedPanel(Panel):
         count = self.count_box.currentData()
         samples = latent.prior_samples(replica.model, count, seed=self.seed)
         self.grids[name].set_images(samples, levels=(0.0, 1.0), columns=int(np.ceil(np.sqrt(count))))
-        self._boxes[name].setTitle(f"Generated with {MODEL_TITLES.get(name, name)} · step {replica.step:,}, "
+        self._boxes[name].setTitle(f"Generated with {self.state.run_title(name)} · step {replica.step:,}, "
                                    f"epoch {replica.epoch}")
 
     def samples(self, name: str) -> np.ndarray | None:

@@ -7,7 +7,7 @@ dimension, over ±3 prior standard deviations. Seed Models 1 and 2 have a latent
 digits' latent means (PCA in latent space), labelled PC1, PC2, ... with the share of
 the variance each explains.
 
-Everything decodes with ``state.vaes[...]``, a frozen copy of the VAE's weights, so the
+Everything decodes with ``state.vaes[run id]``, a frozen copy of the VAE's weights, so the
 sliders work while the VAE trains and the digit changes as the decoder learns. Below:
 the same ten test digits and their reconstructions, updated at every snapshot; an
 interpolation strip between two of them; for a 2-D latent, the whole latent plane as
@@ -210,7 +210,7 @@ class LatentPanel(Panel):
         lower_widget.setLayout(lower)
         lower_widget.setMinimumHeight(170)
 
-        self.history = HistorySlider(self.state, "vae")
+        self.history = HistorySlider(self.state)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(upper, 3)
@@ -230,7 +230,7 @@ class LatentPanel(Panel):
     def _on_vae_changed(self, name: str) -> None:
         if self.model_box.findData(name) < 0:
             self.model_box.blockSignals(True)
-            self.model_box.addItem(MODEL_TITLES.get(name, name), name)
+            self.model_box.addItem(self.state.run_title(name), name)
             self.model_box.blockSignals(False)
             self.model_box.setCurrentIndex(self.model_box.findData(name))  # a new VAE: show it
         if self.model_box.currentData() != name:
@@ -241,17 +241,18 @@ class LatentPanel(Panel):
         """Take the chosen VAE's newest replica and redraw everything from it."""
         name = self.model_box.currentData()
         replica = self.state.vaes.get(name) if name else None
-        previous = self.replica
-        self.replica = replica
+        previous, previous_run = self.replica, getattr(self, "_run_id", None)
+        self.replica, self._run_id = replica, name
         self._update_buttons()
         if replica is None:
             self.message.setText(NO_VAE)
             self.status.setText("")
             return
         self.message.setText("")
-        self.status.setText(f"{MODEL_TITLES.get(name, name)}: latent of {replica.model.latent_dim:,} numbers; "
+        self.history.set_run(name)
+        self.status.setText(f"{self.state.run_title(name)}: latent of {replica.model.latent_dim:,} numbers; "
                             f"weights at step {replica.step:,}, epoch {replica.epoch} ({replica.source}).")
-        if previous is None or previous.name != name or previous.model.latent_dim != replica.model.latent_dim:
+        if previous is None or previous_run != name or previous.model.latent_dim != replica.model.latent_dim:
             self.values = np.zeros(0, np.float32)
             self.residual = None
             self.axes = None

@@ -1,27 +1,38 @@
-"""The Training tab: choose a model and its settings, press Train, watch it learn."""
+"""The Training tab: set up a new run and train it; watch the selected run learn.
+
+Left, "New run": the model and its settings (the model's own recipe, per dataset, is
+filled in when a model is picked), Train and Speed run. Each press makes a new run:
+it never takes over one that is training; when one is, the new run waits in a queue
+(or, if chosen, trains alongside). Below, the selected run: Pause and Stop, progress,
+what it is. Right: the selected run's curves, with every ticked run overlaid.
+"""
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-    QMessageBox, QProgressBar, QPushButton, QSpinBox, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox,
+    QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
+from ...commands.progress import format_seconds
 from ...core import models
 from ...core.data import dataset_names, dataset_spec
 from ...core.devices import available_devices, resolve_device
-from ...core.events import Done, Epoch, Failed, Loading, Started, Step
-from ...core.objectives import objective_for
+from ...core.runs import Run, RunStatus
 from ...core.trainer import TrainConfig
-from ...commands.progress import format_seconds
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
 
 SPEED_RUN_MODEL = "speedrun"  # resviz's fastest recipe (core/models/speedrun.py)
+SPEED_RUN_TIP = (
+    "Train resviz's fastest MNIST recipe on all 60,000 digits (Ctrl+R): the 'speedrun' network, 2 epochs of batch "
+    "512, Adam lr 0.01. On full MNIST it passes 99% test accuracy in about 7 s of training on a 2-core CPU "
+    "(`resviz bench` times it against the public MNIST speed record). Offline, on the 5,000-digit fallback, it "
+    "reaches only about 86–90%: there is too little data for 99%.")
 
 TIPS = {
     "model": "Which network to train. Hover the list for what each one is.",
@@ -34,7 +45,10 @@ TIPS = {
     "schedule": "OneCycle warms the learning rate up, then anneals it to ~0: fast and stable.",
     "augment": "Randomly shift, rotate and zoom each training image a little: better test accuracy.",
     "subset": "Train on fewer images for a quick first look on a slow computer (the test set stays whole).",
+    "when_busy": "A small computer trains one run at a time best: queue new runs (they start when the "
+                 "running one ends), or train them alongside (each then goes slower).",
 }
+SETTINGS = "training"  # the QSettings group
 
 
 class TrainingPanel(Panel):
@@ -44,25 +58,30 @@ class TrainingPanel(Panel):
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self._progress_text = ""
-        self._loading = False
         self._build()
-        state.event.connect(self._on_event)
-        state.job_changed.connect(lambda _kind: self._update_buttons())
-        state.checkpoint_opened.connect(self._on_checkpoint)
+        state.selection_changed.connect(self._on_selection)
+        state.run_changed.connect(self._on_run_changed)
+        state.run_removed.connect(lambda _id: self._on_selection())
+        state.run_added.connect(lambda _id: self._on_selection())
         self._on_model_changed()
+        self._on_selection()
 
     # --- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
         self.model_box = QComboBox()
         for index, name in enumerate(models.names()):
             spec = models.spec(name)
-            self.model_box.addItem(f"{name} — {spec.objective}", name)
+            self.model_box.addItem(f"{spec.shown_name} ({name})", name)
             self.model_box.setItemData(index, spec.description, Qt.ItemDataRole.ToolTipRole)
         self.model_info = QLabel(wordWrap=True)
         self.model_info.setStyleSheet("color: #555;")
         self.dataset_box = QComboBox()
         for key in dataset_names():
-            self.dataset_box.addItem(dataset_spec(key).title, key)
+            spec = dataset_spec(key)
+            if spec.input_shape is not None:  # datasets a form can pick (an image folder has its own tab)
+                self.dataset_box.addItem(spec.title, key)
+                self.dataset_box.setItemData(self.dataset_box.count() - 1, spec.description,
+                                             Qt.ItemDataRole.ToolTipRole)
         self.device_box = QComboBox()
         self.device_box.addItems(available_devices())
         self.epochs = QSpinBox(minimum=1, maximum=500)
@@ -76,6 +95,11 @@ class TrainingPanel(Panel):
         self.subset = QComboBox()
         for label, count in [("all", None), ("10,000 (quick)", 10_000), ("2,000 (a first look)", 2_000)]:
             self.subset.addItem(label, count)
+        self.when_busy = QComboBox()
+        self.when_busy.addItem("queue it", False)
+        self.when_busy.addItem("train alongside", True)
+        if self.state.parallel_runs > 1:
+            self.when_busy.setCurrentIndex(1)
 
         form = QFormLayout()
         for label, widget, tip in [
@@ -84,61 +108,66 @@ class TrainingPanel(Panel):
             ("Epochs", self.epochs, "epochs"), ("Batch size", self.batch, "batch"),
             ("Learning rate", self.lr, "lr"), ("Optimizer", self.optimizer, "optimizer"),
             ("Schedule", self.schedule, "schedule"), ("", self.augment, "augment"),
-            ("Training images", self.subset, "subset"),
+            ("Training images", self.subset, "subset"), ("If one is training", self.when_busy, "when_busy"),
         ]:
             if tip:
                 widget.setToolTip(TIPS[tip])
             form.addRow(label, widget)
-        settings = QGroupBox("Settings")
-        settings.setLayout(form)
-
         self.train_button = QPushButton("Train")
-        self.train_button.setToolTip("Start training (Ctrl+T)")
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setToolTip("Pause or resume (Ctrl+P)")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop and save a checkpoint (Ctrl+.)")
+        self.train_button.setToolTip("Train a new run with these settings (Ctrl+T)")
         self.train_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 16px; }")
         self.speed_run_button = QPushButton("Speed run")
-        self.speed_run_button.setToolTip(
-            "Train resviz's fastest MNIST recipe on all 60,000 digits (Ctrl+R): the 'speedrun' network, "
-            "2 epochs of batch 512, Adam lr 0.01. It passes 99% test accuracy in about 7 s of training on a 2-core "
-            "CPU; `resviz bench` times it against the public MNIST speed record on your machine.")
-        buttons = QHBoxLayout()
-        for button in (self.train_button, self.speed_run_button, self.pause_button, self.stop_button):
-            buttons.addWidget(button)
+        self.speed_run_button.setToolTip(SPEED_RUN_TIP)
+        start_buttons = QHBoxLayout()
+        start_buttons.addWidget(self.train_button)
+        start_buttons.addWidget(self.speed_run_button)
+        form.addRow(start_buttons)
+        new_run = QGroupBox("New run")
+        new_run.setLayout(form)
+
+        self.run_box = QGroupBox("Selected run")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Pause or resume the selected run (Ctrl+P)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the selected run and save a checkpoint (Ctrl+.)")
+        run_buttons = QHBoxLayout()
+        run_buttons.addWidget(self.pause_button)
+        run_buttons.addWidget(self.stop_button)
         self.progress = QProgressBar(textVisible=True)
         self.progress.setFormat("ready")
-        self.progress_label = QLabel("Press Train to start.")
+        self.progress_label = QLabel("Press Train to start.", wordWrap=True)
         self.run_info = QLabel(wordWrap=True, textFormat=Qt.TextFormat.RichText)
         self.run_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.run_info.setAlignment(Qt.AlignmentFlag.AlignTop)
+        run_layout = QVBoxLayout(self.run_box)
+        run_layout.addLayout(run_buttons)
+        run_layout.addWidget(self.progress)
+        run_layout.addWidget(self.progress_label)
+        run_layout.addWidget(self.run_info, 1)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.addWidget(settings)
-        left_layout.addLayout(buttons)
-        left_layout.addWidget(self.progress)
-        left_layout.addWidget(self.progress_label)
-        left_layout.addWidget(self.run_info, 1)
-        left.setMinimumWidth(300)
-        left.setMaximumWidth(420)
+        left_layout.setContentsMargins(0, 0, 4, 0)
+        left_layout.addWidget(new_run)
+        left_layout.addWidget(self.run_box, 1)
+        scroll = QScrollArea()  # a small window scrolls the form instead of squeezing it
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setMinimumWidth(300)
+        scroll.setMaximumWidth(430)
 
-        self.curves = {"classifier": TrainingCurves(), "vae": TrainingCurves()}
-        self.curves["vae"].reset("vae", _part_names("vae"))
-        self.curve_stack = QStackedWidget()
-        for widget in self.curves.values():
-            self.curve_stack.addWidget(widget)
-
+        self.curves = TrainingCurves()
         splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(self.curve_stack)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.curves)
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
 
         self.model_box.currentIndexChanged.connect(self._on_model_changed)
+        self.dataset_box.currentIndexChanged.connect(self._on_model_changed)
         self.train_button.clicked.connect(self.start_training)
         self.speed_run_button.clicked.connect(self.speed_run)
         self.pause_button.clicked.connect(self.toggle_pause)
@@ -153,22 +182,17 @@ class TrainingPanel(Panel):
     def model_name(self) -> str:
         return self.model_box.currentData()
 
-    @property
-    def kind(self) -> str:
-        return models.spec(self.model_name).objective
-
     def _on_model_changed(self) -> None:
+        """Fill in the picked model's recipe for the picked dataset."""
         spec = models.spec(self.model_name)
         self.model_info.setText(spec.description)
-        defaults = TrainConfig.for_model(self.model_name)
+        defaults = TrainConfig.for_model(self.model_name, dataset=self.dataset_box.currentData())
         self.epochs.setValue(defaults.epochs)
         self.batch.setValue(defaults.batch_size)
         self.lr.setValue(defaults.lr)
         self.optimizer.setCurrentText(defaults.optimizer)
         self.schedule.setCurrentText(defaults.schedule)
         self.augment.setChecked(defaults.augment)
-        self.curve_stack.setCurrentWidget(self.curves[spec.objective])
-        self._update_buttons()
 
     def config(self) -> TrainConfig:
         """The form as a TrainConfig; the GUI reports more often than the CLI."""
@@ -182,172 +206,149 @@ class TrainingPanel(Panel):
             log_every=10 if on_gpu else 2, snapshot_every=50 if on_gpu else 10,
         )
 
+    def save_settings(self, settings: QSettings) -> None:
+        settings.beginGroup(SETTINGS)
+        for key, value in (("model", self.model_name), ("dataset", self.dataset_box.currentData()),
+                           ("device", self.device_box.currentText()), ("epochs", self.epochs.value()),
+                           ("batch", self.batch.value()), ("lr", self.lr.value()),
+                           ("optimizer", self.optimizer.currentText()), ("schedule", self.schedule.currentText()),
+                           ("augment", self.augment.isChecked()), ("subset", self.subset.currentIndex()),
+                           ("when_busy", self.when_busy.currentIndex())):
+            settings.setValue(key, value)
+        settings.endGroup()
+
+    def restore_settings(self, settings: QSettings) -> None:
+        """The last launch's form; values that no longer fit (an unknown model, a bad number) are skipped."""
+        settings.beginGroup(SETTINGS)
+        try:
+            for box, key in ((self.model_box, "model"), (self.dataset_box, "dataset")):
+                index = box.findData(settings.value(key))
+                if index >= 0:
+                    box.setCurrentIndex(index)  # fills in that model's recipe first
+            device = self.device_box.findText(str(settings.value("device", "auto")))
+            self.device_box.setCurrentIndex(max(device, 0))
+            for spin, key, cast in ((self.epochs, "epochs", int), (self.batch, "batch", int), (self.lr, "lr", float)):
+                value = _number(settings.value(key), cast)
+                if value is not None:
+                    spin.setValue(value)  # the spin box clamps it to its range
+            for box, key in ((self.optimizer, "optimizer"), (self.schedule, "schedule")):
+                if box.findText(str(settings.value(key))) >= 0:
+                    box.setCurrentText(str(settings.value(key)))
+            if settings.value("augment") is not None:
+                self.augment.setChecked(str(settings.value("augment")).lower() in ("true", "1"))
+            for box, key in ((self.subset, "subset"), (self.when_busy, "when_busy")):
+                index = _number(settings.value(key), int)
+                if index is not None and 0 <= index < box.count():
+                    box.setCurrentIndex(index)
+        finally:
+            settings.endGroup()
+
     # --- actions -----------------------------------------------------------------------------
-    def start_training(self, config: TrainConfig | None = None) -> None:
-        """Train with the form's settings; load (or download) the data first, with progress."""
-        job = self.state.jobs.get(self.kind)
-        if (job is not None and job.is_running()) or self._loading:
-            return
+    def start_training(self, config: TrainConfig | None = None) -> Run | None:
+        """A new run with the form's settings: started now, or queued behind a training run."""
         try:
             config = config if isinstance(config, TrainConfig) else self.config()
+            return self.state.start_run(config, alongside=bool(self.when_busy.currentData()))
         except Exception as error:  # noqa: BLE001 — e.g. CUDA chosen on a machine without it
             QMessageBox.warning(self, "Cannot start training", str(error))
-            return
-        if self.state.has_dataset(config.dataset):
-            self._launch(config)
-            return
-        self._loading = True
-        self.train_button.setEnabled(False)
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("loading data…")
-        self.progress_label.setText(f"Loading {self.dataset_box.currentText()}…")
-        self.state.load_dataset_async(
-            config.dataset,
-            on_done=lambda _data: self._launch(config),
-            on_error=self._loading_failed,
-            on_progress=self._loading_progress,
-        )
+            return None
 
-    def speed_run(self) -> None:
-        """Fill the form with the speed-run recipe (full MNIST, the model's defaults) and train."""
-        job = self.state.jobs.get("classifier")
-        if (job is not None and job.is_running()) or self._loading:
-            return
+    def speed_run(self) -> Run | None:
+        """Fill the form with the speed-run recipe (full MNIST, the model's defaults) and train it."""
         self.model_box.setCurrentIndex(self.model_box.findData(SPEED_RUN_MODEL))  # sets its defaults
         self.dataset_box.setCurrentIndex(self.dataset_box.findData("mnist"))
         self.subset.setCurrentIndex(self.subset.findData(None))
-        self.start_training()
-
-    def _loading_progress(self, message: str, fraction: float) -> None:
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"{fraction:.0%}")
-        self.progress_label.setText(message)
-
-    def _loading_failed(self, message: str) -> None:
-        self._loading = False
-        self.progress.setRange(0, 1)
-        self.progress.setFormat("no data")
-        self.progress_label.setText("The dataset could not be loaded.")
-        self._update_buttons()
-        QMessageBox.warning(self, "Cannot load the dataset", message.split(": ", 1)[-1])
-
-    def _launch(self, config: TrainConfig) -> None:
-        self._loading = False
-        try:
-            self.state.start_training(config)
-        except Exception as error:  # noqa: BLE001 — shown to the person, not a traceback
-            QMessageBox.warning(self, "Cannot start training", str(error))
-            self._update_buttons()
-            return
-        self.progress.setRange(0, 0)
-        self.progress.setFormat("starting…")
-        self._update_buttons()
+        return self.start_training()
 
     def toggle_pause(self) -> None:
-        job = self.state.jobs.get(self.kind)
-        if job is None or not job.is_running():
-            return
-        if job.paused:
-            job.resume()
-            self.progress_label.setText(self._progress_text)
-        else:
-            job.pause()
-            self.progress_label.setText("Paused. " + self._progress_text)
-        self._update_buttons()
+        run = self.state.selected_run()
+        if run is not None and self.state.job(run.id) is not None:
+            self.state.pause(run.id, run.status != RunStatus.PAUSED)
 
     def stop_training(self) -> None:
-        job = self.state.jobs.get(self.kind)
-        if job is not None and job.is_running():
-            job.stop()
-            self.progress_label.setText("Stopping and saving a checkpoint…")
+        run = self.state.selected_run()
+        if run is not None and run.status.active:
+            self.state.stop(run.id)
+            if self.state.job(run.id) is not None:
+                self.progress_label.setText("Stopping and saving a checkpoint…")
 
-    def _update_buttons(self) -> None:
-        job = self.state.jobs.get(self.kind)
-        running = job is not None and job.is_running()
-        self.train_button.setEnabled(not running and not self._loading)
-        classifier_job = self.state.jobs.get("classifier")
-        self.speed_run_button.setEnabled(not self._loading
-                                         and not (classifier_job is not None and classifier_job.is_running()))
-        self.pause_button.setEnabled(running)
-        self.stop_button.setEnabled(running)
-        self.pause_button.setText("Resume" if running and job.paused else "Pause")
-        for widget in (self.model_box, self.dataset_box, self.device_box, self.epochs, self.batch,
-                       self.lr, self.optimizer, self.schedule, self.augment, self.subset):
-            widget.setEnabled(not running or widget is self.model_box)
+    # --- the selected run --------------------------------------------------------------------
+    def _on_selection(self) -> None:
+        run = self.state.selected_run()
+        others = [self.state.run(i) for i in sorted(self.state.ticked) if self.state.run(i) is not None]
+        self.curves.show_runs(run, others)
+        self._show_run(run)
 
-    # --- events ------------------------------------------------------------------------------
-    def _on_event(self, kind: str, event) -> None:
-        curves = self.curves[kind]
-        shown = kind == self.kind
-        if isinstance(event, Loading):
-            if shown:
-                self.progress_label.setText(event.message)
-        elif isinstance(event, Started):
-            curves.reset(kind, _part_names(kind))
-            if shown:
-                self.progress.setRange(0, event.total_steps)
-                self.progress.setValue(0)
-                self.run_info.setText(_run_html(event))
-        elif isinstance(event, Step):
-            curves.add_step(event)
-            if shown:
-                self.progress.setValue(event.step)
-                self.progress.setFormat(f"{100 * event.step / event.total_steps:.0f}%")
-                run = self.state.runs.get(kind)
-                self._progress_text = (
-                    f"Epoch {event.epoch}/{run.epochs if run else '?'} · step {event.step:,}/{event.total_steps:,} · "
-                    f"{event.images_per_s:,.0f} img/s · ETA {format_seconds(event.eta_s)}")
-                if not self.state.jobs[kind].paused:
-                    self.progress_label.setText(self._progress_text)
-        elif isinstance(event, Epoch):
-            curves.add_epoch(event)
-        elif isinstance(event, Done):
-            if shown:
-                self.progress.setRange(0, 1)
-                self.progress.setValue(1)
-                self.progress.setFormat("stopped" if event.stopped else "done")
-                self.progress_label.setText(
-                    f"{'Stopped' if event.stopped else 'Finished'} after {format_seconds(event.seconds)}. "
-                    + _metrics_text(event.metrics))
-                self.run_info.setText(self.run_info.text() + _done_html(event))
-        elif isinstance(event, Failed):
-            if shown:
-                self.progress.setRange(0, 1)
-                self.progress.setFormat("failed")
-                self.progress_label.setText("Training failed.")
-            QMessageBox.warning(self, "Training failed", event.message)
-        self._update_buttons()
+    def _on_run_changed(self, run_id: str, changes) -> None:
+        if run_id == self.state.selected_id or run_id in self.state.ticked:
+            if "curves" in changes or "name" in changes or "info" in changes:
+                self._on_selection() if changes & {"name", "info"} else self.curves.mark_dirty()
+        if run_id == self.state.selected_id:
+            self._show_run(self.state.selected_run())
 
-    def _on_checkpoint(self, checkpoint) -> None:
-        meta = checkpoint.meta
-        kind = models.spec(checkpoint.model_name).objective
-        index = self.model_box.findData(checkpoint.model_name)
-        job = self.state.jobs.get(kind)
-        if index >= 0 and not (job and job.is_running()):
-            self.model_box.setCurrentIndex(index)
-            curves = self.curves[kind]
-            curves.reset(kind, _part_names(kind))
-            curves.load_history(meta.get("history", {}))
-        config = meta.get("train_config", {})
-        settings = ", ".join(f"{k} {config[k]}" for k in ("dataset", "epochs", "batch_size", "lr", "optimizer")
-                             if k in config)
-        self.run_info.setText(
-            f"<b>Opened</b> {checkpoint.path.name}<br>{checkpoint.model_name} ({kind}), "
-            f"epoch {meta.get('epoch', '?')}, step {meta.get('step', '?')}<br>{settings}<br>"
-            f"{_metrics_text(meta.get('metrics', {}))}<br><small>resviz {meta.get('resviz_version', '?')}, "
-            f"{meta.get('created', '')}</small>")
-        self.progress_label.setText(f"Showing checkpoint {checkpoint.path.name}.")
+    def _show_run(self, run: Run | None) -> None:
+        active = run is not None and self.state.job(run.id) is not None
+        self.pause_button.setEnabled(active)
+        self.stop_button.setEnabled(run is not None and run.status.active)
+        self.pause_button.setText("Resume" if run is not None and run.status == RunStatus.PAUSED else "Pause")
+        if run is None:
+            self.run_box.setTitle("Selected run")
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("ready")
+            self.progress_label.setText("Press Train to start.")
+            self.run_info.setText("")
+            return
+        self.run_box.setTitle(f"Selected run: {run.name}")
+        self._show_progress(run)
+        self.run_info.setText(run_html(run))
+
+    def _show_progress(self, run: Run) -> None:
+        status, step = run.status, run.progress
+        if status == RunStatus.QUEUED:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.progress.setFormat("queued")
+            self.progress_label.setText(run.message or "Waiting for the running run to end.")
+        elif status.active and step is None:
+            self.progress.setRange(0, 0)  # busy: loading data, building the model
+            self.progress.setFormat("starting…")
+            self.progress_label.setText(run.loading or "Starting…")
+        elif status.active:
+            self.progress.setRange(0, step.total_steps)
+            self.progress.setValue(step.step)
+            self.progress.setFormat(f"{100 * step.step / step.total_steps:.0f}%")
+            epochs = run.started.epochs if run.started else "?"
+            self._progress_text = (
+                f"Epoch {step.epoch}/{epochs} · step {step.step:,}/{step.total_steps:,} · "
+                f"{step.images_per_s:,.0f} img/s · ETA {format_seconds(step.eta_s)}")
+            paused = "Paused. " if status == RunStatus.PAUSED else ""
+            self.progress_label.setText(paused + self._progress_text)
+        else:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1 if status in (RunStatus.DONE, RunStatus.OPENED) else 0)
+            self.progress.setFormat(status.value)
+            self.progress_label.setText(_ending_text(run))
 
 
-def _part_names(kind: str) -> tuple[str, ...]:
+def _number(value, cast):
     try:
-        return objective_for(kind).part_names
-    except KeyError:  # no model of this kind is installed
-        return ()
+        number = cast(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
-def _metrics_text(metrics: dict) -> str:
+def _ending_text(run: Run) -> str:
+    if run.status == RunStatus.FAILED:
+        return "Training failed: " + (run.message or "see the log.")
+    if run.status == RunStatus.OPENED:
+        return f"Opened from {run.source}."
+    verb = "Stopped" if run.status == RunStatus.STOPPED else "Finished"
+    return f"{verb} after {format_seconds(run.seconds)}. {metrics_text(run.metrics)}"
+
+
+def metrics_text(metrics: dict) -> str:
     parts = []
     for key, value in metrics.items():
         if not isinstance(value, (int, float)) or math.isnan(value):
@@ -357,13 +358,27 @@ def _metrics_text(metrics: dict) -> str:
     return ", ".join(parts)
 
 
-def _run_html(event: Started) -> str:
-    note = f"<p style='color:#b35900'><b>Note:</b> {event.data_note}</p>" if event.data_note else ""
-    return (f"<b>{event.model}</b> · {event.parameters:,} parameters<br>"
-            f"{event.dataset_title}: {event.train_size:,} train / {event.test_size:,} test images<br>"
-            f"{event.device_name}{note}")
-
-
-def _done_html(event: Done) -> str:
-    saved = f"<br>Checkpoint: <code>{event.checkpoint}</code>" if event.checkpoint else ""
-    return f"<p>{_metrics_text(event.metrics)}{saved}</p>"
+def run_html(run: Run) -> str:
+    """What the selected run is: model, data, settings, device, note, checkpoint."""
+    lines = [f"<b>{run.spec.shown_name}</b> ({run.model})"]
+    started = run.started
+    if started is not None:
+        frozen = f", {started.frozen_parameters:,} frozen" if started.frozen_parameters else ""
+        lines.append(f"{started.parameters:,} parameters{frozen}")
+        lines.append(f"{started.dataset_title}: {started.train_size:,} train / {started.test_size:,} test")
+        lines.append(started.device_name)
+    elif run.dataset_title or run.dataset:
+        lines.append(run.dataset_title or run.dataset)
+    settings = run.settings
+    shown = ", ".join(f"{k.replace('_', ' ')} {settings[k]}" for k in ("epochs", "batch_size", "lr", "optimizer")
+                      if k in settings)
+    if shown:
+        lines.append(f"<small>{shown}</small>")
+    html = "<br>".join(lines)
+    if run.data_note:
+        html += f"<p style='color:#b35900'><b>Note:</b> {run.data_note}</p>"
+    if run.checkpoint:
+        html += f"<p>Checkpoint: <code>{run.checkpoint}</code></p>"
+    if run.message and run.status not in (RunStatus.QUEUED,):
+        html += f"<p style='color:#b35900'>{run.message}</p>"
+    return html

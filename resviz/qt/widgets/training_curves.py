@@ -1,8 +1,12 @@
-"""Loss and accuracy curves that grow while a model trains.
+"""Loss and test-metric curves of one run, with other runs overlaid in their own colours.
 
-Points go into numpy buffers; a timer redraws at most ~30 times a second with one
-``setData`` per curve (pyqtgraph's scrollingPlots pattern), so thousands of steps a
-second never flood the GUI thread.
+The curves are read straight from the runs (``Run.curves``, Qt-free numpy buffers the
+events fill). ``show_runs(primary, others)`` picks what is drawn; ``mark_dirty()`` asks
+for a redraw, which a timer does at most ~30 times a second with one ``setData`` per
+curve (pyqtgraph's scrollingPlots pattern), so thousands of steps a second never flood
+the GUI thread. The primary run is drawn in full (raw and smoothed loss, its loss
+parts, test loss, epoch lines); each overlaid run as its smoothed loss and its test
+metric, in its colour, named in the legend.
 """
 
 from __future__ import annotations
@@ -11,37 +15,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 
-from ...core.events import Epoch, Step
+from ...core.runs import Run
+from .run_colours import run_colour
 
 PALETTE = {
-    "train": "#4c9be8", "test": "#f28e2b", "accuracy": "#59a14f",
+    "train": "#4c9be8", "raw": "#b9d4f2", "test": "#f28e2b", "accuracy": "#59a14f",
     "recon": "#b07aa1", "kl": "#edc948", "epoch": "#888888",
 }
-
-
 EMPTY_HINT = "Press Train: the loss appears here every few batches,\nand the test scores after each epoch."
-
-
-class Series:
-    """An (x, y) buffer that doubles when full."""
-
-    def __init__(self, capacity: int = 1024):
-        self.x = np.empty(capacity)
-        self.y = np.empty(capacity)
-        self.n = 0
-
-    def append(self, x: float, y: float) -> None:
-        if self.n == len(self.x):
-            self.x = np.resize(self.x, 2 * self.n)
-            self.y = np.resize(self.y, 2 * self.n)
-        self.x[self.n], self.y[self.n] = x, y
-        self.n += 1
-
-    def clear(self) -> None:
-        self.n = 0
-
-    def data(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.x[:self.n], self.y[:self.n]
 
 
 class TrainingCurves(pg.GraphicsLayoutWidget):
@@ -52,48 +33,98 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.setLogMode(y=True)
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.loss_plot.addLegend(offset=(-10, 10))
+        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.metric_plot = self.addPlot(row=1, col=0, title="Test accuracy")
         self.metric_plot.setLabel("bottom", "step")
         self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
         self.metric_plot.setXLink(self.loss_plot)
-        self.series: dict[str, Series] = {}
+        self.metric_legend = self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt")
+        self.primary: Run | None = None
+        self.others: list[Run] = []
+        self._layout_key: tuple | None = None
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._epoch_lines: list[pg.InfiniteLine] = []
+        self._epochs_drawn = 0
         self._dirty = False
         self._timer = QTimer(self)
         self._timer.setInterval(33)
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
-        self.reset("classifier")
+        self._rebuild()
 
-    def reset(self, kind: str, part_names: tuple[str, ...] = ()) -> None:
-        """Empty the plots and set them up for a classifier or a VAE."""
-        self.loss_plot.clear()
-        self.metric_plot.clear()
-        self._epoch_lines.clear()
-        self.series.clear()
+    # --- what is shown -------------------------------------------------------------------
+    def show_runs(self, primary: Run | None, others: list[Run] = ()) -> None:
+        """Draw ``primary`` in full and ``others`` overlaid (runs without curves are skipped)."""
+        others = [r for r in others if primary is None or r.id != primary.id]
+        key = (primary.id if primary else None, primary.objective.kind if primary else None,
+               tuple(sorted(primary.curves.steps)) if primary else (), tuple(r.id for r in others),
+               tuple(r.name for r in [primary, *others] if r))
+        self.primary, self.others = primary, others
+        if key != self._layout_key:
+            self._layout_key = key
+            self._rebuild()
+        self.mark_dirty()
+
+    def mark_dirty(self) -> None:
+        self._dirty = True
+
+    @property
+    def objective(self):
+        return self.primary.objective if self.primary is not None else None
+
+    def _rebuild(self) -> None:
+        """Make the curve items for the runs shown (data comes at the next redraw)."""
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.clear()
+        self.loss_legend.clear()
+        self.metric_legend.clear()
         self.curves.clear()
-        self._add("train", self.loss_plot, "train loss (raw)", "#b9d4f2", width=1)
-        self.smoothed = self.loss_plot.plot([], [], pen=pg.mkPen(PALETTE["train"], width=2.5), name="train loss (smoothed)")
-        for part in part_names:
-            self._add(part, self.loss_plot, f"train {part}", PALETTE.get(part, "#999"), style="dash")
-        self._add("test", self.loss_plot, "test loss", PALETTE["test"], symbol="o")
+        self._epoch_lines.clear()
+        self._epochs_drawn = 0
+        primary, overlay = self.primary, bool(self.others)
+        self._empty = primary is None or len(primary.curves.steps["loss"]) == 0
+        if primary is not None:
+            colour = run_colour(primary.id) if overlay else PALETTE["train"]
+            suffix = f" · {primary.name}" if overlay else ""
+            self._add("raw", self.loss_plot, None if overlay else "train loss (raw)",
+                      _lighter(colour) if overlay else PALETTE["raw"], width=1)
+            self._add("smooth", self.loss_plot, f"train loss{suffix}" if overlay else "train loss (smoothed)",
+                      colour, width=2.5)
+            for part in sorted(primary.curves.steps):
+                if part != "loss":
+                    self._add(f"part:{part}", self.loss_plot, f"train {part}", PALETTE.get(part, "#999"),
+                              style="dash")
+            self._add("test", self.loss_plot, "test loss", PALETTE["test"], symbol="o")
+            for name, (key, label, pen_colour, symbol) in self._metric_curves().items():
+                self._add(name, self.metric_plot, label + suffix if overlay else label,
+                          colour if overlay and name == "metric:0" else pen_colour, symbol=symbol)
+        for run in self.others:
+            colour = run_colour(run.id)
+            self._add(f"other:{run.id}", self.loss_plot, f"train loss · {run.name}", colour, width=2)
+            if primary is not None and run.objective.kind == primary.objective.kind:
+                self._add(f"othermetric:{run.id}", self.metric_plot, run.name, colour, symbol="o",
+                          style="dash")
         self.metric_label = pg.TextItem(color=PALETTE["accuracy"], anchor=(1, 1))
         self.metric_plot.addItem(self.metric_label)
-        self.kind = kind
-        if kind == "vae":
+        self._set_metric_frame()
+        if self._empty:
+            self._show_empty_state()
+        self._dirty = True
+
+    def _metric_curves(self) -> dict[str, tuple[str, str, str, str]]:
+        """The metric plot's curves for the primary run: name -> (epoch key, label, colour, symbol)."""
+        if self.objective is not None and self.objective.generates:
+            return {"metric:0": ("test_recon", "recon", PALETTE["recon"], "o"),
+                    "metric:1": ("test_kl", "KL", PALETTE["kl"], "t")}
+        return {"metric:0": ("test_accuracy", "test accuracy", PALETTE["accuracy"], "o")}
+
+    def _set_metric_frame(self) -> None:
+        if self.objective is not None and self.objective.generates:
             self.metric_plot.setLimits(yMin=None, yMax=None)
             self.metric_plot.setTitle("Test loss terms per image (nats)")
-            self._add("test_recon", self.metric_plot, "recon", PALETTE["recon"], symbol="o")
-            self._add("test_kl", self.metric_plot, "KL", PALETTE["kl"], symbol="t")
-            self.metric_plot.addLegend(offset=(-10, 10))
         else:
             self.metric_plot.setTitle("Test accuracy")
             self.metric_plot.setLimits(yMin=0, yMax=1.005)  # accuracy is a fraction: never show 1.4
-            self._add("test_accuracy", self.metric_plot, "test accuracy", PALETTE["accuracy"], symbol="o")
-        self._show_empty_state()
-        self._dirty = True
 
     def _show_empty_state(self) -> None:
         """Before the first point: a sensible frame and a line saying what will appear."""
@@ -102,76 +133,78 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.hint.setPos(50, np.log10(0.4))
         self.loss_plot.setXRange(0, 100, padding=0)
         self.loss_plot.setYRange(np.log10(0.05), np.log10(3), padding=0)
-        self._empty = True
+        self.metric_plot.setYRange(0, 1, padding=0.02)
 
     def _add(self, key, plot, name, color, width=2.0, style=None, symbol=None):
         pen = pg.mkPen(color, width=width, style=_pen_style(style))
         kwargs = dict(symbol=symbol, symbolBrush=color, symbolPen=None, symbolSize=7) if symbol else {}
         self.curves[key] = plot.plot([], [], pen=pen, name=name, **kwargs)
-        self.series[key] = Series()
 
-    def add_step(self, step: Step) -> None:
-        self.series["train"].append(step.step, step.loss)
-        for part, value in step.parts.items():
-            if part in self.series:
-                self.series[part].append(step.step, value)
-        self._dirty = True
-
-    def add_epoch(self, epoch: Epoch) -> None:
-        if "test_loss" in epoch.metrics:
-            self.series["test"].append(epoch.step, epoch.metrics["test_loss"])
-        for key, value in epoch.metrics.items():
-            if key in self.series and key != "test":
-                self.series[key].append(epoch.step, value)
-        line = pg.InfiniteLine(epoch.step, angle=90, pen=pg.mkPen(PALETTE["epoch"], style=_pen_style("dot")),
-                               label=f"epoch {epoch.epoch}", labelOpts=dict(position=0.95, color=PALETTE["epoch"]))
-        self.loss_plot.addItem(line)
-        self._epoch_lines.append(line)
-        self._dirty = True
-
-    def load_history(self, history: dict) -> None:
-        """Show the curves stored in a checkpoint."""
-        for step, loss in zip(history.get("step", []), history.get("loss", [])):
-            self.series["train"].append(step, loss)
-        for i, step in enumerate(history.get("epoch_step", [])):
-            metrics = {k: v[i] for k, v in history.items()
-                       if k.startswith("test_") and isinstance(v, list) and i < len(v)}
-            self.add_epoch(Epoch(i + 1, step, float("nan"), metrics, 0.0))
-        self._dirty = True
-
+    # --- drawing ---------------------------------------------------------------------------
     def point_count(self, key: str = "train") -> int:
-        return self.series[key].n if key in self.series else 0
+        """Loss points of the primary run (``key`` 'train') or of one of its parts."""
+        if self.primary is None:
+            return 0
+        series = self.primary.curves.steps.get("loss" if key == "train" else key)
+        return len(series) if series is not None else 0
 
     def _redraw(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
-        for key, series in self.series.items():
-            x, y = series.data()
-            if key in ("train", "test") or key in ("recon", "kl"):
-                keep = y > 0  # log axis: drop non-positive values
-                x, y = x[keep], y[keep]
-            self.curves[key].setData(x, y)
-        x, y = self.series["train"].data()
-        self.smoothed.setData(x, smooth(y))
-        if self._empty and len(x):  # the first points: let the view follow the data
-            self._empty = False
-            self.loss_plot.removeItem(self.hint)
-            self.loss_plot.enableAutoRange()
-            self.metric_plot.enableAutoRange()
+        primary = self.primary
+        if primary is not None:
+            x, y = _positive(*primary.curves.steps["loss"].data())
+            self.curves["raw"].setData(x, y)
+            self.curves["smooth"].setData(x, smooth(y))
+            for name, series in primary.curves.steps.items():
+                if f"part:{name}" in self.curves:
+                    self.curves[f"part:{name}"].setData(*_positive(*series.data()))
+            self.curves["test"].setData(*_positive(*primary.curves.epoch_series("test_loss")))
+            for name, (key, *_rest) in self._metric_curves().items():
+                self.curves[name].setData(*primary.curves.epoch_series(key))
+            self._draw_epoch_lines(primary)
+            if self._empty and len(x):  # the first points: let the view follow the data
+                self._empty = False
+                self.loss_plot.removeItem(self.hint)
+                self.loss_plot.enableAutoRange()
+                self.metric_plot.enableAutoRange()
+        for run in self.others:
+            x, y = _positive(*run.curves.steps["loss"].data())
+            self.curves[f"other:{run.id}"].setData(x, smooth(y))
+            if f"othermetric:{run.id}" in self.curves:
+                key = self._metric_curves()["metric:0"][0]
+                self.curves[f"othermetric:{run.id}"].setData(*run.curves.epoch_series(key))
         self._label_last_metric()
 
+    def _draw_epoch_lines(self, run: Run) -> None:
+        for row in run.curves.epochs[self._epochs_drawn:]:
+            line = pg.InfiniteLine(row["step"], angle=90, pen=pg.mkPen(PALETTE["epoch"], style=_pen_style("dot")),
+                                   label=f"epoch {row['epoch']}",
+                                   labelOpts=dict(position=0.95, color=PALETTE["epoch"]))
+            self.loss_plot.addItem(line)
+            self._epoch_lines.append(line)
+        self._epochs_drawn = len(run.curves.epochs)
+
     def _label_last_metric(self) -> None:
-        key = "test_recon" if self.kind == "vae" else "test_accuracy"
-        x, y = self.series[key].data() if key in self.series else ((), ())
-        if len(x):
-            text = f"{y[-1]:.1f} nats" if self.kind == "vae" else f"{y[-1]:.2%}"
-            self.metric_label.setText(text)
-            self.metric_label.setPos(x[-1], y[-1])
-            if self.kind != "vae":  # from a little below the worst epoch up to 100%
-                self.metric_plot.setYRange(max(0.0, float(y.min()) - 0.03), 1.0, padding=0)
-        else:
+        if self.primary is None:
             self.metric_label.setText("")
+            return
+        key = self._metric_curves()["metric:0"][0]
+        x, y = self.primary.curves.epoch_series(key)
+        generates = self.objective.generates
+        if not len(x):
+            self.metric_label.setText("")
+            return
+        self.metric_label.setText(f"{y[-1]:.1f} nats" if generates else f"{y[-1]:.2%}")
+        self.metric_label.setPos(x[-1], y[-1])
+        if not generates:  # from a little below the worst epoch shown up to 100%
+            lowest = min([float(y.min())] + [float(v.min()) for v in self._other_metric_values() if len(v)])
+            self.metric_plot.setYRange(max(0.0, lowest - 0.03), 1.0, padding=0)
+
+    def _other_metric_values(self):
+        key = self._metric_curves()["metric:0"][0]
+        return [run.curves.epoch_series(key)[1] for run in self.others if f"othermetric:{run.id}" in self.curves]
 
 
 class LogAxis(pg.AxisItem):
@@ -211,6 +244,17 @@ def smooth(values: np.ndarray, weight: float = 0.7) -> np.ndarray:
         average[start:start + len(block)] = smoothed
         carry = smoothed[-1]
     return average / (1 - weight ** np.arange(1, len(values) + 1))
+
+
+def _positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Only points a log axis can show (and no NaN)."""
+    keep = np.isfinite(y) & (y > 0)
+    return x[keep], y[keep]
+
+
+def _lighter(colour: str, amount: float = 0.6) -> str:
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{int(c + (255 - c) * amount):02x}" for c in rgb)
 
 
 def _pen_style(name):

@@ -82,7 +82,8 @@ class KernelPicker(QWidget):
         self.learned_index.valueChanged.connect(self._on_choice)
         self.size_box.currentIndexChanged.connect(self._on_custom_size)
         self.grid.itemChanged.connect(self._on_cell_edited)
-        state.classifier_changed.connect(self._on_classifier_changed)
+        state.replica_changed.connect(self._on_classifier_changed)
+        state.selection_changed.connect(self._on_classifier_changed)
         self._on_classifier_changed()
         self._on_choice()
 
@@ -209,7 +210,7 @@ class KernelPicker(QWidget):
         replica = self.state.classifier
         return None if replica is None else first_layer_kernels(replica.model)
 
-    def _on_classifier_changed(self) -> None:
+    def _on_classifier_changed(self, *_signal_args) -> None:
         kernels = self._learned_kernels()
         item = self.library_box.model().item(self.library_box.findData(LEARNED))
         item.setEnabled(kernels is not None)

@@ -1,0 +1,203 @@
+"""The Runs list: every run (trained, training, queued or opened), as TensorBoard lists them.
+
+One row per run: a tick box (overlay its curves in Training, in the colour beside its
+name), name, model, dataset, status, best metric, training time. Selecting a row makes
+that run the one every panel inspects. Right-click (or the keys) to rename (F2), pause
+or resume, stop, start a queued run now, save its checkpoint, see why it failed, or
+remove it (Delete). The list observes ``AppState``; it holds no run state of its own.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
+
+from ...commands.progress import format_seconds
+from ...core.runs import Run, RunStatus
+from .run_colours import run_colour
+
+COLUMNS = ("Run", "Model", "Dataset", "Status", "Best", "Time")
+STATUS_COLOURS = {RunStatus.RUNNING: "#1f6fbf", RunStatus.PAUSED: "#b35900", RunStatus.QUEUED: "#777777",
+                  RunStatus.FAILED: "#c0392b", RunStatus.DONE: "#2e7d32", RunStatus.STOPPED: "#555555",
+                  RunStatus.OPENED: "#6a1b9a"}
+TIPS = {
+    "Run": "Tick to overlay this run's curves in Training (in its colour). Double-click or F2 to rename.",
+    "Best": "Best test accuracy (classifiers) or lowest test loss in nats per image (VAEs) over its epochs",
+    "Time": "Training time, pauses and testing left out",
+}
+
+
+def best_text(run: Run) -> str:
+    headline = run.headline
+    if headline is None:
+        return ""
+    key, value = headline
+    return f"{value:.2%}" if key.endswith("accuracy") else f"{value:.1f} nats" if run.generates else f"{value:.4g}"
+
+
+def status_text(run: Run) -> str:
+    if run.status == RunStatus.RUNNING and run.loading:
+        return "loading data"
+    if run.status in (RunStatus.RUNNING, RunStatus.PAUSED) and run.progress is not None:
+        return f"{run.status.value} {100 * run.progress.step / max(run.progress.total_steps, 1):.0f}%"
+    return run.status.value
+
+
+def colour_icon(colour: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class RunsList(QTreeWidget):
+    save_requested = Signal(str)  # run id: the window asks where
+    details_requested = Signal(str)  # run id: show its failure with the traceback
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self.setColumnCount(len(COLUMNS))
+        self.setHeaderLabels(COLUMNS)
+        for column, name in enumerate(COLUMNS):
+            if name in TIPS:
+                self.headerItem().setToolTip(column, TIPS[name])
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # only the name, below
+        header = self.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("Every run: select one to inspect it in every tab; tick runs to overlay their curves")
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.currentItemChanged.connect(self._on_current)
+        self.itemChanged.connect(self._on_item_changed)
+        self.itemDoubleClicked.connect(lambda item, _column: self.editItem(item, 0))
+        self._shortcut("Delete", lambda: self._act_on_current(self.state.remove))
+        self._shortcut("F2", lambda: self._act_on_current(lambda run_id: self.editItem(self._items[run_id], 0)))
+        state.run_added.connect(self._add)
+        state.run_changed.connect(self._on_changed)
+        state.run_removed.connect(self._remove)
+        state.selection_changed.connect(self._sync_selection)
+        for run in state.runs:
+            self._add(run.id)
+
+    def _shortcut(self, key: str, slot) -> None:
+        action = QAction(self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    # --- rows ------------------------------------------------------------------------------
+    def item(self, run_id: str) -> QTreeWidgetItem | None:
+        return self._items.get(run_id)
+
+    def _add(self, run_id: str) -> None:
+        run = self.state.run(run_id)
+        if run is None or run_id in self._items:
+            return
+        item = QTreeWidgetItem()
+        item.setData(0, Qt.ItemDataRole.UserRole, run_id)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
+        item.setIcon(0, colour_icon(run_colour(run_id)))
+        self._items[run_id] = item
+        self.blockSignals(True)
+        item.setCheckState(0, Qt.CheckState.Checked if run_id in self.state.ticked else Qt.CheckState.Unchecked)
+        self.addTopLevelItem(item)
+        self.blockSignals(False)
+        self._fill(item, run)
+        self._sync_selection()
+
+    def _fill(self, item: QTreeWidgetItem, run: Run) -> None:
+        self.blockSignals(True)
+        values = (run.name, run.spec.shown_name, run.dataset_title or run.dataset, status_text(run),
+                  best_text(run), format_seconds(run.seconds) if run.seconds else "")
+        for column, value in enumerate(values):
+            if item.text(column) != value:
+                item.setText(column, value)
+        item.setForeground(3, QColor(STATUS_COLOURS.get(run.status, "#000000")))
+        tip = run.message or (run.data_note or "")
+        item.setToolTip(3, tip)
+        item.setToolTip(0, f"{run.name}: {run.spec.description}" + (f"\nfrom {run.source}" if run.source != "training" else ""))
+        self.blockSignals(False)
+
+    def _on_changed(self, run_id: str, changes) -> None:
+        if not changes & {"status", "progress", "metrics", "name", "info"}:
+            return
+        item, run = self._items.get(run_id), self.state.run(run_id)
+        if item is not None and run is not None:
+            self._fill(item, run)
+
+    def _remove(self, run_id: str) -> None:
+        item = self._items.pop(run_id, None)
+        if item is not None:
+            self.blockSignals(True)
+            self.takeTopLevelItem(self.indexOfTopLevelItem(item))
+            self.blockSignals(False)
+
+    def _sync_selection(self) -> None:
+        item = self._items.get(self.state.selected_id)
+        if item is not None and item is not self.currentItem():
+            self.blockSignals(True)
+            self.setCurrentItem(item)
+            self.blockSignals(False)
+        for run_id, row in self._items.items():
+            wanted = Qt.CheckState.Checked if run_id in self.state.ticked else Qt.CheckState.Unchecked
+            if row.checkState(0) != wanted:
+                self.blockSignals(True)
+                row.setCheckState(0, wanted)
+                self.blockSignals(False)
+
+    # --- gestures --------------------------------------------------------------------------
+    def _run_id(self, item: QTreeWidgetItem | None) -> str | None:
+        return item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _on_current(self, current, _previous) -> None:
+        run_id = self._run_id(current)
+        if run_id is not None:
+            self.state.select(run_id)
+
+    def _on_item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        run_id = self._run_id(item)
+        if run_id is None or column != 0:
+            return
+        self.state.set_ticked(run_id, item.checkState(0) == Qt.CheckState.Checked)
+        run = self.state.run(run_id)
+        if run is not None and item.text(0) != run.name:
+            self.state.rename(run_id, item.text(0))
+            if self.state.run(run_id).name != item.text(0):  # refused (empty): show the real name again
+                self._fill(item, self.state.run(run_id))
+
+    def _act_on_current(self, action) -> None:
+        run_id = self._run_id(self.currentItem())
+        if run_id is not None:
+            action(run_id)
+
+    def _menu(self, position) -> None:
+        run_id = self._run_id(self.itemAt(position))
+        run = self.state.run(run_id)
+        if run is None:
+            return
+        menu = QMenu(self)
+        menu.addAction("Rename", lambda: self.editItem(self._items[run_id], 0))
+        job = self.state.job(run_id)
+        if job is not None:
+            paused = run.status == RunStatus.PAUSED
+            menu.addAction("Resume" if paused else "Pause", lambda: self.state.pause(run_id, not paused))
+            menu.addAction("Stop (saves a checkpoint)", lambda: self.state.stop(run_id))
+        if run.status == RunStatus.QUEUED:
+            menu.addAction("Start now, alongside the others", lambda: self.state.start_now(run_id))
+            menu.addAction("Take out of the queue", lambda: self.state.stop(run_id))
+        if run.snapshots:
+            menu.addAction("Save checkpoint as…", lambda: self.save_requested.emit(run_id))
+        if run.status == RunStatus.FAILED:
+            menu.addAction("Why did it fail?", lambda: self.details_requested.emit(run_id))
+        menu.addSeparator()
+        menu.addAction("Remove from the list", lambda: self.state.remove(run_id))
+        menu.exec(self.viewport().mapToGlobal(position))

@@ -1,0 +1,35 @@
+"""Helpers the window tests share: set up a small run, collect a run's events, wait for its end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def setup_small_run(panel, model="cnn", epochs=2):
+    panel.model_box.setCurrentIndex(panel.model_box.findData(model))
+    panel.subset.setCurrentIndex(panel.subset.findData(2_000))
+    panel.device_box.setCurrentText("cpu")
+    panel.epochs.setValue(epochs)
+
+
+def collect(window, run_id=None):
+    """Events of one run (or of every run: (run id, event) pairs)."""
+    events = []
+    window.state.run_event.connect(
+        lambda r, e: events.append(e if run_id else (r, e)) if run_id in (None, r) else None)
+    return events
+
+
+def wait_done(qtbot, window, run, timeout=30_000):
+    qtbot.waitUntil(lambda: not window.state.run(run.id).status.active and window.state.job(run.id) is None,
+                    timeout=timeout)
+
+
+def train_cli(path, *extra):
+    """A small checkpoint made by `resviz train`; its JSON line."""
+    out = subprocess.run([sys.executable, "-m", "resviz", "train", "--model", "cnn", "--epochs", "1",
+                          "--device", "cpu", "--train-subset", "1000", "--test-subset", "300",
+                          "--out", str(path), *extra], capture_output=True, text=True, timeout=300)
+    return json.loads(out.stdout.splitlines()[-1])
