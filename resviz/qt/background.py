@@ -14,6 +14,9 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from ..core.cancelling import Cancelled
+from ..core.logs import log_failure
+
 
 class _Signals(QObject):
     finished = Signal(int, object)  # (ticket, result)
@@ -29,9 +32,12 @@ class _Job(QRunnable):
     def run(self):
         try:
             result = self.fn(*self.args, **self.kwargs)
-        except Exception as error:  # noqa: BLE001 — reported to the panel as a message
-            traceback.print_exc()
+        except Cancelled as error:  # the person asked for it: not a failure, nothing to log
             self._emit(self.signals.failed, self.ticket, f"{type(error).__name__}: {error}")
+        except Exception as error:  # noqa: BLE001 — reported to the panel as a message, the traceback logged
+            log = log_failure(f"Background work failed: {error}", traceback.format_exc())
+            where = f" (details in {log})" if log else ""
+            self._emit(self.signals.failed, self.ticket, f"{type(error).__name__}: {error}{where}")
         else:
             self._emit(self.signals.finished, self.ticket, result)
 

@@ -27,6 +27,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..cancelling import Cancelled
 from . import latent
 
 SOURCES = ("reconstruction", "latent", "pixels")
@@ -39,7 +40,7 @@ SOURCE_TITLES = {
 Progress = Callable[[str, float], None]  # (message, fraction 0..1), as in core.data
 
 
-class ClusteringCancelled(Exception):
+class ClusteringCancelled(Cancelled):
     """The person stopped the clustering."""
 
 

@@ -209,6 +209,9 @@ class ClustersPanel(Panel):
         self._cancel.set()
         self.status.setText("Cancelling…")
 
+    def cancel_background_work(self) -> None:
+        self._cancel.set()
+
     def _on_progress(self, message: str, fraction: float) -> None:
         self.progress.setValue(int(1000 * fraction))
         self.status.setText(message)

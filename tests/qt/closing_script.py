@@ -1,0 +1,67 @@
+"""Run by test_closing.py in a fresh process: open the window, start slow work, close it mid-way.
+
+``python closing_script.py slow-step CHECKPOINT_DIR`` trains with one 8-second step and closes the
+window during it; ``python closing_script.py kmeans`` starts a k-means run and closes 0.3 s in.
+The process must then exit 0 on its own, with no Qt abort and no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    mode = sys.argv[1]
+    from PySide6.QtCore import QSettings, QTimer
+
+    from resviz.core import objectives
+    from resviz.core.events import Step
+    from resviz.core.trainer import TrainConfig
+    from resviz.qt.app import create_app
+    from resviz.qt.main_window import MainWindow
+
+    app = create_app()
+    window = MainWindow(settings=QSettings(os.path.join(os.environ["XDG_CONFIG_HOME"], "r.ini"),
+                                           QSettings.Format.IniFormat))
+    window.show()
+    if mode == "slow-step":
+        calls = []
+        real_loss = objectives.ClassificationObjective.loss
+
+        def slow_loss(self, model, x, y):
+            calls.append(1)
+            if len(calls) == 4:
+                time.sleep(8.0)  # one very slow step, as on an overloaded machine
+            return real_loss(self, model, x, y)
+
+        objectives.ClassificationObjective.loss = slow_loss
+        config = TrainConfig.for_model("cnn", device="cpu", epochs=1, batch_size=64, train_subset=2_000,
+                                       test_subset=300, log_every=1, snapshot_every=0)
+        run = window.state.start_run(config)
+
+        def on_event(run_id, event):
+            if isinstance(event, Step) and event.step == 2:
+                QTimer.singleShot(200, window.close)  # during the slow 4th step's wait
+
+        window.state.run_event.connect(on_event)
+    else:
+        clusters = window.panel("Clusters")
+        window.tabs.setCurrentWidget(clusters)
+        clusters.source_box.setCurrentIndex(clusters.source_box.findData("pixels"))
+        clusters.size_box.setCurrentIndex(clusters.size_box.count() - 1)
+        QTimer.singleShot(100, clusters.run)
+        QTimer.singleShot(400, window.close)
+    started = time.monotonic()
+    code = app.exec()
+    print(f"exit {code} after {time.monotonic() - started:.1f} s")
+    if mode == "slow-step":
+        print(f"status {run.status.value} checkpoint {run.checkpoint}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
