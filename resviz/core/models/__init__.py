@@ -10,5 +10,6 @@ from .registry import ModelSpec, build, model_config, names, register, spec
 from . import resnet, cnn  # noqa: E402,F401  (import order = order in the UI)
 from . import vae  # noqa: E402,F401  (seed 000's VAEs: vae1, vae2, vae)
 from . import speedrun  # noqa: E402,F401  (the fastest MNIST recipe; resviz bench)
+from . import deepnet  # noqa: E402,F401  (the Depth lab: plain, residual, highway, dense)
 
 __all__ = ["ModelSpec", "build", "model_config", "names", "register", "spec"]
