@@ -170,7 +170,7 @@ def summarize_architecture(key: str, input_size: int | None = None) -> Summary:
             f"{entry.title} takes only {entry.default_size}×{entry.default_size} inputs: its classifier "
             f"is wired to the feature map that size gives.")
     try:
-        return _try(entry, size)
+        return _cached_summary(key, size)
     except (RuntimeError, ValueError) as error:
         if size >= entry.default_size:
             raise ArchitectureError(f"{entry.title} cannot take a {size}×{size} input: {_first_line(error)}") from error
@@ -179,6 +179,11 @@ def summarize_architecture(key: str, input_size: int | None = None) -> Summary:
             f"{size}×{size} is too small for {entry.title}: its strides and pooling shrink it to nothing "
             f"before the last layer. The smallest input it takes is {smallest}×{smallest}."
         ) from error
+
+
+@lru_cache(maxsize=64)  # summaries are frozen; the tab and the tests ask for the same ones again
+def _cached_summary(key: str, size: int) -> Summary:
+    return _try(get(key), size)
 
 
 def _first_line(error: Exception) -> str:
