@@ -8,7 +8,7 @@ multiply-add counts show where the model's size and cost sit.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from ...core.arch.report import format_axes, format_count, format_field, format_macs, format_shape
@@ -85,14 +85,22 @@ class LayerTree(QTreeWidget):
                 item = QTreeWidgetItem(parent if parent is not None else self)
                 self._fill(item, row, summary)
                 self.items[row.name] = item
-            self.resizeColumnToContents(0)  # names differ a lot in length: "fc" vs "branch3x3dbl_3a"
-            self.setColumnWidth(0, min(max(self.columnWidth(0), 120), 240))
+            self.setColumnWidth(0, self._name_width(summary))
             small = len(summary.rows) <= 60
             for row in summary.rows:
                 if not row.is_leaf and (small or row.depth == 1):
                     self.items[row.name].setExpanded(True)
         finally:
             self.setUpdatesEnabled(True)
+
+    def _name_width(self, summary: Summary) -> int:
+        """Room for the longest name at its indentation, folded or not ("fc" vs "branch3x3dbl_3a")."""
+        font = self.font()
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        widest = max((metrics.horizontalAdvance(r.name.rpartition(".")[2]) + self.indentation() * r.depth
+                      for r in summary.rows), default=0)
+        return min(max(widest + 16, 120), 260)
 
     @staticmethod
     def _fill(item: QTreeWidgetItem, row: LayerRow, summary: Summary) -> None:
