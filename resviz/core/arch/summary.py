@@ -14,7 +14,7 @@ executes (see ``tracer.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -66,7 +66,7 @@ class Summary:
     trainable_params: int
     total_macs: int
     output_shape: tuple | None
-    output_field: Field | None = field(default=None)
+    output_field: Field | None = None
 
     def frontier(self, depth: int | None = None) -> list[LayerRow]:
         """The rows that partition the model at a nesting depth: blocks at ``depth`` folded, leaves above it.
@@ -121,21 +121,23 @@ def _first_tensor(out):
 
 
 def _rnn_macs(module: nn.RNNBase, args) -> int:
-    """nn.LSTM/GRU/RNN run as one op: gates x hidden x (inputs + hidden) per step, layer and direction."""
+    """nn.LSTM/GRU/RNN run as one op: gates x hidden x (inputs + recurrent) per step, layer and direction."""
     x = args[0]
     if isinstance(x, nn.utils.rnn.PackedSequence):
         return 0  # lengths vary per sample: not a single-image count
-    steps = x.shape[0] if x.dim() == 2 else x.shape[1 if module.batch_first else 0]
+    if x.dim() == 2:
+        batch, steps = 1, x.shape[0]
+    else:
+        batch, steps = (x.shape[0], x.shape[1]) if module.batch_first else (x.shape[1], x.shape[0])
     gates = {"LSTM": 4, "GRU": 3}.get(module.mode, 1)
     directions = 2 if module.bidirectional else 1
     hidden = module.hidden_size
+    out = module.proj_size or hidden  # what each step passes on (LSTM projections shrink it)
     total = 0
     for layer in range(module.num_layers):
-        inputs = module.input_size if layer == 0 else hidden * directions
-        total += gates * hidden * (inputs + hidden) * directions
-        if module.proj_size:
-            total += module.proj_size * hidden * directions
-    return steps * total
+        inputs = module.input_size if layer == 0 else out * directions
+        total += (gates * hidden * (inputs + out) + (hidden * out if module.proj_size else 0)) * directions
+    return batch * steps * total
 
 
 def _kernel(module: nn.Module) -> tuple[int, ...] | None:
