@@ -36,6 +36,8 @@ def test_depth_layers_run_in_input_to_output_order():
     assert order == [id(m) for _, m in model.depth_layers()]
     assert model.depth_layers()[0][0] == "stem conv"
     assert DeepNet(variant="residual", depth=6).depth_layers()[3][0] == "block 2 conv 1"
+    with_head = model.depth_layers(include_classifier=True)
+    assert len(with_head) == 13 and with_head[-1] == ("classifier", model.classifier)
 
 
 @pytest.mark.parametrize("depth", [10, 50])
@@ -98,8 +100,8 @@ def _first_step_grad_ratio(variant: str, depth: int) -> float:
     model = DeepNet(variant=variant, depth=depth, batchnorm=False)
     x, y = torch.rand(64, 1, 28, 28), torch.arange(64) % 10
     nn.functional.cross_entropy(model(x), y).backward()
-    first = model.depth_layers()[0][1].weight.grad.norm()
-    return float(first / model.classifier.weight.grad.norm())
+    layers = model.depth_layers(include_classifier=True)
+    return float(layers[0][1].weight.grad.norm() / layers[-1][1].weight.grad.norm())
 
 
 def test_gradients_vanish_down_a_deep_plain_stack_but_not_a_residual_one():
