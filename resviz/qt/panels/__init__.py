@@ -1,5 +1,6 @@
 """The main window's tabs, in order. Add a panel by appending its class here."""
 
+from .architectures import ArchitecturesPanel
 from .clusters import ClustersPanel
 from .conv_lab import ConvLabPanel
 from .draw import DrawPanel
@@ -18,4 +19,5 @@ PANEL_CLASSES = [
     GeneratedPanel,
     ClustersPanel,
     ConvLabPanel,
+    ArchitecturesPanel,
 ]
