@@ -51,9 +51,9 @@ def test_switching_model_resets_the_input_to_its_own_size(panel, qtbot):
     assert panel.size_edit.text() == "299"
     assert "27,161,264" in panel.totals.text() and "the same" in panel.totals.text()
     assert "AuxLogits" in panel.notes.text() and panel.notes.isVisibleTo(panel)
-    panel.select("cnn")
-    qtbot.waitUntil(lambda: panel.shown_key == "cnn", timeout=30_000)
-    assert not panel.size_edit.isEnabled()  # seed 001's CNN has a classifier wired to 28x28
+    panel.select("speedrun")
+    qtbot.waitUntil(lambda: panel.shown_key == "speedrun", timeout=30_000)
+    assert not panel.size_edit.isEnabled()  # the speed-run net takes 28x28 digits only
 
 
 def test_absurd_input_sizes_get_a_message_and_no_growth(panel, qtbot):

@@ -106,7 +106,8 @@ def _registry_entry(name: str) -> Architecture:
 
     return Architecture(
         key=name, title=name, family="resviz model", about=spec.description, in_channels=in_channels,
-        default_size=default_size, builder=build, fixed_size="image_size" not in fields,
+        default_size=default_size, builder=build,
+        fixed_size=spec.input_shape is not None or "image_size" not in fields,  # the registry says what it takes
     )
 
 

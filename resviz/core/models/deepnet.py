@@ -151,6 +151,7 @@ class DeepNet(nn.Module):
         super().__init__()
         config = config or DeepNetConfig(**overrides)
         self.config = config
+        self.input_shape = (config.in_channels, config.image_size, config.image_size)
         self.stem = conv_unit(config.in_channels, config.width, 3, config)
         self._depth_paths: list[tuple[str, str]] = [("stem conv", "stem.0")]  # (label, module path)
         self._helper_paths: list[tuple[str, str]] = []
@@ -225,4 +226,5 @@ register(ModelSpec(
     # the default net (residual, 20 layers, BatchNorm) reached 98.0% test accuracy after 312 such
     # steps (2 epochs of 20,000 MNIST digits); one epoch of all 60,000 is 469
     defaults=dict(epochs=1, batch_size=128, lr=3e-3, optimizer="adam"),
+    title="Depth lab net", adapts=("in_channels", "image_size", "num_classes"),
 ))
