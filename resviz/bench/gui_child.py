@@ -12,6 +12,9 @@ can be timed out. The last stdout line is JSON. Modes:
   process's peak RSS.
 - ``draw``: ``draw_latency.run`` (the Draw & classify benchmark) and the Latent
   panel's slider move -> repainted digit for every VAE, with the app's torch threads.
+- ``cycles``: press Train, wait a few seconds, press Stop, wait for the checkpoint —
+  ``--repeats`` times in the real window, as a person trying settings for an hour
+  would; reports the resident memory after each cycle.
 """
 
 from __future__ import annotations
@@ -182,16 +185,59 @@ def mode_draw(args) -> dict:
     return {"rows": [row.as_dict() for row in rows], "slider_ms": sliders}
 
 
+def _resident_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def mode_cycles(args) -> dict:
+    """Train -> wait -> Stop, ``args.repeats`` times; the resident memory after each cycle."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    app = _app()
+    window = _window()
+    window.show()
+    state, panel = window.state, window.panel("Training")
+    panel.model_box.setCurrentIndex(max(0, panel.model_box.findData(args.model)))
+    panel.device_box.setCurrentText(args.device)
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    resident = []
+    for _ in range(args.repeats):
+        panel.train_button.click()
+        run = state.selected_run()
+        pump(args.seconds)
+        panel.stop_button.click()
+        while run.status.active or state.job(run.id) is not None:
+            pump(0.05)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        resident.append(_resident_mib())
+    runs = len(state.runs)
+    window.close()
+    return {"resident_mib": resident, "runs": runs, "model": args.model, "seconds": args.seconds,
+            "snapshot_mib": state.store.snapshot_bytes / 2 ** 20}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m resviz.bench.gui_child")
-    parser.add_argument("mode", choices=["shown", "watch", "draw"])
+    parser.add_argument("mode", choices=["shown", "watch", "draw", "cycles"])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model", default="resnet")
     parser.add_argument("--images", type=int, default=4_000)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seconds", type=float, default=3.0, help="cycles: training time before Stop")
     args = parser.parse_args(argv)
-    result = {"shown": mode_shown, "watch": mode_watch, "draw": mode_draw}[args.mode](args)
+    result = {"shown": mode_shown, "watch": mode_watch, "draw": mode_draw, "cycles": mode_cycles}[args.mode](args)
     print(json.dumps(result), flush=True)
     return 0
 
