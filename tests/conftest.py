@@ -20,3 +20,5 @@ def _private_user_folders(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("RESVIZ_CHECKPOINTS", str(home / "checkpoints"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))  # failure logs
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))

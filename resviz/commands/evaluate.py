@@ -8,6 +8,7 @@ reconstructions, latent means and raw pixels, each scored against the true label
 from __future__ import annotations
 
 import json
+import sys
 
 import torch
 
@@ -16,6 +17,9 @@ from ..core.checkpoints import CheckpointError, load_checkpoint
 from ..core.data import DatasetUnavailable, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.objectives import objective_for
+from .checks import PathProblem, existing_folder, whole_number
+
+PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
 
 def add_arguments(parser) -> None:
@@ -23,18 +27,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dataset", choices=["mnist", "fashion"], help="default: the one it was trained on")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-dir")
-    parser.add_argument("--test-subset", type=int, help="use only the first N test images")
+    parser.add_argument("--test-subset", type=whole_number(1, 10_000_000), help="use only the first N test images")
     parser.add_argument("--clusters", action="store_true",
                         help="VAE only: k-means (10) on reconstructions, latent means and raw pixels; ACC/NMI/ARI")
 
 
 def run(args) -> int:
     try:
+        if args.data_dir:
+            existing_folder("--data-dir", args.data_dir)
         checkpoint = load_checkpoint(args.checkpoint)
         device = resolve_device(args.device)
         dataset = load_dataset(args.dataset or checkpoint.meta.get("dataset", "mnist"), args.data_dir)
         dataset = dataset.subset(None, args.test_subset).to(device)
-    except (CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
+    except (PathProblem, CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
         print(json.dumps({"error": str(error)}))
         return 2
     kind = checkpoint.meta.get("kind", "classifier")
