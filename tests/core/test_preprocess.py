@@ -164,7 +164,8 @@ def test_a_drawing_saved_and_opened_again_is_the_same_digit(mnist, tmp_path):
     Image.fromarray((canvas * 255).round().astype(np.uint8), "L").save(tmp_path / "drawing.png")
     picture = picture_to_canvas(tmp_path / "drawing.png", 280)
     assert not picture.inverted
-    np.testing.assert_allclose(picture.digit, canvas_to_mnist(canvas), atol=0.02)
+    np.testing.assert_allclose(picture.digit, canvas_to_mnist(canvas), atol=0.1)
+    assert np.abs(picture.digit - canvas_to_mnist(canvas)).mean() < 0.01
 
 
 def test_files_that_are_no_digit_say_why(tmp_path):

@@ -126,8 +126,8 @@ class PictureError(ValueError):
 
 @dataclass(frozen=True)
 class DigitPicture:
-    canvas: np.ndarray  # float32 [H, W] in [0, 1], ink bright on dark: what the canvas shows
-    digit: np.ndarray  # the 28x28 MNIST-style input made from it
+    canvas: np.ndarray  # float32 [H, W] in [0, 1], ink bright on dark: the digit, fitted to the canvas
+    digit: np.ndarray  # canvas_to_mnist(canvas): the 28x28 input, exactly as for a drawing
     inverted: bool  # the file was dark ink on a light background
     source_size: tuple[int, int]  # (width, height) of the file's image
 
@@ -186,15 +186,35 @@ def ink_on_dark(grey: np.ndarray) -> tuple[np.ndarray, bool]:
     return ((image - background) / (top - background)).clip(0, 1).astype(np.float32), inverted
 
 
-def picture_to_canvas(path, canvas_size: int | tuple[int, int]) -> DigitPicture:
-    """Open an image file of a digit for the drawing canvas: MNIST's steps, then scaled up to fill it.
+def fit_into(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled to fit a black field of ``size`` (height, width), aspect kept, centred."""
+    height, width = size
+    scale = min(height / image.shape[0], width / image.shape[1])
+    new_h, new_w = max(1, round(image.shape[0] * scale)), max(1, round(image.shape[1] * scale))
+    field = np.zeros((height, width), dtype=np.float32)
+    return paste(field, resize(image, new_h, new_w).clip(0, 1), (height - new_h) // 2, (width - new_w) // 2)
 
-    Raises PictureError (a message for a person) when the file cannot be read or
-    holds no digit.
+
+def picture_to_canvas(path, canvas_size: int | tuple[int, int], ink_threshold: float = 0.1,
+                      margin: float = 0.15) -> DigitPicture:
+    """Open an image file of a digit for the drawing canvas.
+
+    The ink (inverted if the page is light) is cut out with a ``margin`` around it and
+    fitted to the canvas, so the digit fills it whatever the file's size; the panel
+    then prepares it exactly as a drawing (``canvas_to_mnist``), once. Raises
+    PictureError (a message for a person) when the file cannot be read or holds no digit.
     """
+    size = (canvas_size, canvas_size) if isinstance(canvas_size, int) else tuple(canvas_size)
     grey = read_picture(path)
     image, inverted = ink_on_dark(grey)
-    digit = canvas_to_mnist(image)
-    if digit is None:
+    bounds = ink_bounds(image, ink_threshold)
+    if bounds is None:
         raise PictureError(f"{Path(path).name} holds no digit: it is one colour all over.")
-    return DigitPicture(mnist_to_canvas(digit, canvas_size), digit, inverted, (grey.shape[1], grey.shape[0]))
+    top, bottom, left, right = bounds
+    pad = round(margin * max(bottom - top, right - left))
+    crop = image[max(top - pad, 0):bottom + pad, max(left - pad, 0):right + pad]
+    canvas = fit_into(crop, size)
+    digit = canvas_to_mnist(canvas)
+    if digit is None:
+        raise PictureError(f"{Path(path).name} holds too little ink to be a digit.")
+    return DigitPicture(canvas, digit, inverted, (grey.shape[1], grey.shape[0]))

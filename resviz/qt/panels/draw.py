@@ -12,15 +12,18 @@ evidence for a class lies (HiResCAM, Grad-CAM) or which pixels matter most
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout,
+    QWidget,
 )
 
-from ...core.analysis.preprocess import canvas_to_mnist
+from ...core.analysis.preprocess import PictureError, canvas_to_mnist, picture_to_canvas
 from ...core.analysis.saliency import class_activation_map, gradient_saliency
 from ...core.replica import ModelReplica
 from ..background import BackgroundRunner
@@ -135,6 +138,7 @@ class DrawPanel(Panel):
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addLayout(tools)
+        left.addLayout(self._file_buttons())
         left.addWidget(self.canvas_note)
 
         self.input_view = ImageGrid(colorbar=False)
@@ -199,6 +203,57 @@ class DrawPanel(Panel):
         self.method_box.currentIndexChanged.connect(self.request_update)
         self.target_box.currentIndexChanged.connect(self.request_update)
         self._on_brush(self.brush.value())
+
+    def _file_buttons(self) -> QHBoxLayout:
+        self.open_button = QPushButton("Open image…")
+        self.open_button.setToolTip("Put a PNG or JPEG of a digit on the canvas (or drop the file on it). "
+                                    "Dark ink on a light page is inverted: MNIST's digits are light on black.")
+        self.save_button = QPushButton("Save drawing…")
+        self.save_button.setToolTip("Save the canvas as a PNG (white ink on black, 280×280)")
+        self.open_button.clicked.connect(self._open_image_dialog)
+        self.save_button.clicked.connect(self._save_drawing_dialog)
+        self.canvas.file_dropped.connect(self.open_image)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        return row
+
+    # --- image files ---------------------------------------------------------------------------
+    def _open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image of a digit", "",
+                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)")
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str) -> bool:
+        """Put the digit in image file ``path`` on the canvas; a file that is no digit says why."""
+        canvas_size = self.canvas.image_size()
+        try:
+            picture = picture_to_canvas(path, (canvas_size.height(), canvas_size.width()))
+        except PictureError as error:
+            self.canvas_note.setText(f"<span style='color:#c0392b'>Cannot open it: {escape(str(error))}</span>")
+            return False
+        self.canvas.set_array(picture.canvas)
+        width, height = picture.source_size
+        how = "dark on light, so inverted to light on black as in MNIST" if picture.inverted else "light on dark"
+        self.canvas_note.setText(f"<span>{escape(Path(path).name)} ({width}×{height}, {how}), cropped, "
+                                 "scaled and centred as MNIST's digits were.</span>")
+        return True
+
+    def _save_drawing_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save drawing", "digit.png", "PNG images (*.png)")
+        if path:
+            self.save_drawing(path)
+
+    def save_drawing(self, path: str) -> bool:
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        if not self.canvas.save_png(path):
+            self.canvas_note.setText(f"<span style='color:#c0392b'>Could not write {escape(path)}.</span>")
+            return False
+        self.canvas_note.setText(f"<span>Saved the drawing as {escape(path)}.</span>")
+        return True
 
     # --- actions ----------------------------------------------------------------------------
     def _on_brush(self, value: int) -> None:
