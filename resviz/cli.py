@@ -2,14 +2,20 @@
 
 Each command lives in its own module under ``resviz.commands`` with
 ``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
-imported, so ``resviz train`` never loads Qt.
+imported, so ``resviz train`` never loads Qt. ``resviz FILE.pt`` is ``resviz gui FILE.pt``.
+
+A failure nobody foresaw becomes one line for the person, with the traceback
+written to the log folder (``resviz.core.logs``); ``--verbose`` prints it too.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
+import traceback
+from pathlib import Path
 
 COMMANDS = {
     "gui": ("resviz.commands.gui", "open the resviz window (the default)"),
@@ -18,26 +24,73 @@ COMMANDS = {
     "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
     "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
 }
+CHECKPOINT_SUFFIXES = (".pt", ".pth")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, plus a JSON error line on stdout for commands whose last line is JSON."""
+
+    prints_json = False
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        if self.prints_json:
+            print(json.dumps({"error": message}))
+        raise SystemExit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="resviz",
-        description="Watch CNNs, ResNets and VAEs learn. With no command, opens the window.",
+        description="Watch CNNs, ResNets and VAEs learn. With no command, opens the window; "
+                    "`resviz FILE.pt` opens a checkpoint in it.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser.prints_json = getattr(module, "PRINTS_JSON", False)
         command_parser.set_defaults(_module=module_name)
-        importlib.import_module(module_name).add_arguments(command_parser)
+        module.add_arguments(command_parser)
+        command_parser.add_argument("-v", "--verbose", action="store_true",
+                                    help="print tracebacks and debug messages (they always go to the log)")
     return parser
+
+
+def route(argv: list[str]) -> list[str]:
+    """``resviz``, ``resviz --data-dir X`` and ``resviz FILE.pt`` all mean the window."""
+    if not argv:
+        return ["gui"]
+    first = argv[0]
+    if first in COMMANDS or first in ("-h", "--help"):
+        return argv
+    if first.startswith("-") or Path(first).suffix in CHECKPOINT_SUFFIXES or Path(first).is_file():
+        return ["gui", *argv]
+    return argv  # argparse answers "invalid choice" and lists the commands
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        argv = ["gui", *argv]
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        args = build_parser().parse_args(["gui"])
-    return importlib.import_module(args._module).run(args)
+    try:
+        args = build_parser().parse_args(route(argv))
+    except SystemExit as done:  # --help, or a bad flag (argparse printed why)
+        return done.code if isinstance(done.code, int) else 1
+    from .core.logs import configure_logging, log_failure, with_log_hint
+
+    configure_logging(args.verbose)
+    module = importlib.import_module(args._module)
+    try:
+        return module.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 — one clear line for the person, the traceback in the log
+        message = f"resviz {args.command} failed: {type(error).__name__}: {error}"
+        log = log_failure(message, traceback.format_exc())
+        if args.verbose:
+            traceback.print_exc()
+        print(f"error: {with_log_hint(message, log)}", file=sys.stderr)
+        if getattr(module, "PRINTS_JSON", False):
+            print(json.dumps({"error": message, "log": str(log) if log else None}))
+        return 1

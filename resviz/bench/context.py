@@ -45,6 +45,12 @@ class BenchContext:
             self._data = load_dataset("mnist", self.data_dir).subset(self.max_train, self.max_test)
         return self._data
 
+    def data_summary(self) -> dict:
+        """What the benchmarks ran on, for the report: a fallback or a cut must never pass for MNIST."""
+        data = self.mnist()
+        return {"title": data.title, "train": len(data.train_images), "test": len(data.test_images),
+                "source": data.source, "note": data.note, "full_mnist": is_full_mnist(data)}
+
     def images(self, wanted: int | None) -> int | None:
         """``wanted`` training images (None: all), within ``max_train``."""
         if self.max_train is None:
@@ -57,6 +63,14 @@ class BenchContext:
     def log(self, text: str) -> None:
         if self.verbose:
             print(f"  {text}", file=sys.stderr, flush=True)
+
+
+FULL_MNIST = (60_000, 10_000)  # train, test
+
+
+def is_full_mnist(data: Dataset) -> bool:
+    """All of MNIST: the data the accuracy targets (99%, 99.6%) are about."""
+    return data.key == "mnist" and data.note is None and (len(data.train_inputs), len(data.test_inputs)) == FULL_MNIST
 
 
 def _cpu_model() -> str:

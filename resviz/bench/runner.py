@@ -52,6 +52,7 @@ def report(ctx: BenchContext, rows: list[Row]) -> dict:
         "python": platform.python_version(),
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "quick": ctx.quick,
+        "data": ctx.data_summary(),
         "rows": [row.as_dict() for row in rows],
     }
 
@@ -73,6 +74,17 @@ def _number(value: float | None) -> str:
     return f"{value:.3f}"
 
 
+def data_line(data: dict | None) -> str:
+    """The table's second line: what the training rows ran on, and whether that is all of MNIST."""
+    if not data:
+        return "data: -"
+    line = f"data: {data['title']}, {data['train']:,} train / {data['test']:,} test images"
+    if data["full_mnist"]:
+        return f"{line} (all of MNIST)"
+    return (f"{line} — NOT all of MNIST: the accuracy targets do not apply"
+            + (f"\n      {data['note']}" if data.get("note") else ""))
+
+
 def format_table(result: dict) -> str:
     header = ("name", "median", "p99", "unit", "target", "met")
     lines = []
@@ -88,7 +100,7 @@ def format_table(result: dict) -> str:
 
     title = (f"resviz bench{' --quick' if result['quick'] else ''} · {result['device']} · "
              f"torch {result['torch']} · Python {result['python']} · {result['date']}")
-    out = [title, fmt(header), fmt(["-" * w for w in widths])]
+    out = [title, data_line(result.get("data")), fmt(header), fmt(["-" * w for w in widths])]
     for line in lines:
         out.append(fmt(line[:6]))
         if line[6]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..core.events import Done, Epoch, Failed
 from ..core.trainer import Trainer, TrainConfig
-from .context import BenchContext
+from .context import BenchContext, is_full_mnist
 from .rows import Row, target_row
 
 NAME = "seed ResNet"
@@ -18,9 +18,11 @@ NAME = "seed ResNet"
 
 def run(ctx: BenchContext) -> list[Row]:
     config = TrainConfig.for_model("resnet", device=str(ctx.device), log_every=10, snapshot_every=50)
-    subset = ctx.images(None if ctx.on_gpu else (2_000 if ctx.quick else 12_000))
-    config.train_subset = subset
     data = ctx.mnist()
+    subset = ctx.images(None if ctx.on_gpu else (2_000 if ctx.quick else 12_000))
+    if subset is not None and subset >= len(data.train_images):
+        subset = None if is_full_mnist(data) else len(data.train_images)
+    config.train_subset = subset
     if ctx.on_gpu:  # one short warm-up, so cuDNN's kernel search is not timed
         warm = TrainConfig.for_model("resnet", device=str(ctx.device), epochs=1, train_subset=4 * config.batch_size,
                                      test_subset=1_000, snapshot_every=0)
@@ -36,9 +38,10 @@ def run(ctx: BenchContext) -> list[Row]:
             raise RuntimeError(event.message)
     schedule = (f"{config.epochs} epochs, batch {config.batch_size}, {config.optimizer} lr {config.lr:g} "
                 f"{config.schedule}, augment {'on' if config.augment else 'off'}, {config.precision}")
-    if subset:
-        note = (f"default schedule on the first {subset:,} training images only (the full run is for a GPU), "
-                "so no target applies")
+    if subset or not is_full_mnist(data):
+        images = subset or len(data.train_images)
+        note = (f"default schedule on {images:,} {data.title} training images only (the targets are for all "
+                "60,000 on a GPU), so no target applies")
         accuracy_target = time_target = None
     else:
         note = f"full training set; {schedule}"

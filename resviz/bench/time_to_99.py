@@ -6,7 +6,9 @@ speed run seed by seed after one warm-up of each (cuDNN picks its kernels then).
 The record is ``record.py``; the speed run is ``TrainConfig.for_model("speedrun")``
 through resviz's own Trainer, reporting Steps and Snapshots as the app does.
 Targets: the speed run's mean accuracy >= 99.0% and its median time at most half
-the record's on a GPU (on a CPU: less than the record's).
+the record's on a GPU (on a CPU: less than the record's). They are about all of
+MNIST: on anything less (the offline fallback's 4,000 digits, a test's cut) the rows
+say how many images they trained on instead of "time to 99%", and no target applies.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 
 from ..core.events import Epoch, Failed
 from ..core.trainer import Trainer, TrainConfig, use_cuda_graphs
-from .context import BenchContext
+from .context import BenchContext, is_full_mnist
 from .record import prepare_record_data, train_record
 from .rows import Row, mean, median, percentile, target_row
 
@@ -49,10 +51,15 @@ def _recipe(ctx: BenchContext) -> str:
     return text + (f"; warnings: {'; '.join(sorted(problems))}" if problems else "")
 
 
-def _time_rows(label: str, seconds: list[float], accuracies: list[float]) -> list[Row]:
+def bench_title(data) -> str:
+    """"time to 99%" only where 99% is the goal: on all of MNIST."""
+    return NAME if is_full_mnist(data) else f"speed run on {len(data.train_images):,} {data.title} images"
+
+
+def _time_rows(title: str, label: str, seconds: list[float], accuracies: list[float]) -> list[Row]:
     spread = f"accuracy {min(accuracies):.2%} .. {max(accuracies):.2%} over {len(accuracies)} seeds"
     return [
-        target_row(f"{NAME}: {label} time", median(seconds), "s", None,
+        target_row(f"{title}: {label} time", median(seconds), "s", None,
                    p99=percentile(seconds, 99), note=f"first step -> end of training; {spread}"),
     ]
 
@@ -73,17 +80,22 @@ def run(ctx: BenchContext) -> list[Row]:
         seconds, accuracy = speedrun_once(ctx, seed)
         speed_s.append(seconds)
         speed_acc.append(accuracy)
-        ctx.log(f"{NAME}: seed {seed}: record {result.seconds:.2f} s {result.accuracy:.2%}, "
+        ctx.log(f"{bench_title(data)}: seed {seed}: record {result.seconds:.2f} s {result.accuracy:.2%}, "
                 f"speedrun {seconds:.2f} s {accuracy:.2%}")
 
     ratio = median(speed_s) / median(record_s)
-    ratio_target = "<= 0.5" if ctx.on_gpu else "< 1"
+    title, full = bench_title(data), is_full_mnist(data)
+    why_no_target = (f"99% is a goal for all 60,000 MNIST training digits; these are {len(data.train_images):,} "
+                     f"{data.title} images, so no target applies")
+    ratio_target = ("<= 0.5" if ctx.on_gpu else "< 1") if full else None
     return [
-        *_time_rows("record (tuomaso/train_mnist_fast)", record_s, record_acc),
-        target_row(f"{NAME}: record mean accuracy", 100 * mean(record_acc), "%", None,
-                   note="0.50 s for 99.00% on an H100 when the issue was written"),
-        *_time_rows("speedrun", speed_s, speed_acc),
-        target_row(f"{NAME}: speedrun mean accuracy", 100 * mean(speed_acc), "%", ">= 99.0", note=_recipe(ctx)),
-        target_row(f"{NAME}: speedrun / record time", ratio, "x", ratio_target,
-                   note="GPU target: half the record's time; CPU: faster than the record"),
+        *_time_rows(title, "record (tuomaso/train_mnist_fast)", record_s, record_acc),
+        target_row(f"{title}: record mean accuracy", 100 * mean(record_acc), "%", None,
+                   note="0.50 s for 99.00% on an H100 when the issue was written" if full else why_no_target),
+        *_time_rows(title, "speedrun", speed_s, speed_acc),
+        target_row(f"{title}: speedrun mean accuracy", 100 * mean(speed_acc), "%", ">= 99.0" if full else None,
+                   note=_recipe(ctx) if full else f"{_recipe(ctx)}; {why_no_target}"),
+        target_row(f"{title}: speedrun / record time", ratio, "x", ratio_target,
+                   note="GPU target: half the record's time; CPU: faster than the record" if full
+                   else "same images for both; the targets are for all of MNIST"),
     ]

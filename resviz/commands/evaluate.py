@@ -8,6 +8,7 @@ reconstructions, latent means and raw pixels, each scored against the true label
 from __future__ import annotations
 
 import json
+import sys
 
 import torch
 
@@ -17,6 +18,9 @@ from ..core.checkpoints import CheckpointError, load_checkpoint
 from ..core.data import DatasetUnavailable, dataset_names, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.objectives import objective_for
+from .checks import PathProblem, existing_folder, whole_number
+
+PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
 
 def add_arguments(parser) -> None:
@@ -24,18 +28,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dataset", choices=dataset_names(), help="default: the one it was trained on")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-dir")
-    parser.add_argument("--test-subset", type=int, help="use only the first N test images")
+    parser.add_argument("--test-subset", type=whole_number(1, 10_000_000), help="use only the first N test images")
     parser.add_argument("--clusters", action="store_true",
                         help="VAE only: k-means (10) on reconstructions, latent means and raw pixels; ACC/NMI/ARI")
 
 
 def run(args) -> int:
     try:
+        if args.data_dir:
+            existing_folder("--data-dir", args.data_dir)
         checkpoint = load_checkpoint(args.checkpoint)
         device = resolve_device(args.device)
         dataset = load_dataset(args.dataset or checkpoint.meta.get("dataset", "mnist"), args.data_dir)
         dataset = dataset.subset(None, args.test_subset).to(device)
-    except (CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
+    except (PathProblem, CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
+        print(f"error: {error}", file=sys.stderr)
         print(json.dumps({"error": str(error)}))
         return 2
     objective = objective_for(models.spec(checkpoint.model_name).objective)

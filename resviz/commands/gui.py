@@ -1,6 +1,15 @@
-"""``resviz`` / ``resviz gui``: open the window (Qt is imported only here)."""
+"""``resviz`` / ``resviz gui`` / ``resviz FILE.pt``: open the window (Qt is imported only here).
+
+Before Qt starts, ``platform_check`` looks for what would make it abort (missing
+system libraries, no display) and says what to do instead.
+"""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .checks import PathProblem, existing_folder
 
 
 def add_arguments(parser) -> None:
@@ -9,6 +18,36 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..qt.app import run_app
+    problem = argument_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    from ..qt.platform_check import find_problem
 
+    problem = find_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    try:
+        from ..qt.app import run_app
+    except ImportError as error:  # a Qt library the check did not know about
+        from ..qt.platform_check import APT_LINE
+
+        print(f"resviz cannot open its window: {error}\nOn Debian or Ubuntu: {APT_LINE}", file=sys.stderr)
+        return 1
     return run_app(checkpoint=args.checkpoint, data_dir=args.data_dir)
+
+
+def argument_problem(args) -> str | None:
+    """What is wrong with the command line, before a window opens; None if nothing."""
+    if args.checkpoint and not Path(args.checkpoint).is_file():
+        from ..cli import COMMANDS
+
+        return (f"no such checkpoint file: {args.checkpoint} (a word that is not a file must be a command: "
+                f"{', '.join(COMMANDS)})")
+    if args.data_dir:
+        try:
+            existing_folder("--data-dir", args.data_dir)
+        except PathProblem as error:
+            return str(error)
+    return None

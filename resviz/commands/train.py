@@ -16,7 +16,11 @@ from ..core.data import DatasetUnavailable, dataset_names, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.trainer import Trainer, TrainConfig
+from ..core.logs import log_failure, with_log_hint
+from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
 from .progress import ProgressBar, format_seconds
+
+PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
 
 def add_arguments(parser) -> None:
@@ -24,21 +28,21 @@ def add_arguments(parser) -> None:
     choices = ", ".join(f"{n} ({models.spec(n).description})" for n in models.names()).replace("%", "%%")
     parser.add_argument("--model", default="resnet", choices=models.names(), metavar="NAME", help=f"one of: {choices}")
     parser.add_argument("--dataset", default="mnist", choices=dataset_names())
-    parser.add_argument("--epochs", type=int, help="default: the model's own")
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--epochs", type=whole_number(1, 10_000), help="default: the model's own")
+    parser.add_argument("--batch-size", type=whole_number(1, 65_536))
+    parser.add_argument("--lr", type=real_number(0.0, 10.0, low_inclusive=False), help="peak learning rate")
     parser.add_argument("--optimizer", choices=["adam", "adamw", "sgd"])
     parser.add_argument("--schedule", choices=["onecycle", "constant"])
-    parser.add_argument("--weight-decay", type=float)
+    parser.add_argument("--weight-decay", type=real_number(0.0, 1.0))
     parser.add_argument("--augment", action="store_true", help="random shifts/rotations/zooms on the device")
     parser.add_argument("--precision", choices=["fp32", "bf16", "auto"],
                         help="fp32, bf16 (autocast, BatchNorm in fp32) or auto: bf16 on a GPU that has it")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
     parser.add_argument("--out", help="checkpoint path (default: the resviz checkpoints folder)")
     parser.add_argument("--data-dir", help="folder with MNIST/raw and FashionMNIST/raw")
-    parser.add_argument("--train-subset", type=int, help="use only the first N training images")
-    parser.add_argument("--test-subset", type=int, help="use only the first N test images")
+    parser.add_argument("--train-subset", type=whole_number(1, 10_000_000), help="use only the first N training images")
+    parser.add_argument("--test-subset", type=whole_number(1, 10_000_000), help="use only the first N test images")
 
 
 def config_from_args(args) -> TrainConfig:
@@ -58,6 +62,15 @@ def config_from_args(args) -> TrainConfig:
 def run(args) -> int:
     config = config_from_args(args)
     bar = ProgressBar()
+    out = args.out or default_checkpoint_path(config.model, config.dataset)
+    try:  # every path is checked before the data is loaded: a run must not be lost at its end
+        writable_file("--out", out)
+        if args.data_dir:
+            existing_folder("--data-dir", args.data_dir)
+    except PathProblem as error:
+        bar.message(f"error: {error}")
+        print(json.dumps({"error": str(error)}))
+        return 2
     try:
         resolve_device(config.device)
         dataset = load_dataset(config.dataset, config.data_dir,
@@ -68,7 +81,6 @@ def run(args) -> int:
         return 2
     if dataset.note:
         bar.message(f"note: {dataset.note}")
-    out = args.out or default_checkpoint_path(config.model, config.dataset)
     trainer = Trainer(config, dataset, checkpoint_path=out)
     previous = signal.signal(signal.SIGINT, lambda *_: (bar.message("stopping…"), trainer.stop()))
     started = result = None
@@ -92,9 +104,15 @@ def run(args) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if isinstance(result, Failed):
-        bar.message(f"error: {result.message}")
-        print(json.dumps({"error": result.message, "detail": result.detail, "checkpoint": result.checkpoint}))
+        log = result.log or log_failure(result.message, result.traceback or result.detail)
+        bar.message(f"error: {with_log_hint(result.message, log)}")
+        if args.verbose and (result.traceback or result.detail):
+            bar.message(result.traceback or result.detail)
+        print(json.dumps({"error": result.message, "detail": result.detail, "checkpoint": result.checkpoint,
+                          "log": str(log) if log else None}))
         return 1
+    if result.message:  # e.g. the checkpoint could not go to --out and went to the default folder
+        bar.message(f"note: {result.message}")
     summary = {
         "model": config.model, "dataset": config.dataset, "epochs": result.epochs_completed,
         "device": started.device, "device_name": started.device_name,

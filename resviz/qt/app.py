@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -26,7 +27,10 @@ def create_app(argv: list[str] | None = None):
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        with exit_instead_of_abort_if_qt_cannot_start():
+            app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("resviz")
     app.setOrganizationName("resviz")
     icon = _resource("icon.svg")
@@ -35,6 +39,34 @@ def create_app(argv: list[str] | None = None):
     configure_pyqtgraph()
     configure_torch_threads()
     return app
+
+
+@contextmanager
+def exit_instead_of_abort_if_qt_cannot_start():
+    """While the QApplication is made: if Qt finds no usable platform plugin, exit 1 with advice.
+
+    Qt's own reaction is qFatal, which aborts the process (SIGABRT, a core dump).
+    ``platform_check`` catches the usual causes first; this is the net under it.
+    """
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+    def handler(kind, context, message):
+        category = context.category if context.category not in (None, "default") else None
+        sys.stderr.write(f"{category}: {message}\n" if category else f"{message}\n")
+        if kind == QtMsgType.QtFatalMsg:
+            from .platform_check import APT_LINE, HEADLESS_HINT
+
+            sys.stderr.write(
+                "\nresviz cannot open its window: Qt could not start (above). On Debian or Ubuntu the libraries "
+                f"its window needs are installed with:\n  {APT_LINE}\n{HEADLESS_HINT}\n")
+            sys.stderr.flush()
+            os._exit(1)
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield
+    finally:
+        qInstallMessageHandler(previous)
 
 
 def _resource(name: str) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from .. import __version__
 from ..core.checkpoints import CheckpointError, checkpoint_dir
@@ -22,6 +22,7 @@ from ..core.runs import RunStatus
 from .panels import PANEL_CLASSES
 from .state import AppState
 from .widgets.failure_box import failure_box
+from .widgets.panel_tabs import PanelTabs
 from .widgets.runs_list import RunsList
 
 RECENT_LIMIT = 8
@@ -43,12 +44,12 @@ class MainWindow(QMainWindow):
         self._closing = False
         self.setWindowTitle("resviz — watch neural networks learn")
         self.resize(1280, 820)
-        self.tabs = QTabWidget(documentMode=True)
+        self.tabs = PanelTabs()
         self.panels = []
         for panel_class in PANEL_CLASSES:
             panel = panel_class(self.state)
             self.panels.append(panel)
-            index = self.tabs.addTab(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
+            index = self.tabs.add_panel(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
             self.tabs.setTabToolTip(index, panel.description)
         self.setCentralWidget(self.tabs)
         self.runs_list = RunsList(self.state)
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.runs_dock.setWidget(self.runs_list)
         self.runs_dock.setToolTip("Every run: select one to inspect it everywhere; tick runs to overlay them")
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
+        self.runs_list.setMinimumHeight(48)  # a small screen shrinks the list, not the tabs
         self.resizeDocks([self.runs_dock], [150], Qt.Orientation.Vertical)
         self._build_menus()
         self._build_status_bar()

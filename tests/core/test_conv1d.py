@@ -86,3 +86,13 @@ def test_mnist1d_samples_are_40_point_signals_built_once():
     assert c1.mnist1d_dataset()["x_test"].shape == (1000, 40)
     with pytest.raises(ValueError, match="out of range"):
         c1.mnist1d_sample(1000)
+
+
+def test_three_ways_that_are_not_finite_are_not_called_equal():
+    from resviz.core.analysis.conv1d import conv1d_three_ways
+
+    signal = np.sin(np.linspace(0, 6, 40))
+    assert conv1d_three_ways(signal, np.array([0.25, 0.5, 0.25])).equal_to_machine_precision
+    with np.errstate(all="ignore"):
+        huge = conv1d_three_ways(signal, np.array([1e308, 1e308, 1e308]))
+    assert np.isnan(huge.relative_difference) and not huge.equal_to_machine_precision

@@ -286,3 +286,17 @@ def test_every_seed_example_runs_through_the_lab_pipeline():
         feature_map = conv.relu(conv.conv2d(example.image, example.kernel, "same"))
         assert feature_map.shape == example.image.shape
         assert conv.flatten(conv.pool2d(feature_map, 2)).ndim == 1
+
+
+def test_typed_weights_are_limited_to_a_million():
+    assert conv.parse_weight("1e6", "Row 1, column 1") == 1e6
+    assert conv.parse_weight("-1000000", "Row 1, column 1") == -1e6
+    for text in ("1e308", "-1e308", "1000001", "1e200"):
+        with pytest.raises(ValueError, match=f"Row 2, column 3: '{text}' is too large: use weights between"):
+            conv.parse_weight(text, "Row 2, column 3")
+
+
+def test_formula_names_the_size_on_its_own_line_after_f_d():
+    text = conv.output_size_formula(28, 5, (2, 2), s=1, d=2, name="n_H")
+    assert text == "f_d = d(f−1)+1 = 2·(5−1)+1 = 9\nn_H = ⌊(n + 2p − f_d)/s⌋ + 1 = ⌊(28 + 2·2 − 9)/1⌋ + 1 = ⌊23/1⌋ + 1 = 24"
+    assert conv.output_size_formula(28, 3, (0, 0), name="n_W").startswith("n_W = ⌊")

@@ -1,6 +1,7 @@
 """Datasets: the raw idx layout, where files are looked for, downloads, the offline fallback."""
 
 import gzip
+import os
 import http.server
 import threading
 from functools import partial
@@ -15,7 +16,7 @@ from resviz.core.data import DatasetUnavailable, load_dataset
 from resviz.core.datasets import idx
 from resviz.core.datasets.idx import read_idx
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+SHARED = Path(os.environ.get("RESVIZ_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 UNREACHABLE = ("http://127.0.0.1:9/",)  # the discard port: connection refused at once
 
 
@@ -61,7 +62,7 @@ def test_truncated_idx_file_is_refused(tmp_path):
         read_idx(path)
 
 
-@pytest.mark.skipif(not (SHARED / "MNIST").is_dir(), reason="needs ../shared/data")
+@pytest.mark.full_mnist
 def test_full_mnist_from_shared_data():
     ds = load_dataset("mnist", SHARED, download=False)
     assert ds.train_images.shape == (60000, 28, 28) and ds.test_images.shape == (10000, 28, 28)
@@ -83,7 +84,7 @@ def test_offline_fashion_says_how_to_get_it(tmp_path, monkeypatch):
         load_dataset("fashion", tmp_path / "empty", mirrors=UNREACHABLE)
 
 
-@pytest.mark.skipif(not (SHARED / "MNIST").is_dir(), reason="needs ../shared/data")
+@pytest.mark.full_mnist
 def test_download_checks_md5_and_reports_progress(tmp_path, monkeypatch):
     """Serve the real .gz files over HTTP on localhost and download them like from a mirror."""
     monkeypatch.delenv("RESVIZ_DATA", raising=False)

@@ -96,3 +96,93 @@ def test_mnist_to_canvas_scales_the_digit_up(mnist):
     top28, bottom28, left28, right28 = ink_bounds(digit / 255.0, 0.1)
     assert abs((bottom - top) - 10 * (bottom28 - top28)) <= 10
     assert abs((right - left) - 10 * (right28 - left28)) <= 10
+
+
+# ---------------------------------------------------------------- pictures from files
+
+def _picture_of(digit: np.ndarray, dark_on_light: bool, rng) -> np.ndarray:
+    """A real test digit as a person might photograph or scan it: larger, off-centre, on a 240x320 page."""
+    size = int(rng.integers(120, 220))
+    centre = (rng.uniform(size / 2, 240 - size / 2), rng.uniform(size / 2, 320 - size / 2))
+    page = mnist_to_canvas(digit, (240, 320), digit_size=size, centre=centre)
+    return 1.0 - page if dark_on_light else page
+
+
+def _save(path, grey: np.ndarray, mode: str) -> None:
+    from PIL import Image
+
+    u8 = (grey * 255).round().astype(np.uint8)
+    if mode == "L":
+        Image.fromarray(u8, "L").save(path)
+    elif mode == "RGB-blue-ink":  # blue ballpoint on slightly grey paper
+        rgb = np.stack([u8 * 0.9 + 10, u8 * 0.9 + 10, np.full_like(u8, 235)], axis=-1).clip(0, 255)
+        Image.fromarray(rgb.astype(np.uint8), "RGB").save(path)
+    elif mode == "RGBA-ink-on-transparent":  # black strokes, the page transparent (colour under it black)
+        ink = 1.0 - grey  # 1 where the stroke is
+        rgba = np.zeros((*u8.shape, 4), np.uint8)
+        rgba[..., 3] = (ink * 255).round().astype(np.uint8)
+        Image.fromarray(rgba, "RGBA").save(path)
+    else:
+        raise ValueError(mode)
+
+
+@pytest.mark.parametrize("dark_on_light, mode, suffix", [
+    (False, "L", ".png"),  # MNIST's own way round: light ink on black
+    (True, "L", ".png"),  # a scan: dark ink on white
+    (True, "RGB-blue-ink", ".jpg"),  # a photo of ink on paper, JPEG
+    (True, "RGBA-ink-on-transparent", ".png"),
+])
+def test_pictures_of_test_digits_become_the_same_digits(mnist, trained_cnn, tmp_path, dark_on_light, mode, suffix):
+    from resviz.core.analysis.preprocess import picture_to_canvas
+
+    rng = np.random.default_rng(2)
+    digits, labels = mnist.test_images[:100].numpy(), mnist.test_labels[:100].numpy()
+    from_files, from_drawings = [], []
+    for index, digit in enumerate(digits):
+        page = _picture_of(digit, dark_on_light, rng)
+        path = tmp_path / f"digit{index}{suffix}"
+        _save(path, page, mode)
+        picture = picture_to_canvas(path, 280)
+        assert picture.inverted == dark_on_light and picture.source_size == (320, 240)
+        assert picture.canvas.shape == (280, 280) and picture.digit.shape == (28, 28)
+        from_files.append(picture.digit)
+        from_drawings.append(canvas_to_mnist(1.0 - page if dark_on_light else page))
+    gap = np.abs(np.stack(from_files) - np.stack(from_drawings)).mean()
+    assert gap < (0.03 if suffix == ".png" else 0.06), gap  # JPEG adds its blocks
+    direct = accuracy(trained_cnn, from_drawings, labels)
+    opened = accuracy(trained_cnn, from_files, labels)
+    print(f"{mode} dark_on_light={dark_on_light}: drawn {direct:.3f}, opened from file {opened:.3f}")
+    assert opened >= direct - 0.03  # 100 digits: at most 3 more mistakes
+
+
+def test_a_drawing_saved_and_opened_again_is_the_same_digit(mnist, tmp_path):
+    from PIL import Image
+
+    from resviz.core.analysis.preprocess import picture_to_canvas
+
+    canvas = mnist_to_canvas(mnist.test_images[3].numpy(), 280)
+    Image.fromarray((canvas * 255).round().astype(np.uint8), "L").save(tmp_path / "drawing.png")
+    picture = picture_to_canvas(tmp_path / "drawing.png", 280)
+    assert not picture.inverted
+    np.testing.assert_allclose(picture.digit, canvas_to_mnist(canvas), atol=0.1)
+    assert np.abs(picture.digit - canvas_to_mnist(canvas)).mean() < 0.01
+
+
+def test_files_that_are_no_digit_say_why(tmp_path):
+    from PIL import Image
+
+    from resviz.core.analysis.preprocess import PictureError, picture_to_canvas
+
+    (tmp_path / "notes.png").write_bytes(b"these are not pixels")
+    with pytest.raises(PictureError, match="notes.png is not an image resviz can read"):
+        picture_to_canvas(tmp_path / "notes.png", 280)
+    with pytest.raises(PictureError, match="missing.png: no such file"):
+        picture_to_canvas(tmp_path / "missing.png", 280)
+    Image.new("RGB", (50, 40), (250, 250, 250)).save(tmp_path / "blank.png")
+    with pytest.raises(PictureError, match="blank.png holds no digit"):
+        picture_to_canvas(tmp_path / "blank.png", 280)
+    png = (tmp_path / "digit.png")
+    Image.new("L", (50, 40), 0).save(png)
+    png.write_bytes(png.read_bytes()[:60])  # truncated
+    with pytest.raises(PictureError, match="digit.png"):
+        picture_to_canvas(png, 280)

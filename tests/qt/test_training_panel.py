@@ -12,9 +12,6 @@ from resviz.core.runs import RunStatus
 from resviz.qt.worker import TrainingJob
 from run_helpers import collect, setup_small_run, train_cli, wait_done
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
-
-
 def test_train_shows_curve_and_progress_then_stop_saves(window, qtbot, warnings_shown):
     panel = window.panel("Training")
     setup_small_run(panel)
@@ -62,8 +59,7 @@ def test_pause_holds_training_and_resume_continues(window, qtbot):
     wait_done(qtbot, window, run)
 
 
-@pytest.mark.skipif(not (SHARED / "MNIST").is_dir(), reason="needs full MNIST (../shared/data): the speed run "
-                    "trains on all 60,000 digits, the offline fallback has 4,000")
+@pytest.mark.full_mnist  # the speed run trains on all 60,000 digits; the offline fallback has 4,000
 def test_speed_run_button_trains_the_fastest_recipe_on_all_of_mnist(window, qtbot):
     panel = window.panel("Training")
     setup_small_run(panel)  # a different model and a subset: the button replaces both

@@ -105,6 +105,20 @@ class Conv1dThreeWays:
         return float(max(np.abs(self.via_circulant - self.direct).max(),
                          np.abs(self.via_fft - self.direct).max()))
 
+    @property
+    def relative_difference(self) -> float:
+        """``max_difference`` as a fraction of the largest output (nan if a result is not finite)."""
+        results = np.concatenate([self.direct, self.via_circulant, self.via_fft])
+        if not np.isfinite(results).all():
+            return float("nan")
+        scale = float(np.abs(self.direct).max())
+        return self.max_difference / scale if scale > 0 else self.max_difference
+
+    @property
+    def equal_to_machine_precision(self) -> bool:
+        """True when the three ways agree to float64 rounding (a few hundred ulps of the largest output)."""
+        return self.relative_difference <= 1e-13  # nan compares False
+
 
 def conv1d_three_ways(signal, kernel, padding: Padding = 0, stride: int = 1,
                       dilation: int = 1) -> Conv1dThreeWays:

@@ -76,13 +76,20 @@ def padding_amounts(padding: Padding, f: int, d: int = 1) -> tuple[int, int]:
     return p, p
 
 
-def output_size_formula(n: int, f: int, pads: tuple[int, int], s: int = 1, d: int = 1) -> str:
-    """The output-size formula with the numbers filled in, as the lab shows it."""
+def output_size_formula(n: int, f: int, pads: tuple[int, int], s: int = 1, d: int = 1,
+                        name: str | None = None) -> str:
+    """The output-size formula with the numbers filled in, as the lab shows it.
+
+    With dilation the first line works out the kernel's span f_d; ``name`` ("n_H")
+    goes in front of the line that computes the size, not in front of f_d's.
+    """
     span = effective_kernel_size(f, d)
     pad_text = f"2·{pads[0]}" if pads[0] == pads[1] else f"({pads[0]}+{pads[1]})"
     numerator = n + pads[0] + pads[1] - span
     lines = [f"f_d = d(f−1)+1 = {d}·({f}−1)+1 = {span}"] if d != 1 else []
     head = f"⌊(n + 2p − f_d)/s⌋ + 1 = ⌊({n} + {pad_text} − {span})/{s}⌋ + 1"
+    if name:
+        head = f"{name} = {head}"
     if numerator < 0:
         lines.append(f"{head}: the kernel ({span}) is wider than the padded input "
                      f"({n + pads[0] + pads[1]}), no output")
@@ -340,6 +347,12 @@ def parse_kernel(cells: Sequence[Sequence[str]]) -> np.ndarray:
     return weights
 
 
+# Typed weights stay within ±a million: every product and sum over a digit (pixels in
+# [0, 1]) is then a number a person can read, and nothing overflows on the way to the
+# screen (1e308 times a pixel sum is inf; float32 images stop at 3.4e38).
+WEIGHT_LIMIT = 1e6
+
+
 def parse_weight(text: str, where: str) -> float:
     """One typed weight ("0.5", "-1", "1/9"); ``where`` names the cell in the error message."""
     cleaned = text.strip().replace("−", "-")
@@ -352,6 +365,9 @@ def parse_weight(text: str, where: str) -> float:
                          f"(use numbers such as 0, 1, -1, 0.5 or 1/9).") from None
     if not np.isfinite(value):
         raise ValueError(f"{where}: {text.strip()!r} is not a finite number.")
+    if abs(value) > WEIGHT_LIMIT:
+        raise ValueError(f"{where}: {text.strip()!r} is too large: use weights between "
+                         f"−{WEIGHT_LIMIT:,.0f} and {WEIGHT_LIMIT:,.0f}.")
     return value
 
 

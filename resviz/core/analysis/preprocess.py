@@ -10,9 +10,15 @@ them is why drawn digits are so often misread: a network trained on centred
 Interpretation: the centre in MNIST's test set is pixel (14.0, 14.0) counted from 0
 (mean over the 10,000 test digits: 13.99, 14.01), and the shift is a whole number of
 pixels, as the spread of +-0.29 px around that centre suggests the original used.
+
+``picture_to_canvas`` does the same for an image file (a photo or scan of a digit):
+dark ink on a light page is inverted first, judged by the picture's border.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -107,3 +113,108 @@ def mnist_to_canvas(
     centre_row, centre_col = centre if centre is not None else (height / 2, width / 2)
     canvas = np.zeros((height, width), dtype=np.float32)
     return paste(canvas, big, round(centre_row - digit_size / 2), round(centre_col - digit_size / 2))
+
+
+# ---------------------------------------------------------------- pictures from files
+
+PICTURE_MAX_SIDE = 1024  # larger files are shrunk first: a 12-megapixel photo of a digit needs no more
+
+
+class PictureError(ValueError):
+    """An image file that cannot become a digit; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class DigitPicture:
+    canvas: np.ndarray  # float32 [H, W] in [0, 1], ink bright on dark: the digit, fitted to the canvas
+    digit: np.ndarray  # canvas_to_mnist(canvas): the 28x28 input, exactly as for a drawing
+    inverted: bool  # the file was dark ink on a light background
+    source_size: tuple[int, int]  # (width, height) of the file's image
+
+
+def read_picture(path) -> np.ndarray:
+    """An image file (PNG, JPEG, BMP, ...; colour or grey; with or without alpha) -> grey float32 [H, W] in [0, 1].
+
+    Transparent pixels are laid on the background that contrasts with the opaque ones
+    (dark strokes on transparency read as dark on white, light strokes as light on black).
+    """
+    from PIL import Image, UnidentifiedImageError  # Pillow comes with torchvision
+
+    name = Path(path).name
+    try:
+        with Image.open(path) as picture:
+            picture.draft("L", (PICTURE_MAX_SIDE, PICTURE_MAX_SIDE))  # JPEG: decode small at once
+            picture.thumbnail((PICTURE_MAX_SIDE, PICTURE_MAX_SIDE))
+            rgba = np.asarray(picture.convert("RGBA"), dtype=np.float32) / 255.0
+    except FileNotFoundError:
+        raise PictureError(f"{name}: no such file.") from None
+    except UnidentifiedImageError:
+        raise PictureError(f"{name} is not an image resviz can read (use PNG, JPEG or BMP).") from None
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise PictureError(f"{name} could not be read as an image: {error}") from None
+    grey, alpha = rgba[..., :3].mean(axis=-1), rgba[..., 3]
+    if alpha.min() < 1.0:
+        opaque = alpha > 0.5
+        ink_is_dark = opaque.any() and float(np.median(grey[opaque])) < 0.5
+        background = 1.0 if ink_is_dark else 0.0
+        grey = grey * alpha + background * (1.0 - alpha)
+    return grey.astype(np.float32)
+
+
+def border_brightness(grey: np.ndarray, margin: float = 0.05) -> float:
+    """Median brightness of the outer ``margin`` of the picture: its background."""
+    height, width = grey.shape
+    rows, cols = max(1, round(height * margin)), max(1, round(width * margin))
+    border = np.concatenate([grey[:rows].ravel(), grey[-rows:].ravel(),
+                             grey[:, :cols].ravel(), grey[:, -cols:].ravel()])
+    return float(np.median(border))
+
+
+def ink_on_dark(grey: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ink bright on a black background, as MNIST: inverted if the background is light.
+
+    The background (the border's median) becomes 0 and the brightest ink 1, so a grey
+    page or a dim photo gives the same clean digit as a drawing. Returns (image, inverted).
+    """
+    background = border_brightness(grey)
+    inverted = background > 0.5
+    image = 1.0 - grey if inverted else grey
+    background = 1.0 - background if inverted else background
+    top = float(np.percentile(image, 99.9))
+    if top - background < 0.05:  # no contrast: an empty page
+        return np.zeros_like(image), inverted
+    return ((image - background) / (top - background)).clip(0, 1).astype(np.float32), inverted
+
+
+def fit_into(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled to fit a black field of ``size`` (height, width), aspect kept, centred."""
+    height, width = size
+    scale = min(height / image.shape[0], width / image.shape[1])
+    new_h, new_w = max(1, round(image.shape[0] * scale)), max(1, round(image.shape[1] * scale))
+    field = np.zeros((height, width), dtype=np.float32)
+    return paste(field, resize(image, new_h, new_w).clip(0, 1), (height - new_h) // 2, (width - new_w) // 2)
+
+
+def picture_to_canvas(path, canvas_size: int | tuple[int, int], ink_threshold: float = 0.1,
+                      margin: float = 0.15) -> DigitPicture:
+    """Open an image file of a digit for the drawing canvas.
+
+    The ink (inverted if the page is light) is cut out with a ``margin`` around it and
+    fitted to the canvas, so the digit fills it whatever the file's size; the panel
+    then prepares it exactly as a drawing (``canvas_to_mnist``), once. Raises
+    PictureError (a message for a person) when the file cannot be read or holds no digit.
+    """
+    size = (canvas_size, canvas_size) if isinstance(canvas_size, int) else tuple(canvas_size)
+    grey = read_picture(path)
+    image, inverted = ink_on_dark(grey)
+    bounds = ink_bounds(image, ink_threshold)
+    if bounds is None:
+        raise PictureError(f"{Path(path).name} holds no digit: it is one colour all over.")
+    top, bottom, left, right = bounds
+    pad = round(margin * max(bottom - top, right - left))
+    crop = image[max(top - pad, 0):bottom + pad, max(left - pad, 0):right + pad]
+    canvas = fit_into(crop, size)
+    digit = canvas_to_mnist(canvas)
+    if digit is None:
+        raise PictureError(f"{Path(path).name} holds too little ink to be a digit.")
+    return DigitPicture(canvas, digit, inverted, (grey.shape[1], grey.shape[0]))

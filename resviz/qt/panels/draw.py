@@ -12,15 +12,18 @@ evidence for a class lies (HiResCAM, Grad-CAM) or which pixels matter most
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget,
+    QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout,
+    QWidget,
 )
 
-from ...core.analysis.preprocess import canvas_to_mnist
+from ...core.analysis.preprocess import PictureError, canvas_to_mnist, picture_to_canvas
 from ...core.analysis.saliency import class_activation_map, gradient_saliency
 from ...core.replica import ModelReplica
 from ..background import BackgroundRunner
@@ -137,6 +140,7 @@ class DrawPanel(Panel):
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addLayout(tools)
+        left.addLayout(self._file_buttons())
         left.addWidget(self.canvas_note)
 
         self.input_view = ImageGrid(colorbar=False)
@@ -145,14 +149,14 @@ class DrawPanel(Panel):
                                    "in 28x28, the way MNIST's digits were made: what the network receives.")
         self.explain_view = ExplanationView()
         self.explain_view.setMinimumSize(150, 150)
-        self.method_box = QComboBox()
+        self.method_box = _shrinkable(QComboBox())
         for name, method in METHODS.items():
             self.method_box.addItem(name, method)
         self.method_box.setToolTip(
             "HiResCAM: how much each place in the last feature map adds to the class score.\n"
             "Grad-CAM: the same with each channel's gradient averaged over the map (often blurrier).\n"
             "Gradient: how strongly each input pixel would change the class score.")
-        self.target_box = QComboBox()
+        self.target_box = _shrinkable(QComboBox(), 8)
         self.target_box.setToolTip("Which class to explain")
         views = QGridLayout()
         views.addWidget(_heading("What the network receives (28×28)"), 0, 0)
@@ -204,6 +208,57 @@ class DrawPanel(Panel):
 
     def on_shown_model_changed(self) -> None:
         self.request_update()  # the probabilities follow the model even while the tab is hidden
+
+    def _file_buttons(self) -> QHBoxLayout:
+        self.open_button = QPushButton("Open image…")
+        self.open_button.setToolTip("Put a PNG or JPEG of a digit on the canvas (or drop the file on it). "
+                                    "Dark ink on a light page is inverted: MNIST's digits are light on black.")
+        self.save_button = QPushButton("Save drawing…")
+        self.save_button.setToolTip("Save the canvas as a PNG (white ink on black, 280×280)")
+        self.open_button.clicked.connect(self._open_image_dialog)
+        self.save_button.clicked.connect(self._save_drawing_dialog)
+        self.canvas.file_dropped.connect(self.open_image)
+        row = QHBoxLayout()
+        row.addWidget(self.open_button)
+        row.addWidget(self.save_button)
+        row.addStretch(1)
+        return row
+
+    # --- image files ---------------------------------------------------------------------------
+    def _open_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image of a digit", "",
+                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)")
+        if path:
+            self.open_image(path)
+
+    def open_image(self, path: str) -> bool:
+        """Put the digit in image file ``path`` on the canvas; a file that is no digit says why."""
+        canvas_size = self.canvas.image_size()
+        try:
+            picture = picture_to_canvas(path, (canvas_size.height(), canvas_size.width()))
+        except PictureError as error:
+            self.canvas_note.setText(f"<span style='color:#c0392b'>Cannot open it: {escape(str(error))}</span>")
+            return False
+        self.canvas.set_array(picture.canvas)
+        width, height = picture.source_size
+        how = "dark on light, so inverted to light on black as in MNIST" if picture.inverted else "light on dark"
+        self.canvas_note.setText(f"<span>{escape(Path(path).name)} ({width}×{height}, {how}), cropped, "
+                                 "scaled and centred as MNIST's digits were.</span>")
+        return True
+
+    def _save_drawing_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save drawing", "digit.png", "PNG images (*.png)")
+        if path:
+            self.save_drawing(path)
+
+    def save_drawing(self, path: str) -> bool:
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        if not self.canvas.save_png(path):
+            self.canvas_note.setText(f"<span style='color:#c0392b'>Could not write {escape(path)}.</span>")
+            return False
+        self.canvas_note.setText(f"<span>Saved the drawing as {escape(path)}.</span>")
+        return True
 
     # --- actions ----------------------------------------------------------------------------
     def _on_brush(self, value: int) -> None:
@@ -327,6 +382,13 @@ class DrawPanel(Panel):
 
 
 def _heading(text: str) -> QLabel:
-    label = QLabel(text)
+    label = QLabel(text, wordWrap=True)  # wraps in a narrow window instead of widening it
     label.setStyleSheet("font-weight: bold;")
     return label
+
+
+def _shrinkable(box: QComboBox, characters: int = 12) -> QComboBox:
+    """A combo box as narrow as ``characters`` when space is short; its list still shows whole names."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(characters)
+    return box

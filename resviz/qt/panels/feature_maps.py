@@ -82,7 +82,7 @@ class FeatureMapsPanel(Panel):
         left_widget = QWidget()
         left_widget.setLayout(left)
 
-        self.heading = QLabel()
+        self.heading = QLabel(wordWrap=True)  # a long layer name wraps: unwrapped it widened the window
         self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
         self.shape_label = QLabel()
         self.shape_label.setStyleSheet("font-size: 22px; font-weight: bold; color: #1f6fbf;")

@@ -6,7 +6,8 @@ to fit the widget. ``changed`` is emitted for every painted segment, at once: a
 listener that computes (Draw & classify) keeps only the newest request while one is
 running, so it never falls behind the mouse, and no frame-sized delay is added.
 A pen works too: Qt turns tablet input into mouse events when the widget does not
-handle tablet events itself.
+handle tablet events itself. An image file dropped on the canvas is announced with
+``file_dropped`` (the panel opens it); ``save_png`` writes the drawing as it is.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DEFAULT_BRUSH = 22  # a digit drawn ~200 px tall becomes ~2 px strokes in 28x28,
 class DigitCanvas(QWidget):
     changed = Signal()  # the drawing changed
     stroke_finished = Signal()
+    file_dropped = Signal(str)  # a local file was dropped on the canvas
 
     def __init__(self, parent: QWidget | None = None, size: int = CANVAS_SIZE, brush: int = DEFAULT_BRUSH):
         super().__init__(parent)
@@ -35,7 +37,9 @@ class DigitCanvas(QWidget):
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Draw a digit with the mouse or a pen. Right-click or Clear to start again.")
+        self.setToolTip("Draw a digit with the mouse or a pen, or drop an image file of one here. "
+                        "Right-click or Clear to start again.")
+        self.setAcceptDrops(True)
 
     # --- content ----------------------------------------------------------------------
     def array(self) -> np.ndarray:
@@ -57,6 +61,10 @@ class DigitCanvas(QWidget):
                              QImage.Format.Format_Grayscale8).copy()  # copy: own the pixels
         self.update()
         self.changed.emit()
+
+    def save_png(self, path: str) -> bool:
+        """Write the drawing (white ink on black, full resolution) as a PNG; False if it could not be written."""
+        return self._image.save(path, "PNG")
 
     def clear(self) -> None:
         self._image.fill(0)
@@ -127,6 +135,26 @@ class DigitCanvas(QWidget):
             self._paint_segment(self._last, point)
         self._last = None
         self.stroke_finished.emit()
+
+    # --- dropping a file ------------------------------------------------------------------------
+    @staticmethod
+    def _dropped_file(event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        return urls[0].toLocalFile() if len(urls) == 1 and urls[0].isLocalFile() else None
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_file(event):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._dropped_file(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_file(event)
+        if path:
+            event.acceptProposedAction()
+            self.file_dropped.emit(path)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

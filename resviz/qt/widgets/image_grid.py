@@ -19,6 +19,17 @@ from ...core.analysis.tiling import (
     grid_shape, normalise_tiles, symmetric_limit, tile, tile_index_at, tile_origin,
 )
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def as_float32(images) -> np.ndarray:
+    """float32 for pyqtgraph; values beyond float32's range saturate instead of overflowing to inf."""
+    array = np.asarray(images)
+    if array.dtype != np.float32 and array.size and np.issubdtype(array.dtype, np.floating):
+        array = np.clip(array, -FLOAT32_MAX, FLOAT32_MAX)  # NaN stays NaN
+    return np.asarray(array, dtype=np.float32)
+
+
 COLORMAPS = {
     "gray": lambda: pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]),
     "gray_r": lambda: pg.ColorMap([0.0, 1.0], [(255, 255, 255), (0, 0, 0)]),
@@ -84,7 +95,7 @@ class ImageGrid(QWidget):
         per_tile: scale each tile on its own (shape visible in every tile, strengths not comparable);
         levels: fixed (low, high), e.g. (0, 1) for pixel probabilities.
         """
-        stack = np.asarray(images, dtype=np.float32)
+        stack = as_float32(images)
         if stack.ndim == 2:
             stack = stack[None]
         if per_tile:

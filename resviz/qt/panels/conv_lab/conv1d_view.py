@@ -135,10 +135,13 @@ class Conv1dView(QWidget):
         self.signal_curve = self.signal_plot.plot(pen=pg.mkPen("#333333", width=2), symbol="o", symbolSize=5,
                                                   symbolBrush="#333333", symbolPen=None)
         self.output_plot = pg.PlotWidget()
+        # short: a plot title wider than the plot pushes the plot out of its widget (cut at the right)
         self.output_plot.setTitle(
-            "Output: <span style='color:#1f77b4'>━ direct (sliding window)</span> &nbsp; "
-            "<span style='color:#d62728'>✕ circulant C(w)·x</span> &nbsp; "
-            "<span style='color:#2ca02c'>○ FFT: ifft(fft(c)·fft(x))</span>", size="10pt")
+            "Output: <span style='color:#1f77b4'>━ direct</span> &nbsp; "
+            "<span style='color:#d62728'>✕ C(w)·x</span> &nbsp; "
+            "<span style='color:#2ca02c'>○ FFT</span>", size="10pt")
+        self.output_plot.setToolTip("The output three ways: ━ the direct sliding window, ✕ the circulant "
+                                    "matrix C(w) times x, ○ through the FFT, ifft(fft(c)·fft(x)).")
         self.output_plot.setMenuEnabled(False)
         self.output_plot.showGrid(x=True, y=True, alpha=0.2)
         for plot in (self.signal_plot, self.output_plot):
@@ -297,12 +300,18 @@ class Conv1dView(QWidget):
                                   "(kept rows, unpadded columns)")
         self.layer_card.show_images(layer, colormap="diverging", symmetric=True)
         torch_gap = self._torch_gap(result)
+        if result.equal_to_machine_precision:
+            verdict = (f"<p style='color:#555'>Equal to machine precision: the largest gap is "
+                       f"{result.relative_difference:.0e} of the largest output (float64 rounds at ~1e-16). ")
+        else:  # say what the numbers say, never "equal" beside a nan
+            verdict = ("<p style='color:#c0392b'>The three results do <b>not</b> agree to rounding "
+                       f"(largest gap {result.relative_difference:.1e} of the largest output). ")
         self.check.setText(
             f"<p>{result.direct.size} outputs, computed three ways:</p>"
             f"<p>max |direct − C(w)·x| = <b>{np.abs(result.via_circulant - result.direct).max():.1e}</b><br>"
             f"max |direct − FFT| = <b>{np.abs(result.via_fft - result.direct).max():.1e}</b><br>"
             f"max |direct − torch conv1d| = <b>{torch_gap:.1e}</b></p>"
-            "<p style='color:#555'>Equal to machine precision (~1e-16). C(w) does a <i>circular</i> "
+            f"{verdict}C(w) does a <i>circular</i> "
             "convolution; the zero padding and dropping the rows that wrap round make it the CNN's "
             "zero-padded one. Stride s keeps every s-th row.</p>")
 

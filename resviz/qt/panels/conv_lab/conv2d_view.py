@@ -110,7 +110,7 @@ class Conv2dView(QWidget):
         area = QScrollArea()
         area.setWidget(column)
         area.setWidgetResizable(True)
-        area.setMinimumWidth(330)
+        area.setMinimumWidth(290)
         area.setMaximumWidth(400)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         return area
@@ -154,7 +154,7 @@ class Conv2dView(QWidget):
         self.map_card = ImageCard("Feature map", TIPS["feature_map"])
         self.relu_card = ImageCard("After ReLU", TIPS["relu"], colorbar=False)
         self.pool_card = ImageCard("Pooled", TIPS["pool_type"], colorbar=False)
-        self.formula = QLabel(textFormat=Qt.TextFormat.PlainText)
+        self.formula = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)  # wraps in a narrow window
         self.formula.setStyleSheet("font-family: monospace; font-size: 11pt;")
         self.formula.setToolTip(TIPS["formula"])
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -164,7 +164,7 @@ class Conv2dView(QWidget):
         self.products = WindowProductsView()
         self.flat_plot = pg.PlotWidget()
         self.flat_plot.setToolTip(TIPS["flatten"])
-        self.flat_plot.setMinimumHeight(110)
+        self.flat_plot.setMinimumHeight(80)
         self.flat_plot.setMaximumHeight(260)
         self.flat_plot.setMenuEnabled(False)
         self.flat_plot.setMouseEnabled(x=False, y=False)
@@ -186,13 +186,14 @@ class Conv2dView(QWidget):
             card.setMaximumHeight(380)  # the images are square: more height would only be white
             images.addWidget(card, 0, column)
             images.setColumnStretch(column, 1)
-        formula_row = QHBoxLayout()
-        formula_row.addWidget(self.formula, 0)
-        formula_row.addWidget(self.torch_check, 1)
+        formula_row = QVBoxLayout()  # one line each at 1280 px; both wrap in a narrow window
+        formula_row.setSpacing(2)
+        formula_row.addWidget(self.formula)
+        formula_row.addWidget(self.torch_check)
         step_box = QGroupBox("4 · Step through the windows")
         step_layout = QVBoxLayout(step_box)
         step_layout.addWidget(self.steps)
-        step_layout.addWidget(self.products)
+        step_layout.addWidget(_scrolling(self.products))
         layout = QVBoxLayout()
         layout.addLayout(images, 5)
         layout.addLayout(formula_row)
@@ -307,8 +308,18 @@ class Conv2dView(QWidget):
         self.output_pixel.show([(window.out_row, window.out_col, 1, 1)])
         self.products.show_window(window, result.kernel, result.image)
         self.steps.set_position_text(
-            f"window {step + 1} of {result.geometry.steps} → output [{window.out_row}, {window.out_col}]")
+            f"window {step + 1}/{result.geometry.steps} → [{window.out_row}, {window.out_col}]")
         self.current_window = window
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area: a wide 5×5 step table scrolls instead of widening the window."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setMinimumHeight(106)  # a 3×3 kernel's tables whole (measured: 102 px); a 5×5 scrolls
+    return area
 
 
 def _group(title: str, widget: QWidget) -> QGroupBox:

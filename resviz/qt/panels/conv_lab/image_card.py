@@ -13,7 +13,7 @@ class ImageCard(QWidget):
         self.title = QLabel(f"<b>{title}</b>", wordWrap=True)
         self.title.setMinimumHeight(34)
         self.grid = ImageGrid(colorbar=colorbar)
-        self.grid.setMinimumSize(150, 150)
+        self.grid.setMinimumSize(110, 110)  # four side by side still fit a 900 px window
         self.setToolTip(tooltip)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

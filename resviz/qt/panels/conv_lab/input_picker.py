@@ -34,6 +34,7 @@ class InputPicker(QWidget):
             self.source_box.setItemData(self.source_box.count() - 1, example.explanation,
                                         Qt.ItemDataRole.ToolTipRole)
         self.source_box.setToolTip(TIPS["input"])
+        _narrow(self.source_box)
         self.index = QSpinBox(minimum=0, maximum=9999, prefix="#")
         self.index.setToolTip(TIPS["index"])
         self.status = QLabel(wordWrap=True)
@@ -141,3 +142,9 @@ def _test_image(state, key: str, index: int) -> tuple[np.ndarray, str]:
     label = dataset.classes[int(dataset.test_labels[index])]
     note = f" ({dataset.note})" if dataset.note else ""
     return image, f"{dataset.title} test image #{index} of {count:,}: “{label}”{note}"
+
+
+def _narrow(box: QComboBox, characters: int = 14) -> None:
+    """Let a combo box with long item names be narrower than its longest item (the list still shows them whole)."""
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(characters)

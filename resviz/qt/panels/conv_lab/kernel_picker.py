@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ....core.analysis.convolution import KERNELS, first_layer_kernels, parse_kernel
+from .input_picker import _narrow
 from .tips import TIPS
 
 LEARNED = "learned"
@@ -48,6 +49,7 @@ class KernelPicker(QWidget):
         self.library_box.addItem("Learned: the trained model's first layer", LEARNED)
         self.library_box.addItem("Custom: type into the grid", CUSTOM)
         self.library_box.setToolTip(TIPS["kernel"])
+        _narrow(self.library_box)
         self.learned_index = QSpinBox(minimum=0, maximum=0, prefix="filter ")
         self.learned_index.setToolTip(TIPS["learned"])
         self.size_box = QComboBox()

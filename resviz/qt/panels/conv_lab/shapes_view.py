@@ -97,10 +97,12 @@ class ShapesView(QWidget):
             self.comparison.setText("")
             return
         out_h, out_w, out_c = shapes.output
-        formula_h = output_size_formula(spec.n_h, spec.f, (spec.p, spec.p), spec.s, spec.d).replace("\n", "<br>")
-        formula_w = output_size_formula(spec.n_w, spec.f, (spec.p, spec.p), spec.s, spec.d).replace("\n", "<br>")
-        sizes = (f"n_H = {formula_h}" if spec.n_h == spec.n_w
-                 else f"n_H: {formula_h}<br>n_W: {formula_w}")
+        pads = (spec.p, spec.p)
+        lines = output_size_formula(spec.n_h, spec.f, pads, spec.s, spec.d,
+                                    name="n_H" if spec.n_h != spec.n_w else "n_H = n_W").splitlines()
+        if spec.n_h != spec.n_w:  # f_d's line, if any, is already there
+            lines.append(output_size_formula(spec.n_w, spec.f, pads, spec.s, spec.d, name="n_W").splitlines()[-1])
+        sizes = "<br>".join(lines)
         self.summary.setText(
             "<table cellpadding='3'>"
             f"<tr><td>Input</td><td>n_H × n_W × n_C</td><td><b>{spec.n_h} × {spec.n_w} × {spec.n_c}</b></td></tr>"

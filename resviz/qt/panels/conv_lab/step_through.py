@@ -37,7 +37,7 @@ class StepControls(QWidget):
         self.speed = QSpinBox(minimum=1, maximum=60, value=8, suffix=" steps/s")
         self.speed.setToolTip("How fast Play slides the kernel.")
         self.position = QLabel()
-        self.position.setMinimumWidth(150)
+        self.position.setMinimumWidth(120)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.first_button, self.back_button, self.play_button, self.next_button):
@@ -95,9 +95,24 @@ class StepControls(QWidget):
 
 
 def _number(value: float) -> str:
+    """At most 8 characters, whatever the value: a table cell must not widen the window."""
+    return compact_number(value, decimals=2)
+
+
+def compact_number(value: float, decimals: int = 2) -> str:
+    """1, -3, 0.25, or 2.5e+07: short whatever the magnitude (ints below 100,000 in full)."""
+    if not np.isfinite(value):
+        return str(value)  # nan / inf, as numpy prints them
+    if abs(value) >= 1e5:
+        return f"{value:.{decimals}e}"
     if abs(value - round(value)) < 1e-9:
         return str(int(round(value)))
-    return f"{value:.2f}"
+    return f"{value:.{decimals}f}"
+
+
+def _sum_text(total: float) -> str:
+    """Σ with three decimals, or in powers of ten when it is too long for that."""
+    return f"{total:.3f}" if abs(total) < 1e5 else f"{total:.3e}"
 
 
 def _cell(value: float, scale, padding: bool, diverging: bool) -> str:
@@ -123,7 +138,7 @@ def _table(values: np.ndarray, padding: np.ndarray, diverging: bool, title: str,
     rows = "".join("<tr>" + "".join(_cell(float(values[r, c]), scale, bool(padding[r, c]), diverging)
                                     for c in range(values.shape[1])) + "</tr>"
                    for r in range(values.shape[0]))
-    return (f"<table cellspacing='0' cellpadding='4' style='border:1px solid #999;'>"
+    return (f"<table cellspacing='0' cellpadding='3' style='border:1px solid #999;'>"
             f"<tr><td colspan='{values.shape[1]}' style='text-align:center;'><b>{html.escape(title)}"
             f"</b></td></tr>{rows}</table>")
 
@@ -150,9 +165,10 @@ class WindowProductsView(QLabel):
             f"<td>{_table(window.patch, on_padding, False, 'input window', image_range)}</td>"
             f"<td {big}>⊙</td><td>{_table(kernel, none, True, 'kernel')}</td>"
             f"<td {big}>=</td><td>{_table(window.products, on_padding, True, 'products')}</td>"
-            f"<td {big}>→ Σ =</td><td style='font-size:16pt;'><b>{window.total:.3f}</b><br>"
+            f"<td {big}>→ Σ =</td><td style='font-size:16pt;'><b>{_sum_text(window.total)}</b><br>"
             f"<span style='font-size:9pt;'>feature map[{window.out_row}, {window.out_col}]</span></td>"
             "</tr></table>")
+        self.setMinimumSize(self.sizeHint())  # in its scroll area: scroll to what does not fit, never cut it
 
     def show_message(self, text: str) -> None:
         self.setText(f"<i>{html.escape(text)}</i>")

@@ -1,0 +1,80 @@
+"""Checks on command-line values, made before any data is loaded or any model built.
+
+``whole_number`` and ``real_number`` are argparse ``type=`` functions: a bad value
+stops the command at once with exit status 2 and argparse's
+``argument --epochs: must be a whole number from 1 to 10,000 (got -1)``, so the message
+names the flag and the allowed range. ``writable_file`` and ``existing_folder`` check
+paths the same way but are called from ``run``, where the flag name is passed in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+from pathlib import Path
+
+
+def whole_number(low: int, high: int):
+    """An argparse type: an int with low <= value <= high."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low:,} to {high:,} (got {text!r})") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low:,} to {high:,} (got {value:,})")
+        return value
+    return parse
+
+
+def real_number(low: float, high: float, *, low_inclusive: bool = True):
+    """An argparse type: a finite float in [low, high] (or (low, high] without ``low_inclusive``)."""
+    opening = "≥" if low_inclusive else ">"
+    allowed = f"a finite number {opening} {low:g} and ≤ {high:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed} (got {text!r})") from None
+        above_low = value >= low if low_inclusive else value > low
+        if not (math.isfinite(value) and above_low and value <= high):
+            raise argparse.ArgumentTypeError(f"must be {allowed} (got {text})")
+        return value
+    return parse
+
+
+class PathProblem(ValueError):
+    """A path given on the command line cannot be used; the message names the flag."""
+
+
+def writable_file(flag: str, path: str | os.PathLike) -> Path:
+    """``path`` can be written (by write-then-rename in its folder): probe the folder now, not after training.
+
+    Folders that do not exist yet are fine if they could be created (the nearest
+    existing one is probed). Raises ``PathProblem`` naming ``flag``.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise PathProblem(f"{flag} {path} is a folder; give a file name, e.g. {flag} {path / 'model.pt'}")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise PathProblem(f"{flag} {path}: {folder} is not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".resviz-write-test-")
+    except OSError as error:
+        raise PathProblem(f"{flag} {path}: cannot write in {folder} ({error.strerror or error})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return path
+
+
+def existing_folder(flag: str, path: str | os.PathLike) -> Path:
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise PathProblem(f"{flag} {path}: no such folder")
+    return path
