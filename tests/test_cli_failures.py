@@ -35,8 +35,8 @@ def test_verbose_prints_the_traceback_too(monkeypatch, capfd, tmp_path):
 
 
 class _FailsAfterTheFirstStep(Trainer):
-    def _fit(self):
-        for event in super()._fit():
+    def _loop(self, ctx, callbacks):
+        for event in super()._loop(ctx, callbacks):
             yield event
             if isinstance(event, Step):
                 raise RuntimeError("the disk went away")

@@ -111,6 +111,7 @@ class DatasetSpec:
     classes: tuple[str, ...] | None  # None: found when loaded (an image folder's sub-folders)
     # load(data_dir, download=..., progress=..., **options) -> Dataset
     loader: Callable[..., Dataset] = field(repr=False)
+    drawable: bool = False  # its examples are things a person can draw with a mouse (digits)
 
 
 _REGISTRY: dict[str, DatasetSpec] = {}
@@ -130,6 +131,12 @@ def dataset_spec(key: str) -> DatasetSpec:
         return _REGISTRY[key]
     except KeyError:
         raise DatasetUnavailable(f"Unknown dataset {key!r}; choose one of {', '.join(_REGISTRY)}.") from None
+
+
+def is_drawable(key: str) -> bool:
+    """Whether a person can draw this dataset's examples (the Draw tab's canvas), for a known key."""
+    spec = _REGISTRY.get(key)
+    return bool(spec and spec.drawable)
 
 
 def load_dataset(

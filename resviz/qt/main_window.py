@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.runs_dock.setToolTip("Every run: select one to inspect it everywhere; tick runs to overlay them")
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
         self.runs_list.setMinimumHeight(48)  # a small screen shrinks the list, not the tabs
-        self.resizeDocks([self.runs_dock], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
         self._build_menus()
         self._build_status_bar()
         self.state.run_event.connect(self._on_event)

@@ -166,8 +166,8 @@ class AppState(QObject):
                 return
 
     def _launch(self, run_id: str, config: TrainConfig) -> None:
-        dataset = self._datasets.get(config.dataset) if not config.dataset_options else None
-        if dataset is not None or config.dataset_options:
+        dataset = self._datasets.get(_dataset_key(config.dataset, config.dataset_options))
+        if dataset is not None:
             self._start_job(run_id, config, dataset)
             return
         self.store.apply(run_id, Loading(f"Loading {config.dataset}…"))
@@ -190,7 +190,8 @@ class AppState(QObject):
 
         runner = BackgroundRunner(self)
         self._loaders[run_id] = runner
-        runner.submit(self.dataset, config.dataset, on_result=loaded, on_error=failed, on_progress=progress)
+        runner.submit(self.dataset, config.dataset, on_result=loaded, on_error=failed, on_progress=progress,
+                      **config.dataset_options)
 
     def _start_job(self, run_id: str, config: TrainConfig, dataset: Dataset | None) -> None:
         path = default_checkpoint_path(config.model, config.dataset)
@@ -385,22 +386,33 @@ class AppState(QObject):
         self.input_changed.emit()
 
     # --- datasets ----------------------------------------------------------------------------------
-    def dataset(self, key: str = "mnist", progress=None) -> Dataset:
-        """The dataset on the CPU, loaded once; safe from any thread (may raise DatasetUnavailable)."""
+    def dataset(self, key: str = "mnist", progress=None, **options) -> Dataset:
+        """The dataset on the CPU, loaded once; safe from any thread (may raise DatasetUnavailable).
+
+        ``options`` are a dataset's own (an image folder's path and size): each set of them is
+        its own dataset.
+        """
+        cache_key = _dataset_key(key, options)
         with self._datasets_lock:
-            if key not in self._datasets:
-                self._datasets[key] = load_dataset(key, self.data_dir, progress=progress)
-            return self._datasets[key]
+            if cache_key not in self._datasets:
+                self._datasets[cache_key] = load_dataset(key, self.data_dir, progress=progress, **options)
+            return self._datasets[cache_key]
+
+    def run_dataset_async(self, run: Run, on_done, on_error, on_progress=None) -> None:
+        """The dataset ``run`` was trained on (with its options), loaded off the GUI thread."""
+        options = dict(run.settings.get("dataset_options") or {})
+        self.load_dataset_async(run.dataset, on_done, on_error, on_progress, **options)
 
     test_set = dataset  # what the digit panels call it
 
-    def has_dataset(self, key: str) -> bool:
-        return key in self._datasets
+    def has_dataset(self, key: str, **options) -> bool:
+        return _dataset_key(key, options) in self._datasets
 
-    def load_dataset_async(self, key: str, on_done, on_error, on_progress=None) -> None:
+    def load_dataset_async(self, key: str, on_done, on_error, on_progress=None, **options) -> None:
         """Load (and if needed download) a dataset off the GUI thread, reporting progress."""
-        if key in self._datasets:
-            on_done(self._datasets[key])
+        cache_key = _dataset_key(key, options)
+        if cache_key in self._datasets:
+            on_done(self._datasets[cache_key])
             return
         runner = BackgroundRunner(self)
         self._dataset_runners.add(runner)
@@ -410,7 +422,11 @@ class AppState(QObject):
             callback(value)
 
         runner.submit(self.dataset, key, on_result=lambda data: finish(on_done, data),
-                      on_error=lambda message: finish(on_error, message), on_progress=on_progress)
+                      on_error=lambda message: finish(on_error, message), on_progress=on_progress, **options)
+
+
+def _dataset_key(key: str, options: dict) -> str:
+    return key if not options else f"{key}:{sorted(options.items())}"
 
 
 def _with_source(replica: ModelReplica, source: str) -> ModelReplica:

@@ -48,3 +48,26 @@ def warnings_shown(monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append((title, text)))
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a, **k: shown.append((title, text)))
     return shown
+
+
+@pytest.fixture
+def tinted(monkeypatch):
+    """A registered colour dataset, 'tinted': MNIST test digits padded to 32x32 in three channels."""
+    from dataclasses import replace
+
+    import torch
+
+    from resviz.core import data
+    from resviz.core.data import DatasetSpec, load_dataset, register_dataset
+
+    mnist = load_dataset("mnist").subset(200, 50)
+
+    def load(data_dir=None, **_options):
+        padded = torch.nn.functional.pad(mnist.test_inputs, (2, 2, 2, 2))
+        colour = torch.cat([padded, padded // 2, 255 - padded], 1)
+        return replace(mnist, key="tinted", title="tinted digits", test_inputs=colour, train_inputs=colour[:0])
+
+    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))  # the registration stays in this test
+    register_dataset(DatasetSpec("tinted", "tinted digits", "MNIST test digits in colour", (3, 32, 32),
+                                 mnist.classes, load))
+    return "tinted"

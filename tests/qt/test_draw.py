@@ -75,7 +75,7 @@ def test_drawing_changes_the_probabilities(panel, qtbot):
     assert first.shape == (10,) and first.sum() == pytest.approx(1, abs=1e-5)
     bars = panel.bars.opts["height"]
     np.testing.assert_allclose(bars, first)  # what is on screen
-    assert panel.answer.text().startswith("It's a ")
+    assert panel.answer.text().startswith(("It's a ", "It's an "))
     assert panel.analysis.image.shape == (28, 28)
     assert inputs and inputs[-1] == "drawing"  # the other panels see the digit
     qtbot.waitUntil(lambda: settled(panel), timeout=5000)  # the input is published before the analysis ends

@@ -126,9 +126,20 @@ def test_without_an_input_it_starts_from_a_test_digit(panel, qtbot):
     panel.state.show_model(replica("cnn"))
     qtbot.waitUntil(lambda: panel.layer_list.count() == 8, timeout=30_000)
     first = panel.state.input_source
-    assert first.startswith("test digit #0 ")
+    assert first.startswith("test item #0 of MNIST")
     panel._rng = np.random.default_rng(3)  # its first pick is not digit 0
     panel.random_button.click()
     qtbot.waitUntil(lambda: panel.state.input_source != first, timeout=30_000)
-    qtbot.waitUntil(lambda: panel.input_label.text().lower() == panel.state.input_source, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.input_label.text()[1:] == panel.state.input_source[1:], timeout=10_000)
     assert panel.test_index.value() != 0
+
+
+def test_a_colour_model_gets_a_colour_test_item_of_its_own(panel, qtbot, digit, tinted):
+    from resviz.core import models as registry
+
+    panel.state.set_input(digit, "drawing")  # a grey drawing: this model cannot take it
+    model = registry.build("resnet", in_channels=3, image_size=32).eval()
+    panel.state.show_model(ModelReplica("resnet", registry.model_config(model), model, dataset="tinted"))
+    qtbot.waitUntil(lambda: bool(panel.records) and panel.records[0].array.shape[-1] == 32, timeout=30_000)
+    assert "tinted digits" in panel.input_label.text() and panel.input_view.shown.shape == (32, 32, 3)
+    assert panel.state.input_source == "drawing"  # the digit panels keep the drawing

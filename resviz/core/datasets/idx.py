@@ -210,4 +210,5 @@ for _source in SOURCES.values():
         "28x28 handwritten digits, 60,000 train / 10,000 test" if _source.key == "mnist"
         else "28x28 photos of clothes in 10 classes, 60,000 train / 10,000 test; harder than digits",
         (1, 28, 28), _source.classes, partial(load_idx_dataset, _source.key),
+        drawable=_source.key == "mnist",
     ))

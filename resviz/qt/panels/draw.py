@@ -1,17 +1,19 @@
-"""Draw & classify: draw a digit, see what the network makes of it while you draw.
+"""Draw & classify: draw a digit (or pick a test item), see what the network makes of it.
 
-The drawing goes through ``canvas_to_mnist`` (crop, scale to 20 px, centre by mass:
-what MNIST did to its digits) and the 28x28 result, which is exactly what the
-network receives, is shown beside the canvas. The class probabilities come from
+For a digit model the input is a drawing: it goes through ``canvas_to_mnist`` (crop,
+scale to 20 px, centre by mass: what MNIST did to its digits) and the 28x28 result,
+which is exactly what the network receives, is shown beside the canvas. A model of
+things nobody draws with a mouse (Fashion-MNIST's clothes, colour photos) gets a test
+item picker instead, with the item's true label. The class probabilities come from
 the shown classifier run's replica, the model training right now (or of an opened
-checkpoint), so they change as the model learns. "Why this answer" shows where the
-evidence for a class lies (HiResCAM, Grad-CAM) or which pixels matter most
-(gradient). The work runs off the GUI thread; only the newest drawing is analysed.
+checkpoint), so they change as the model learns; the bars are named by its classes.
+"Why this answer" shows where the evidence for a class lies (HiResCAM, Grad-CAM) or
+which pixels matter most (gradient). The work runs off the GUI thread; only the
+newest input is analysed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -19,20 +21,24 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout,
-    QWidget,
+    QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStackedWidget,
+    QVBoxLayout, QWidget,
 )
 
+from ...core.analysis.explain import InputAnalysis, analyse_input
 from ...core.analysis.preprocess import PictureError, canvas_to_mnist, picture_to_canvas
-from ...core.analysis.saliency import class_activation_map, gradient_saliency
-from ...core.replica import ModelReplica
+from ...core.data import is_drawable
 from ..background import BackgroundRunner
 from ..widgets.digit_canvas import DigitCanvas
 from ..widgets.image_grid import ImageGrid
+from ..widgets.picture_view import PictureView
+from ..widgets.test_item_picker import TestItemPicker
 from .base import Panel, classifies
 
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open)."
 NOTHING_DRAWN = "Nothing drawn: draw a digit on the black canvas."
+NO_ITEM = "Loading the test items…"
+LONG_NAMES = 3  # class names longer than this get horizontal bars (Fashion-MNIST's "Ankle boot")
 METHODS = {  # shown name -> method
     "HiResCAM (where the evidence is)": "hirescam",
     "Grad-CAM (averaged gradients)": "gradcam",
@@ -40,61 +46,6 @@ METHODS = {  # shown name -> method
     "Off": "off",
 }
 BAR_COLOUR, TOP_COLOUR, TARGET_COLOUR = "#9db9d9", "#1f6fbf", "#f28e2b"
-
-
-@dataclass(frozen=True)
-class DrawingAnalysis:
-    image: np.ndarray | None  # the 28x28 input, None when nothing is drawn
-    probabilities: np.ndarray | None  # [classes], None without a model
-    heatmap: np.ndarray | None  # [28, 28] in [0, 1]
-    target: int | None  # the class the heat map explains
-    step: int | None  # the replica's training step
-
-
-def analyse_drawing(image: np.ndarray | None, replica: ModelReplica | None, method: str = "hirescam",
-                    target: int | None = None) -> DrawingAnalysis:
-    """The 28x28 input (``canvas_to_mnist`` of the drawing) -> probabilities (+ heat map).
-
-    Plain function: runs in any thread.
-    """
-    if image is None or replica is None:
-        return DrawingAnalysis(image, None, None, None, None)
-    if method == "off":
-        return DrawingAnalysis(image, replica.predict_proba(image), None, None, replica.step)
-    if method == "gradient":
-        explanation = gradient_saliency(replica.model, image, target)
-    else:
-        explanation = class_activation_map(replica.model, image, target, method=method)
-    return DrawingAnalysis(image, explanation.probabilities, explanation.heatmap, explanation.target, replica.step)
-
-
-def heat_lookup_table() -> np.ndarray:
-    """Transparent below 30% of the peak (so the digit stays readable), red to yellow above."""
-    v = np.linspace(0, 1, 256)
-    alpha = 190 * np.clip((v - 0.3) / 0.5, 0, 1)
-    return np.stack([np.full_like(v, 255), 40 + 215 * v, 30 * v, alpha], 1).astype(np.uint8)
-
-
-class ExplanationView(pg.GraphicsLayoutWidget):
-    """The 28x28 input in gray with the heat map laid over it."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setBackground("w")
-        self.view = self.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
-        self.view.setMouseEnabled(x=False, y=False)
-        self.base = pg.ImageItem()
-        self.heat = pg.ImageItem()
-        self.heat.setLookupTable(heat_lookup_table())
-        self.view.addItem(self.base)
-        self.view.addItem(self.heat)
-        self.show_images(np.zeros((28, 28), np.float32), None)
-
-    def show_images(self, image: np.ndarray, heatmap: np.ndarray | None) -> None:
-        self.base.setImage(image * 0.75, levels=(0, 1), autoLevels=False)  # dimmed: the heat reads on top
-        self.heat.setImage(heatmap if heatmap is not None else np.zeros_like(image), levels=(0, 1),
-                           autoLevels=False)
-        self.view.autoRange(padding=0.02)
 
 
 class DrawPanel(Panel):
@@ -107,16 +58,21 @@ class DrawPanel(Panel):
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
-        self.analysis: DrawingAnalysis | None = None
+        self.analysis: InputAnalysis | None = None
+        self.drawing_mode = True  # False: the model's inputs are picked from its test set
         self._pending = False
         self._published: np.ndarray | None = None  # the last drawing given to state.set_input
         self._runner = BackgroundRunner(self)
         self._test_runner = BackgroundRunner(self)
+        self._items_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
         self._classes: tuple[str, ...] = ()
+        self._item: np.ndarray | None = None  # the picked test item (items mode)
+        self._horizontal = False  # lying bars for long class names
         self._build()
         self._check_shown_model()
         self._set_classes(tuple(str(d) for d in range(10)))
+        self._choose_mode()
         self.request_update()
 
     # --- layout ---------------------------------------------------------------------------
@@ -143,11 +99,15 @@ class DrawPanel(Panel):
         left.addLayout(self._file_buttons())
         left.addWidget(self.canvas_note)
 
+        self.items = TestItemPicker()
+        self.items_note = QLabel(wordWrap=True)
+        self.items_note.setStyleSheet("color: #555;")
+
         self.input_view = ImageGrid(colorbar=False)
         self.input_view.setMinimumSize(150, 150)
         self.input_view.setToolTip("The drawing cropped, scaled to 20 px and centred by its centre of mass "
                                    "in 28x28, the way MNIST's digits were made: what the network receives.")
-        self.explain_view = ExplanationView()
+        self.explain_view = PictureView()
         self.explain_view.setMinimumSize(150, 150)
         self.method_box = _shrinkable(QComboBox())
         for name, method in METHODS.items():
@@ -159,7 +119,8 @@ class DrawPanel(Panel):
         self.target_box = _shrinkable(QComboBox(), 8)
         self.target_box.setToolTip("Which class to explain")
         views = QGridLayout()
-        views.addWidget(_heading("What the network receives (28×28)"), 0, 0)
+        self.input_heading = _heading("What the network receives (28×28)")
+        views.addWidget(self.input_heading, 0, 0)
         views.addWidget(_heading("Why this answer"), 0, 1)
         views.addWidget(self.input_view, 1, 0)
         views.addWidget(self.explain_view, 1, 1)
@@ -191,12 +152,20 @@ class DrawPanel(Panel):
         right.addWidget(self.bars_plot, 2)
         right_widget = QWidget()
         right_widget.setLayout(right)
-        left_box = QGroupBox("Draw a digit")
-        left_box.setLayout(left)
+        self.draw_box = QGroupBox("Draw a digit")
+        self.draw_box.setLayout(left)
+        self.items_box = QGroupBox("Pick a test item")
+        items_layout = QVBoxLayout(self.items_box)
+        items_layout.addWidget(self.items, 1)
+        items_layout.addWidget(self.items_note)
+        self.left_stack = QStackedWidget()
+        self.left_stack.addWidget(self.draw_box)
+        self.left_stack.addWidget(self.items_box)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(left_box, 5)
+        layout.addWidget(self.left_stack, 5)
         layout.addWidget(right_widget, 6)
+        self.items.chosen.connect(self._on_item)
 
         self.canvas.changed.connect(self.request_update)
         self.clear_button.clicked.connect(self._clear)
@@ -207,7 +176,29 @@ class DrawPanel(Panel):
         self._on_brush(self.brush.value())
 
     def on_shown_model_changed(self) -> None:
+        self._choose_mode()
         self.request_update()  # the probabilities follow the model even while the tab is hidden
+
+    # --- drawing or picking -------------------------------------------------------------------
+    def _choose_mode(self) -> None:
+        """A canvas for digit models; a test item picker for models of things nobody draws."""
+        run, replica = self.shown_run(), self.shown_replica()
+        drawing = replica is None or (replica.takes_grey_digits and is_drawable(replica.dataset))
+        self.drawing_mode = drawing
+        self.left_stack.setCurrentWidget(self.draw_box if drawing else self.items_box)
+        self.input_heading.setVisible(drawing)  # a picked item is shown as it is, left: no second copy
+        self.input_view.setVisible(drawing)
+        if not drawing:
+            self.items_note.setText(f"{run.name} learned {run.dataset_title or run.dataset}: pick one of its test "
+                                    "items to see what the model makes of it.")
+            self._items_runner.submit(self.state.dataset, run.dataset,
+                                      **dict(run.settings.get("dataset_options") or {}),
+                                      on_result=self.items.set_dataset,
+                                      on_error=lambda m: self.items_note.setText(f"Could not load the test set: {m}"))
+
+    def _on_item(self, image: np.ndarray, description: str) -> None:
+        self._item = image
+        self.request_update()
 
     def _file_buttons(self) -> QHBoxLayout:
         self.open_button = QPushButton("Open image…")
@@ -306,22 +297,29 @@ class DrawPanel(Panel):
             self._pending = True
             return
         self._pending = False
-        # preparing the 28x28 input takes ~0.4 ms, so it is done here: publishing it at once
-        # lets Feature maps compute alongside this panel's probabilities, not after them
-        image = canvas_to_mnist(self.canvas.array())
-        if image is not None:
-            self._publish(image)
-        self._runner.submit(analyse_drawing, image, replica, self.method, self.target,
+        if self.drawing_mode:
+            # preparing the 28x28 input takes ~0.4 ms, so it is done here: publishing it at once
+            # lets Feature maps compute alongside this panel's probabilities, not after them
+            image = canvas_to_mnist(self.canvas.array())
+            if image is not None:
+                self._publish(image)
+        else:
+            image = self._item
+        self._runner.submit(analyse_input, image, replica, self.method, self.target,
                             on_result=self._show, on_error=self._failed)
 
-    def _show(self, analysis: DrawingAnalysis) -> None:
+    def _show(self, analysis: InputAnalysis) -> None:
         self.analysis = analysis
         image = analysis.image if analysis.image is not None else np.zeros((28, 28), np.float32)
-        self.input_view.set_images(image, colormap="gray", levels=(0, 1))
-        self.explain_view.show_images(image, analysis.heatmap)
+        if np.ndim(image) == 2:
+            self.input_view.set_images(image, colormap="gray", levels=(0, 1))
+        else:  # a colour input: the picker shows it as it is
+            self.input_view.set_images(np.asarray(image).mean(0), colormap="gray", levels=(0, 1))
+        self.explain_view.set_picture(image, analysis.heatmap, dim=True)
         if analysis.image is None:
             self._show_probabilities(None)
-            self.message.setText(NOTHING_DRAWN if self.shown_run() else NO_MODEL)
+            empty = NOTHING_DRAWN if self.drawing_mode else NO_ITEM
+            self.message.setText(empty if self.shown_run() else NO_MODEL)
             self.answer.setText("")
         elif analysis.probabilities is None:
             self._show_probabilities(None)
@@ -346,20 +344,29 @@ class DrawPanel(Panel):
         if self._pending:
             self.request_update()
 
-    def _show_probabilities(self, analysis: DrawingAnalysis | None) -> None:
+    def _show_probabilities(self, analysis: InputAnalysis | None) -> None:
         count = max(len(self._classes), 1)
         if analysis is None:
-            self.bars.setOpts(x=np.arange(count), height=np.zeros(count), brushes=[BAR_COLOUR] * count)
+            self._set_bars(np.zeros(count), [BAR_COLOUR] * count)
             return
         probabilities = analysis.probabilities
         top = int(probabilities.argmax())
         colours = [TOP_COLOUR if i == top else BAR_COLOUR for i in range(len(probabilities))]
         if analysis.target is not None and analysis.target != top and analysis.heatmap is not None:
             colours[analysis.target] = TARGET_COLOUR
-        self.bars.setOpts(x=np.arange(len(probabilities)), height=probabilities, brushes=colours)
+        self._set_bars(probabilities, colours)
         name = self._classes[top] if top < len(self._classes) else str(top)
         step = f" · model at step {analysis.step}" if analysis.step is not None else ""
-        self.answer.setText(f"It's a {name}  ({probabilities[top]:.0%}){step}")
+        article = "an" if name[:1].lower() in "aeiou8" or name in ("11", "18") else "a"
+        self.answer.setText(f"It's {article} {name}  ({probabilities[top]:.0%}){step}")
+
+    def _set_bars(self, heights: np.ndarray, colours: list) -> None:
+        """Upright bars named below for short class names; lying bars named on the left for long ones."""
+        positions = np.arange(len(heights))
+        if self._horizontal:
+            self.bars.setOpts(x0=0, y=positions, height=0.7, width=heights, brushes=colours, x=None)
+        else:
+            self.bars.setOpts(x=positions, height=heights, width=0.7, brushes=colours, x0=None, y=None)
 
     def probabilities(self) -> np.ndarray | None:
         """The bar heights on screen (None when no bars are shown)."""
@@ -367,9 +374,23 @@ class DrawPanel(Panel):
 
     def _set_classes(self, classes: tuple[str, ...]) -> None:
         self._classes = tuple(classes)
-        axis = self.bars_plot.getAxis("bottom")
-        axis.setTicks([[(i, name) for i, name in enumerate(self._classes)]])
-        self.bars_plot.setXRange(-0.6, len(self._classes) - 0.4, padding=0)
+        self._horizontal = max((len(n) for n in self._classes), default=0) > LONG_NAMES
+        ticks = [[(i, name) for i, name in enumerate(self._classes)]]
+        names, values = ("left", "bottom") if self._horizontal else ("bottom", "left")
+        self.bars_plot.getAxis(names).setTicks(ticks)
+        self.bars_plot.getAxis(values).setTicks(None)
+        self.bars_plot.setLabel(values, "probability")
+        self.bars_plot.setLabel(names, "")
+        self.bars_plot.showGrid(x=self._horizontal, y=not self._horizontal, alpha=0.2)
+        span = (-0.6, len(self._classes) - 0.4)
+        if self._horizontal:
+            self.bars_plot.getViewBox().invertY(True)  # the first class on top, as in a list
+            self.bars_plot.setYRange(*span, padding=0)
+            self.bars_plot.setXRange(0, 1, padding=0.02)
+        else:
+            self.bars_plot.getViewBox().invertY(False)
+            self.bars_plot.setXRange(*span, padding=0)
+            self.bars_plot.setYRange(0, 1, padding=0.02)
         current = self.target_box.currentData()
         self.target_box.blockSignals(True)
         self.target_box.clear()

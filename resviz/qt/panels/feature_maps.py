@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
     QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
+from ...core.analysis.explain import fits
 from ...core.analysis.features import Activation, capture_activations, kernel_of
+from ...core.data import to_model_input
 from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
+from ..widgets.picture_view import PictureView
 from .base import Panel, classifies
 
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open) to see its feature maps."
@@ -51,6 +54,7 @@ class FeatureMapsPanel(Panel):
         self._runner = BackgroundRunner(self)
         self._test_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
+        self._own_input: tuple[np.ndarray, str] | None = None  # a test item for a model the drawing does not fit
         self._build()
         state.input_changed.connect(self.refresh_when_visible)
         self._check_shown_model()
@@ -58,7 +62,7 @@ class FeatureMapsPanel(Panel):
 
     # --- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.input_view = ImageGrid(colorbar=False)
+        self.input_view = PictureView()
         self.input_view.setFixedSize(120, 120)
         self.input_label = QLabel(wordWrap=True)
         self.test_index = QSpinBox(minimum=0, maximum=9999)
@@ -139,28 +143,46 @@ class FeatureMapsPanel(Panel):
 
     # --- input -----------------------------------------------------------------------------------
     def pick_test_digit(self, index: int | None, only_if_no_input: bool = False) -> None:
-        """Make test digit ``index`` (None: a random one) the current input of every panel.
+        """Make test item ``index`` (None: a random one) of the shown run's dataset the input.
 
-        only_if_no_input: a default, not a choice: if a drawing arrives while the test set
-        loads, the drawing stays the input.
+        For a digit model it becomes every panel's input (``state.set_input``); a model of
+        other inputs (colour images, clothes) keeps it as this panel's own.
+        only_if_no_input: a default, not a choice: if a fitting input arrives while the test
+        set loads, that input stays.
         """
-        replica = self.shown_replica()
-        key = replica.dataset if replica is not None else "mnist"
+        run = self.shown_run()
+        if run is None:
+            return
+        options = dict(run.settings.get("dataset_options") or {})
         self._test_runner.submit(
-            self.state.test_set, key,
+            self.state.dataset, run.dataset, **options,
             on_result=lambda data: self._use_test_digit(data, index, only_if_no_input),
             on_error=lambda message: self.message.setText(f"Could not load the test set: {message}"))
 
     def _use_test_digit(self, dataset, index: int | None, only_if_no_input: bool = False) -> None:
-        if only_if_no_input and self.state.input_image is not None:
+        replica = self.shown_replica()
+        if replica is None or (only_if_no_input and fits(self._current_input(replica), replica.input_shape)):
             return
-        count = len(dataset.test_images)
+        count = len(dataset.test_inputs)
         index = int(self._rng.integers(count)) if index is None else min(index, count - 1)
         self.test_index.setMaximum(count - 1)
         self.test_index.setValue(index)
         label = dataset.classes[int(dataset.test_labels[index])]
-        image = dataset.test_images[index].numpy().astype(np.float32) / 255.0
-        self.state.set_input(image, f"test digit #{index} (labelled '{label}')")
+        image = to_model_input(dataset.test_inputs[index:index + 1])[0].numpy()
+        image = image[0] if image.shape[0] == 1 else image  # grey: [H, W], as drawings are
+        source = f"test item #{index} of {dataset.title} (labelled '{label}')"
+        if replica.takes_grey_digits:
+            self.state.set_input(image, source)
+        else:
+            self._own_input = (image, source)
+            self.refresh_when_visible()
+
+    def _current_input(self, replica) -> np.ndarray | None:
+        """The shared input when the model takes it, else this panel's own test item."""
+        if fits(self.state.input_image, replica.input_shape):
+            return self.state.input_image
+        own = self._own_input
+        return own[0] if own is not None and fits(own[0], replica.input_shape) else None
 
     # --- capture, off the GUI thread ---------------------------------------------------------------
     def refresh(self) -> None:
@@ -168,16 +190,19 @@ class FeatureMapsPanel(Panel):
         if replica is None:
             self.message.setText(NO_MODEL)
             return
-        image = self.state.input_image
-        if image is None:  # nothing drawn or picked yet: start from the first test digit
-            self.message.setText("Loading a test digit… (or draw one in Draw & classify)")
+        image = self._current_input(replica)
+        if image is None:  # nothing drawn or picked that this model takes: start from a test item
+            self.message.setText("Loading a test item… (or draw a digit in Draw & classify)")
             self.pick_test_digit(self.test_index.value(), only_if_no_input=True)
             return
         if self._runner.busy:
             self._pending = True
             return
         self._pending = False
-        source = self.state.input_source or "input"
+        if image is self.state.input_image:
+            source = self.state.input_source or "input"
+        else:
+            source = self._own_input[1]
         self._runner.submit(capture_activations, replica.model, image,
                             on_result=lambda records: self._on_records(records, image, source, replica),
                             on_error=self._failed)
@@ -190,7 +215,7 @@ class FeatureMapsPanel(Panel):
     def _on_records(self, records: list[Activation], image: np.ndarray, source: str, replica) -> None:
         self.records, self._records_step, self._records_replica = records, replica.step, replica
         self._input = image
-        self.input_view.set_images(image, colormap="gray", levels=(0, 1))
+        self.input_view.set_picture(image)
         self.input_label.setText(f"The {source}" if source == "drawing" else source[0].upper() + source[1:])
         self.message.setText("")
         self._sync_layer_list()

@@ -12,17 +12,36 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
 
 
+class FittingScrollArea(QScrollArea):
+    """Gives its widget the whole viewport, or the widget's minimum size when that is larger.
+
+    (QScrollArea's own widgetResizable mode asks height-for-width layouts — any word-wrapped
+    label — for their preferred height, and then scrolls panels that would fit.)
+    """
+
+    def __init__(self, widget: QWidget):
+        super().__init__()
+        self.setWidget(widget)
+        self.setWidgetResizable(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        widget, viewport = self.widget(), self.viewport().size()
+        smallest = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        widget.resize(max(viewport.width(), smallest.width()), max(viewport.height(), smallest.height()))
+
+
 class PanelTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setDocumentMode(True)
 
     def add_panel(self, panel: QWidget, title: str) -> int:
-        scroll = QScrollArea()
-        scroll.setWidget(panel)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        return super().addTab(scroll, title)
+        return super().addTab(FittingScrollArea(panel), title)
 
     def widget(self, index: int) -> QWidget | None:
         page = super().widget(index)
