@@ -73,7 +73,7 @@ def run(args) -> int:
         return _fail("--device", str(error))
     if args.json and not Path(args.json).expanduser().resolve().parent.is_dir():
         return _fail("--json", f"the folder of {args.json} does not exist")
-    bar = ProgressBar()
+    bar = ProgressBar(sys.stderr)  # the stderr of now (a test may have swapped it since import)
     try:
         dataset = load_dataset("mnist", args.data_dir, progress=lambda text, f: bar.update(f, text))
     except DatasetUnavailable as error:

@@ -46,10 +46,11 @@ PRESETS: dict[str, Preset] = {p.key: p for p in [
     ),
     Preset(
         "batchnorm", "BatchNorm: the same deep stack, with and without",
-        "The same plain stack of 30 convs, once without and once with BatchNorm after every conv. Without it the "
-        "loss stays near 2.30 (chance: ln 10) and, in Activations, each layer's output is smaller than the last "
-        "one's, down by orders of magnitude; with it every layer gets a renormalised input, the std stays level "
-        "from first layer to last, the gradients reach the first layers, and the net learns.",
+        "The same plain stack of 30 convs, without and with BatchNorm after every conv. Without it the loss "
+        "stays near 2.30 (chance: ln 10). In Activations each layer's output std sinks within a few layers to a "
+        "floor of ~0.05 set by the biases (what differs between digits shrinks ~10× every three layers), and in "
+        "Gradients almost nothing comes back down (grad ratio ~1e-12). With BatchNorm the std stays level, the "
+        "first layers get gradient (ratio ~50 at the first step), and the net learns.",
         (DepthRun("plain", 30, batchnorm=False), DepthRun("plain", 30, batchnorm=True)),
         _ADAM,
     ),

@@ -61,6 +61,28 @@ def _titled(title: str, widget: QWidget, export: ExportButton | None) -> QWidget
     return box
 
 
+class LabCurves(TrainingCurves):
+    """TrainingCurves for the lab: the training losses are what compare, so the first run's test loss
+    (drawn in a colour of its own, which another run may wear) is left out; so are epoch lines, ten or
+    twenty over a small subset. The legends sit where the curves are not: losses fall from the top
+    left, accuracies rise from the bottom left."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.loss_legend.setOffset((10, -10))  # bottom left
+        self.metric_legend.setOffset((10, 10))  # top left, above the curves that start low
+
+    def _rebuild(self) -> None:
+        super()._rebuild()
+        test = self.curves.get("test")
+        if test is not None:
+            test.setVisible(False)
+            self.loss_legend.removeItem(test)
+
+    def _draw_epoch_lines(self, run: Run) -> None:
+        pass
+
+
 class DepthLabPanel(Panel):
     title = "Depth lab"
     description = ("Plain, residual, highway and dense nets side by side: why a deep plain stack trains worse, "
@@ -112,9 +134,10 @@ class DepthLabPanel(Panel):
         left_layout = QVBoxLayout(controls)
         left_layout.setContentsMargins(0, 0, 4, 0)
         left_layout.addWidget(experiment)
-        left_layout.addWidget(nets, 1)
-        left_layout.addLayout(buttons)
+        left_layout.addLayout(buttons)  # under the experiment it starts, visible without scrolling
         left_layout.addWidget(self.status)
+        left_layout.addWidget(nets)
+        left_layout.addStretch(1)
         left = QScrollArea()  # on a short screen the controls scroll instead of being cut off
         left.setWidget(controls)
         left.setWidgetResizable(True)
@@ -122,7 +145,7 @@ class DepthLabPanel(Panel):
         left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         left.setFixedWidth(280)
 
-        self.curves = TrainingCurves()
+        self.curves = LabCurves()
         self.heatmaps = GradientHeatmaps()
         self.activations = ActivationProfiles()
         self.table = DepthResultsTable()

@@ -25,6 +25,7 @@ from .run_colours import run_colour
 RECORDER = "grad_norms"
 MAX_COLUMNS = 400  # steps drawn per run: records are resampled onto this many columns at most
 REDRAW_MS = 33
+EMPTY_HINT = "Gradient norms per layer appear here while the runs train."
 LABEL_PX = 14  # vertical pixels a layer name needs (at 8 pt)
 
 
@@ -66,8 +67,7 @@ class GradientHeatmaps(pg.GraphicsLayoutWidget):
         self.levels: tuple[float, float] | None = None
         self.colormap = COLORMAPS["inferno"]()  # black: nothing arrives
         self.colorbar: pg.ColorBarItem | None = None
-        self.hint = self.addLabel("Gradient norms per layer appear here while the runs train.", row=0, col=0,
-                                  color="#777")
+        self.hint = self.addLabel(EMPTY_HINT, row=0, col=0, color="#777")
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
 
@@ -90,10 +90,8 @@ class GradientHeatmaps(pg.GraphicsLayoutWidget):
         self.labels.clear()
         self.colorbar = None
         self.levels = None
-        self.hint = None
-        if not self.runs:
-            self.hint = self.addLabel("Gradient norms per layer appear here while the runs train.", row=0, col=0,
-                                      color="#777")
+        text = "Waiting for the first step's gradients…" if self.runs else EMPTY_HINT
+        self.hint = self.addLabel(text, row=0, col=0, color="#777")
 
     def _plot_for(self, run: Run) -> pg.PlotItem:
         plot = self.plots.get(run.id)
@@ -107,6 +105,7 @@ class GradientHeatmaps(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setWidth(96)
             plot.getAxis("left").setStyle(tickLength=-3, tickFont=_small_font())
             plot.getAxis("bottom").setStyle(tickFont=_small_font())
+            plot.setLabel("bottom", "step")
             plot.vb.sigResized.connect(lambda _vb, run_id=run.id: self._set_layer_ticks(run_id))
             image = pg.ImageItem(colorMap=self.colormap)
             plot.addItem(image)
@@ -151,7 +150,7 @@ class GradientHeatmaps(pg.GraphicsLayoutWidget):
                 self._set_layer_ticks(run.id)
         last = list(self.plots.values())[-1]
         for plot in self.plots.values():
-            plot.setLabel("bottom", "step" if plot is last else None)
+            plot.getAxis("bottom").showLabel(plot is last)  # one "step" under the stack
         if levels != self.levels and self.colorbar is not None:
             self.levels = levels
             self.colorbar.setLevels(levels)
