@@ -105,6 +105,7 @@ class DepthLabPanel(Panel):
         self.preset_box = QComboBox()
         for key, preset in PRESETS.items():
             self.preset_box.addItem(preset.title, key)
+            self.preset_box.setItemData(self.preset_box.count() - 1, preset.title, Qt.ItemDataRole.ToolTipRole)
         self.preset_box.addItem("Your own configurations", CUSTOM)
         self.preset_box.setToolTip("Each preset reproduces one claim of the seeds in a few minutes on a CPU")
         self.preset_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
