@@ -19,6 +19,16 @@ from resviz.core.events import Step
 TINY = Recipe(steps=8, train_subset=128, test_subset=64, batch_size=32, record_every=4)
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """These nets are small: a second thread buys little, and on a busy machine two spinning
+    threads make a 10-second test take minutes."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _digits_like(n_train=256, n_test=64) -> Dataset:
     """Ten classes, each a fixed random 28x28 pattern under noise: learnable, and no files needed."""
     g = torch.Generator().manual_seed(0)

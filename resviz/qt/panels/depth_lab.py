@@ -64,8 +64,8 @@ def _titled(title: str, widget: QWidget, export: ExportButton | None) -> QWidget
 class LabCurves(TrainingCurves):
     """TrainingCurves for the lab: the training losses are what compare, so the first run's test loss
     (drawn in a colour of its own, which another run may wear) is left out; so are epoch lines, ten or
-    twenty over a small subset. The legends sit where the curves are not: losses fall from the top
-    left, accuracies rise from the bottom left."""
+    twenty over a small subset. The legends sit on the left where the curves are not: the losses start
+    high there, the accuracies low."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
