@@ -29,6 +29,15 @@ def _last_json(capsys):
     return out, json.loads(out.strip().splitlines()[-1])
 
 
+@pytest.fixture(autouse=True)
+def _restore_threads():
+    """The command sets torch's thread count for its process; give the next test its own back."""
+    import torch
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_quick_rows_have_the_documented_shape(tiny_presets, capsys, tmp_path):
     path = tmp_path / "depth.json"
     assert main(["depth", "--quick", "--device", "cpu", "--json", str(path)]) == 0
@@ -55,6 +64,7 @@ def test_one_preset_and_its_target_column(tiny_presets, capsys):
     (["--quick", "--preset", "batchnorm"], "--quick"),
     (["--device", "tpu"], "--device"),
     (["--json", "/no/such/folder/x.json"], "--json"),
+    (["--threads", "0"], "--threads"),
 ])
 def test_errors_name_the_flag(args, flag, capsys):
     assert main(["depth", *args]) == 2

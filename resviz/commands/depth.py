@@ -5,6 +5,8 @@
     resviz depth --quick                # the degradation preset, shortened (under 3 minutes on 2 cores)
     resviz depth --list                 # the presets and what each shows
 
+Torch gets one CPU thread unless --threads says otherwise (the nets are small).
+
 Each preset's runs train one after another (core/depth_lab). Progress goes to stderr,
 a table per preset to stdout, and the last stdout line is the JSON list of rows (one
 per run: variant, depth, batchnorm, activation, train_loss, test_accuracy, grad_ratio,
@@ -28,6 +30,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="the degradation preset with fewer steps: under 3 minutes on 2 CPU cores")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="CPU threads for torch (default 1: these nets are small, a second thread gains little, "
+                             "and on a busy machine threads that wait for each other cost minutes)")
     parser.add_argument("--json", metavar="PATH", help="also write the JSON list to PATH")
     parser.add_argument("--data-dir", help="folder with MNIST/raw")
     parser.add_argument("--list", action="store_true", help="name the presets and exit")
@@ -71,8 +76,13 @@ def run(args) -> int:
         resolve_device(args.device)
     except DeviceUnavailable as error:
         return _fail("--device", str(error))
+    if args.threads < 1:
+        return _fail("--threads", f"must be at least 1 (got {args.threads})")
     if args.json and not Path(args.json).expanduser().resolve().parent.is_dir():
         return _fail("--json", f"the folder of {args.json} does not exist")
+    import torch
+
+    torch.set_num_threads(args.threads)
     bar = ProgressBar(sys.stderr)  # the stderr of now (a test may have swapped it since import)
     try:
         dataset = load_dataset("mnist", args.data_dir, progress=lambda text, f: bar.update(f, text))
