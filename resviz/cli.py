@@ -23,6 +23,7 @@ COMMANDS = {
     "eval": ("resviz.commands.evaluate", "evaluate a checkpoint on the test set; last line is JSON"),
     "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
     "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
+    "depth": ("resviz.commands.depth", "train the Depth lab's presets (plain vs residual, BatchNorm, ReLU vs tanh); last line is JSON"),
 }
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
 

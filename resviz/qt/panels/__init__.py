@@ -3,6 +3,7 @@
 from .architectures import ArchitecturesPanel
 from .clusters import ClustersPanel
 from .conv_lab import ConvLabPanel
+from .depth_lab import DepthLabPanel
 from .draw import DrawPanel
 from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
@@ -20,4 +21,5 @@ PANEL_CLASSES = [
     ClustersPanel,
     ConvLabPanel,
     ArchitecturesPanel,
+    DepthLabPanel,
 ]
