@@ -10,9 +10,11 @@ plain data but never code. Every way a file can be wrong becomes a
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import os
 import pickle
 import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +144,18 @@ def checkpoint_dir() -> Path:
     return Path(base) / "resviz" / "checkpoints"
 
 
+_handed_out: set[Path] = set()
+_handed_out_lock = threading.Lock()
+
+
 def default_checkpoint_path(model: str, dataset: str) -> Path:
+    """``<checkpoints>/<model>-<dataset>-<date>-<time>.pt``, never one already used or handed out:
+    runs started in the same second (the Depth lab starts several) each get their own file."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return checkpoint_dir() / f"{model}-{dataset}-{stamp}.pt"
+    folder = checkpoint_dir()
+    with _handed_out_lock:
+        for n in itertools.count(1):
+            path = folder / (f"{model}-{dataset}-{stamp}.pt" if n == 1 else f"{model}-{dataset}-{stamp}-{n}.pt")
+            if path not in _handed_out and not path.exists():
+                _handed_out.add(path)
+                return path

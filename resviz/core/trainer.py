@@ -39,6 +39,9 @@ from .optim import freeze_modules, make_optimizer, make_scheduler, parameter_cou
 from .train_step import TrainStep, use_cuda_graphs
 
 
+_SEEDED_BUILD = threading.Lock()
+
+
 @dataclass
 class TrainConfig:
     model: str = "resnet"
@@ -197,11 +200,16 @@ class Trainer:
         data = self._dataset or load_dataset(cfg.dataset, cfg.data_dir, **cfg.dataset_options)
         data = data.subset(cfg.train_subset, cfg.test_subset).to(device)
         self.classes = data.classes
-        torch.manual_seed(cfg.seed + self.dist.rank)
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True
         fitted = self.spec.fit_config(data.input_shape, data.num_classes)  # ModelDoesNotFit: a clear message
-        model = models.build(cfg.model, **{**cfg.model_config, **fitted}).to(device)
+        # torch's generator is one per process: runs started side by side in threads take turns, so each
+        # seed always gives the same initial weights
+        with _SEEDED_BUILD, torch.random.fork_rng(devices=[]):
+            torch.manual_seed(cfg.seed)
+            model = models.build(cfg.model, **{**cfg.model_config, **fitted})
+        torch.manual_seed(cfg.seed + self.dist.rank)  # dropout and the like: repeatable in a process of its own
+        model = model.to(device)
         if cfg.channels_last and len(data.input_shape) == 3:
             model = model.to(memory_format=torch.channels_last)
         freeze_modules(model, cfg.freeze)

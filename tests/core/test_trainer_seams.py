@@ -164,3 +164,30 @@ def test_the_checkpoint_says_what_the_model_takes(mnist, tmp_path):
 def test_reports_come_often_enough_for_a_curve():
     assert report_interval(0, 938) == 3 and report_interval(0, 20) == 1 and report_interval(0, 100_000) == 50
     assert report_interval(7, 938) == 7
+
+
+def test_runs_in_threads_start_from_the_weights_their_seed_gives(mnist):
+    import threading
+
+    def first_weights(seed, out):
+        trainer = Trainer(config(seed=seed, train_subset=64, epochs=1), mnist)
+        trainer._prepare()
+        out[seed] = trainer.model.layer1[0].weight.detach().clone()
+
+    alone, together = {}, {}
+    first_weights(0, alone)
+    first_weights(1, alone)
+    threads = [threading.Thread(target=first_weights, args=(seed, together)) for seed in (0, 1) * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert torch.equal(alone[0], together[0]) and torch.equal(alone[1], together[1])
+    assert not torch.equal(alone[0], alone[1])
+
+
+def test_runs_started_in_the_same_second_get_their_own_checkpoint_files():
+    from resviz.core.checkpoints import default_checkpoint_path
+
+    paths = {default_checkpoint_path("cnn", "mnist") for _ in range(5)}
+    assert len(paths) == 5

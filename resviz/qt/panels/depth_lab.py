@@ -68,19 +68,9 @@ class LabCurves(TrainingCurves):
     high there, the accuracies low."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(parent, epoch_lines=False, test_loss=False)
         self.loss_legend.setOffset((10, -10))  # bottom left
         self.metric_legend.setOffset((10, 10))  # top left, above the curves that start low
-
-    def _rebuild(self) -> None:
-        super()._rebuild()
-        test = self.curves.get("test")
-        if test is not None:
-            test.setVisible(False)
-            self.loss_legend.removeItem(test)
-
-    def _draw_epoch_lines(self, run: Run) -> None:
-        pass
 
 
 class DepthLabPanel(Panel):

@@ -26,8 +26,11 @@ EMPTY_HINT = "Press Train: the loss appears here every few batches,\nand the tes
 
 
 class TrainingCurves(pg.GraphicsLayoutWidget):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, epoch_lines: bool = True, test_loss: bool = True):
+        """``epoch_lines`` / ``test_loss``: whether the primary run's epochs and test loss are drawn
+        (a lab comparing short runs on a small subset shows the training losses alone)."""
         super().__init__(parent)
+        self.epoch_lines, self.test_loss = epoch_lines, test_loss
         self.setBackground("w")
         self.loss_plot = self.addPlot(row=0, col=0, title="Loss", axisItems={"left": LogAxis("left")})
         self.loss_plot.setLabel("bottom", "step")
@@ -94,7 +97,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 if part != "loss":
                     self._add(f"part:{part}", self.loss_plot, f"train {part}", PALETTE.get(part, "#999"),
                               style="dash")
-            self._add("test", self.loss_plot, "test loss", PALETTE["test"], symbol="o")
+            if self.test_loss:  # in an overlay, in the run's own colour: orange may be another run's
+                self._add("test", self.loss_plot, f"test loss{suffix}", colour if overlay else PALETTE["test"],
+                          symbol="o", style="dot" if overlay else None)
             for name, (key, label, pen_colour, symbol) in self._metric_curves().items():
                 self._add(name, self.metric_plot, label + suffix if overlay else label,
                           colour if overlay and name == "metric:0" else pen_colour, symbol=symbol)
@@ -160,10 +165,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             for name, series in primary.curves.steps.items():
                 if f"part:{name}" in self.curves:
                     self.curves[f"part:{name}"].setData(*_positive(*series.data()))
-            self.curves["test"].setData(*_positive(*primary.curves.epoch_series("test_loss")))
+            if "test" in self.curves:
+                self.curves["test"].setData(*_positive(*primary.curves.epoch_series("test_loss")))
             for name, (key, *_rest) in self._metric_curves().items():
                 self.curves[name].setData(*primary.curves.epoch_series(key))
-            self._draw_epoch_lines(primary)
+            if self.epoch_lines:
+                self._draw_epoch_lines(primary)
             if self._empty and len(x):  # the first points: let the view follow the data
                 self._empty = False
                 self.loss_plot.removeItem(self.hint)
