@@ -37,7 +37,10 @@ from .distributed import SingleProcess
 from .events import Done, Event, Failed, Loading, Started
 from .logs import log_failure
 from .objectives import objective_for
-from .optim import freeze_modules, make_optimizer, make_scheduler, parameter_counts, resolve_precision, set_training_mode
+from .optim import (
+    freeze_modules, frozen_state_names, make_optimizer, make_scheduler, parameter_counts, resolve_precision,
+    set_training_mode,
+)
 from .train_step import TrainStep, use_cuda_graphs
 from .warm_start import warm_start
 
@@ -124,7 +127,9 @@ class FitContext:
         set_training_mode(self.model, self.config.freeze)
 
     def keep_good_state(self) -> None:
-        self.last_good_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        frozen = frozen_state_names(self.model, self.config.freeze)  # cannot change: kept, not copied
+        self.last_good_state = {k: v.detach() if k in frozen else v.detach().clone()
+                                for k, v in self.model.state_dict().items()}
 
     def dist_mean(self, value: float) -> float:
         if self.dist.world_size == 1:

@@ -13,6 +13,7 @@ import numpy as np
 from .. import models
 from ..events import Snapshot
 from ..host_copy import state_to_numpy
+from ..optim import frozen_state_names
 from .base import Callback
 
 
@@ -32,9 +33,7 @@ class Snapshotter(Callback):
         return (Snapshot(ctx.step, ctx.epoch, ctx.config.model, models.model_config(ctx.model), state),)
 
     def on_fit_start(self, ctx):
-        prefixes = ctx.config.freeze
-        self._frozen_names = [name for name in ctx.model.state_dict()
-                              if any(name == p or name.startswith(p + ".") for p in prefixes)]
+        self._frozen_names = sorted(frozen_state_names(ctx.model, ctx.config.freeze))
         return self._take(ctx)
 
     def on_step_end(self, ctx):
