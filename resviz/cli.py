@@ -16,6 +16,7 @@ COMMANDS = {
     "train": ("resviz.commands.train", "train a model without a window; last line is JSON"),
     "eval": ("resviz.commands.evaluate", "evaluate a checkpoint on the test set; last line is JSON"),
     "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
+    "transfer": ("resviz.commands.transfer", "seed 002: a pretrained ResNet-50 on your image folder, or --demo digits"),
 }
 
 

@@ -8,6 +8,7 @@ from .filters import FiltersPanel
 from .generated import GeneratedPanel
 from .latent import LatentPanel
 from .training import TrainingPanel
+from .transfer import TransferPanel
 
 PANEL_CLASSES = [
     TrainingPanel,
@@ -18,4 +19,5 @@ PANEL_CLASSES = [
     GeneratedPanel,
     ClustersPanel,
     ConvLabPanel,
+    TransferPanel,
 ]
