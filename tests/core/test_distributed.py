@@ -81,3 +81,30 @@ def test_two_processes_learn_what_one_does(tmp_path):
     checkpoint = load_checkpoint(two["checkpoint"])  # rank 0 wrote it, without DDP's "module." prefixes
     assert not any(key.startswith("module.") for key in checkpoint.state_dict)
     assert checkpoint.meta["metrics"]["test_accuracy"] == pytest.approx(two["test_accuracy"])
+
+
+class _AnotherRankStops(SingleProcess):
+    """One process of two, as the loop sees it: the other process wants to stop from the third vote on
+    (votes: before step 1, on step 1's divergence check, before step 2)."""
+
+    world_size = 2
+
+    def __init__(self):
+        self.checks = 0
+
+    def any(self, flag: bool) -> bool:
+        self.checks += 1
+        return flag or self.checks >= 3
+
+
+def test_a_stop_on_another_process_stops_this_one_too():
+    from resviz.core.data import load_dataset
+    from resviz.core.events import Done, Step
+    from resviz.core.trainer import TrainConfig, Trainer
+
+    config = TrainConfig(model="cnn", device="cpu", epochs=2, batch_size=64, train_subset=1024, test_subset=100,
+                         log_every=1, snapshot_every=0)
+    events = list(Trainer(config, load_dataset("mnist"), dist=_AnotherRankStops()).fit())
+    steps = [e for e in events if isinstance(e, Step)]
+    assert isinstance(events[-1], Done) and events[-1].stopped  # stopped, though this process was never told
+    assert len(steps) == 1 and steps[0].total_steps == 32  # 1024 / 2 processes = 512, by 64 / 2 = 32 a step

@@ -105,3 +105,21 @@ def test_offline_without_a_weights_file_says_what_to_do(panel, qtbot, tmp_path, 
 def test_train_without_a_folder_asks_for_one(panel):
     panel.train_button.click()
     assert "Choose a folder" in panel.status.text() and not panel.state.runs
+
+
+def test_the_digits_demo_runs_as_runs_and_fills_its_table(panel, qtbot):
+    demo = panel.demo
+    demo.ks = (10,)  # one row, on a few hundred digits: the wiring, not the result (tests/test_cli_transfer.py)
+    demo.common = dict(device="cpu", train_subset=600, test_subset=200)
+    demo.button.click()
+    pretraining = panel.state.run(demo.pretrain_id)
+    assert "pretraining" in pretraining.name and demo.button.text() == "Stop the demo"
+    qtbot.waitUntil(lambda: len(demo.run_ids) == 3, timeout=120_000)
+    runs = {mode: panel.state.run(demo.run_ids[(10, mode)]) for mode in ("frozen", "finetune", "scratch")}
+    assert runs["frozen"].settings["init_from"] == pretraining.checkpoint and runs["scratch"].settings["init_from"] is None
+    assert [r.name for r in runs.values()] == [f"digits 5–9 K=10 {mode}" for mode in runs]
+    qtbot.waitUntil(lambda: not demo.running, timeout=240_000)
+    cells = [demo.table.item(0, column).text() for column in range(3)]
+    assert all(cell.endswith("%") for cell in cells), cells
+    assert sum(demo.table.item(0, column).font().bold() for column in range(3)) == 1  # the row's best
+    assert "With 10 labels a digit" in demo.status.text() and demo.button.text() == "Run the digits demo"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
     QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
@@ -149,14 +150,17 @@ class TransferPanel(Panel):
         left_layout.addStretch(1)
         left_scroll = QScrollArea(widgetResizable=True)
         left_scroll.setWidget(left)
-        left_scroll.setMinimumWidth(300)
+        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form narrows instead
+        left_scroll.setMinimumWidth(290)
 
         self.heading = QLabel(NO_RUN, wordWrap=True)
         self.heading.setStyleSheet("font-weight: bold;")
-        self.grid = PredictionGrid(columns=4, side=96)
+        self.grid = PredictionGrid(side=96)
         self.grid.card_clicked.connect(self.explain)
         grid_scroll = QScrollArea(widgetResizable=True)
         grid_scroll.setWidget(self.grid)
+        grid_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        grid_scroll.setMinimumWidth(2 * 110 + 20)  # two cards a row at the least
         self.cam_view = pg.GraphicsLayoutWidget()
         self.cam_view.setBackground("w")
         view = self.cam_view.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
@@ -177,6 +181,7 @@ class TransferPanel(Panel):
         results.addWidget(cam_box)
         results.setStretchFactor(0, 3)
         results.setStretchFactor(1, 2)
+        results.setSizes([560, 360])
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -186,7 +191,7 @@ class TransferPanel(Panel):
         splitter.addWidget(left_scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 900])
+        splitter.setSizes([340, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -318,7 +323,7 @@ class TransferPanel(Panel):
         self.cam_heat.setImage(explanation.heatmap, levels=(0, 1))
         name = samples.replica.classes[explanation.target]
         self.cam_caption.setText(f"Grad-CAM for “{name}” ({explanation.probabilities[explanation.target]:.0%}) at "
-                                 f"{explanation.layer}: red is where the evidence for it lies.")
+                                 f"{explanation.layer}: the brighter, the more evidence for it there.")
 
     def cancel_background_work(self) -> None:
         for runner in (self._preparer, self._predictor, self._explainer):

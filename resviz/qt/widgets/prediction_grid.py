@@ -73,15 +73,19 @@ class PredictionCard(QFrame):
 
 
 class PredictionGrid(QWidget):
+    """Cards in as many columns as fit the width (re-flowed when it changes)."""
+
     card_clicked = Signal(int)
 
-    def __init__(self, columns: int = 4, side: int = 96, parent=None):
+    def __init__(self, side: int = 96, parent=None):
         super().__init__(parent)
-        self.columns, self.side = columns, side
+        self.side = side
+        self.columns = 1
         self.cards: list[PredictionCard] = []
         self.grid = QGridLayout(self)
         self.grid.setSpacing(4)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
     def set_predictions(self, predictions: list[Prediction]) -> None:
         for card in self.cards:
@@ -90,8 +94,20 @@ class PredictionGrid(QWidget):
         for index, prediction in enumerate(predictions):
             card = PredictionCard(prediction, self.side)
             card.clicked.connect(lambda index=index: self.select(index))
-            self.grid.addWidget(card, index // self.columns, index % self.columns)
             self.cards.append(card)
+        self._flow(force=True)
+
+    def _flow(self, force: bool = False) -> None:
+        columns = max(1, self.width() // (self.side + 14))
+        if columns == self.columns and not force:
+            return
+        self.columns = columns
+        for index, card in enumerate(self.cards):
+            self.grid.addWidget(card, index // columns, index % columns)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._flow()
 
     def select(self, index: int) -> None:
         for i, card in enumerate(self.cards):
