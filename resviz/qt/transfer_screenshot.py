@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             window.resize(width, height)
             window.tabs.setCurrentWidget(panel)
             grab("transfer.png" if size == args.sizes[0] else f"transfer-{size}.png")
+            window.state.select(waiting[0])  # Filters shows the selected run: the photos' ResNet-50
             window.tabs.setCurrentWidget(window.panel("Filters"))
             grab("filters_rgb.png" if size == args.sizes[0] else f"filters_rgb-{size}.png")
         window.close()

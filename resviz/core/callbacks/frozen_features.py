@@ -15,7 +15,6 @@ the last one empty (the run is no longer loading); Stop answers between batches.
 
 from __future__ import annotations
 
-import time
 from contextlib import nullcontext
 from dataclasses import replace
 
@@ -32,9 +31,6 @@ class FrozenFeatures(Callback):
     name = "frozen_features"
     batch_size = 128  # images per backbone pass
 
-    def __init__(self):
-        self.seconds = 0.0  # how long computing the features took
-
     @staticmethod
     def applies(ctx) -> bool:
         """The model declares a feature stage, the config freezes all of it, and inputs do not change."""
@@ -43,7 +39,6 @@ class FrozenFeatures(Callback):
         return stage is not None and frozen and not ctx.config.augment
 
     def on_fit_start(self, ctx):
-        start = time.perf_counter()
         model, data = ctx.model, ctx.data
         total = len(data.train_inputs) + len(data.test_inputs)
         bf16 = resolve_precision(ctx.config.precision, ctx.device) == "bf16"
@@ -66,5 +61,4 @@ class FrozenFeatures(Callback):
                               f"{done:,} / {total:,}", done / total)
             features[split] = torch.cat(chunks) if chunks else torch.zeros(0, device=ctx.device)
         ctx.data = replace(data, **features)
-        self.seconds = time.perf_counter() - start
         yield Loading("")
