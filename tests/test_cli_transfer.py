@@ -52,8 +52,10 @@ def test_what_is_missing_is_named(tmp_path):
 @pytest.mark.skipif(not os.environ.get("RESVIZ_DATA"), reason="needs the full MNIST (RESVIZ_DATA)")
 def test_pretraining_on_other_digits_beats_scratch_with_ten_labels(tmp_path):
     rows_file = tmp_path / "rows.json"
+    # the target, on the real recipe (three epochs on 0-4 first): the slowest test here, ~1 min;
+    # one torch thread, since several intra-op threads crawl on a busy 2-core machine (8x slower seen)
     out = _resviz("transfer", "--demo", "digits", "--k", "10", "--device", "cpu", "--json", str(rows_file),
-                  timeout=900)
+                  timeout=900, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert out.returncode == 0, out.stderr[-2000:]
     rows = json.loads(rows_file.read_text())
     assert [(r["k"], r["mode"]) for r in rows] == [(10, "frozen"), (10, "finetune"), (10, "scratch")]

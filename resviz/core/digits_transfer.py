@@ -1,6 +1,6 @@
 """The transfer demo that needs no download: what digits 0-4 teach a network helps it learn 5-9.
 
-Seed 001's CNN first learns MNIST's digits 0-4 (all ~30,600 of them, one epoch). Then
+Seed 001's CNN first learns MNIST's digits 0-4 (all ~30,600 of them, three epochs). Then
 it learns 5-9 from only K labelled examples of each (K = 1, 5, 10, 50, or all ~29,400),
 three ways:
 
@@ -35,6 +35,7 @@ PRETRAIN_DIGITS = (0, 1, 2, 3, 4)
 TARGET_DIGITS = (5, 6, 7, 8, 9)
 KS = (1, 5, 10, 50, None)  # labelled examples a class; None: all of them
 MODES = ("frozen", "finetune", "scratch")
+PRETRAIN_EPOCHS = 3  # one gave features that helped less (K = 10: +3.5 points over four draws, against +4.3)
 FEW_SHOT_BATCH = 50
 FEW_SHOT_STEPS = 60
 LR = 3e-3
@@ -45,9 +46,10 @@ def k_label(k: int | None) -> int | str:
 
 
 def pretrain_config(**common) -> TrainConfig:
-    """One epoch of the CNN on every 0-4 training digit."""
+    """The CNN on every 0-4 training digit, ``PRETRAIN_EPOCHS`` epochs."""
     options = {"of": "mnist", "classes": list(PRETRAIN_DIGITS)}
-    return TrainConfig.for_model(MODEL, dataset="subset", dataset_options=options, epochs=1, lr=LR, **common)
+    return TrainConfig.for_model(MODEL, dataset="subset", dataset_options=options, epochs=PRETRAIN_EPOCHS, lr=LR,
+                                 **common)
 
 
 def transfer_config(k: int | None, mode: str, pretrained: str | Path, **common) -> TrainConfig:
