@@ -24,6 +24,7 @@ COMMANDS = {
     "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
     "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
     "depth": ("resviz.commands.depth", "train the Depth lab's presets (plain vs residual, BatchNorm, ReLU vs tanh); last line is JSON"),
+    "transfer": ("resviz.commands.transfer", "seed 002: a pretrained ResNet-50 on your image folder, or --demo digits"),
 }
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
 

@@ -39,7 +39,10 @@ def run(args) -> int:
             existing_folder("--data-dir", args.data_dir)
         checkpoint = load_checkpoint(args.checkpoint)
         device = resolve_device(args.device)
-        dataset = load_dataset(args.dataset or checkpoint.meta.get("dataset", "mnist"), args.data_dir)
+        key = args.dataset or checkpoint.meta.get("dataset", "mnist")
+        # the checkpoint says how its own dataset was loaded (an image folder's path and size, a subset's classes)
+        options = (checkpoint.meta.get("dataset_options") or {}) if key == checkpoint.meta.get("dataset") else {}
+        dataset = load_dataset(key, args.data_dir, **options)
         dataset = dataset.subset(None, args.test_subset).to(device)
     except (PathProblem, CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)

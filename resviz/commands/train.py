@@ -3,17 +3,24 @@
 Prints a progress bar on stderr and, as its last line on stdout, one line of JSON
 with the run's results (for scripts). Ctrl-C stops the run cleanly: the checkpoint
 is still written and the JSON still printed.
+
+Under ``torchrun --nproc_per_node N -m resviz train ...`` the same command trains
+data-parallel (``core/distributed.py``): ``--batch-size`` is the global batch, split
+over the N processes; rank 0 alone prints and writes the checkpoint.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
+import sys
 
 from ..core import models
 from ..core.checkpoints import default_checkpoint_path
-from ..core.data import DatasetUnavailable, dataset_names, load_dataset
+from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
+from ..core.distributed import context_for
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.trainer import Trainer, TrainConfig
 from ..core.logs import log_failure, with_log_hint
@@ -27,9 +34,12 @@ def add_arguments(parser) -> None:
     # argparse formats help with %: a description like "99% on MNIST" must be escaped
     choices = ", ".join(f"{n} ({models.spec(n).description})" for n in models.names()).replace("%", "%%")
     parser.add_argument("--model", default="resnet", choices=models.names(), metavar="NAME", help=f"one of: {choices}")
-    parser.add_argument("--dataset", default="mnist", choices=dataset_names())
+    # datasets that need options (an image folder) have their own command: resviz transfer
+    fixed = [key for key in dataset_names() if dataset_spec(key).input_shape is not None]
+    parser.add_argument("--dataset", default="mnist", choices=fixed)
     parser.add_argument("--epochs", type=whole_number(1, 10_000), help="default: the model's own")
-    parser.add_argument("--batch-size", type=whole_number(1, 65_536))
+    parser.add_argument("--batch-size", type=whole_number(1, 65_536),
+                        help="examples per optimizer step; under torchrun the global batch, split between processes")
     parser.add_argument("--lr", type=real_number(0.0, 10.0, low_inclusive=False), help="peak learning rate")
     parser.add_argument("--optimizer", choices=["adam", "adamw", "sgd"])
     parser.add_argument("--schedule", choices=["onecycle", "constant"])
@@ -61,37 +71,78 @@ def config_from_args(args) -> TrainConfig:
 
 def run(args) -> int:
     config = config_from_args(args)
-    bar = ProgressBar()
     out = args.out or default_checkpoint_path(config.model, config.dataset)
     try:  # every path is checked before the data is loaded: a run must not be lost at its end
         writable_file("--out", out)
         if args.data_dir:
             existing_folder("--data-dir", args.data_dir)
-    except PathProblem as error:
-        bar.message(f"error: {error}")
-        print(json.dumps({"error": str(error)}))
-        return 2
+        dist = context_for(resolve_device(config.device))
+    except (PathProblem, DeviceUnavailable) as error:
+        return fail(ProgressBar(), str(error))
+    bar = progress_bar(dist)
     try:
-        resolve_device(config.device)
-        dataset = load_dataset(config.dataset, config.data_dir,
-                               progress=lambda text, f: bar.update(f, text))
-    except (DatasetUnavailable, DeviceUnavailable) as error:
-        bar.message(f"error: {error}")
-        print(json.dumps({"error": str(error)}))
-        return 2
-    if dataset.note:
-        bar.message(f"note: {dataset.note}")
-    trainer = Trainer(config, dataset, checkpoint_path=out)
+        with dist.main_first():  # rank 0 downloads or decodes; the others then read its copy
+            dataset = load_dataset(config.dataset, config.data_dir, **config.dataset_options,
+                                   progress=lambda text, f: bar.update(f, text))
+        if dataset.note:
+            bar.message(f"note: {dataset.note}")
+        started, result = train_with_progress(Trainer(config, dataset, checkpoint_path=out, dist=dist), bar)
+    except DatasetUnavailable as error:
+        return fail(bar, str(error), dist)
+    finally:
+        dist.close()
+    if isinstance(result, Failed):
+        log = result.log or log_failure(result.message, result.traceback or result.detail)
+        if args.verbose and (result.traceback or result.detail):
+            bar.message(result.traceback or result.detail)
+        return fail(bar, with_log_hint(result.message, log), dist, detail=result.detail,
+                    checkpoint=result.checkpoint, log=str(log) if log else None, code=1)
+    if result.message and dist.is_main:  # e.g. the checkpoint could not go to --out and went elsewhere
+        bar.message(f"note: {result.message}")
+    summary = {
+        "model": config.model, "dataset": config.dataset, "epochs": result.epochs_completed,
+        "device": started.device, "device_name": started.device_name,
+        **result.metrics, "seconds": round(result.seconds, 3), "checkpoint": result.checkpoint,
+        "stopped": result.stopped, "train_size": started.train_size, "test_size": started.test_size,
+        "world_size": started.world_size, "batch_size": started.batch_size * started.world_size,
+        "data_note": dataset.note,
+    }
+    if dist.is_main:
+        print(json.dumps(summary))
+    return 0
+
+
+def progress_bar(dist) -> ProgressBar:
+    """The terminal's progress bar; under torchrun only rank 0 draws one."""
+    return ProgressBar() if dist.is_main else ProgressBar(stream=open(os.devnull, "w"))
+
+
+def fail(bar: ProgressBar, message: str, dist=None, code: int = 2, **extra) -> int:
+    """Say what went wrong (stderr; JSON on stdout from rank 0); the exit code."""
+    rank = getattr(dist, "rank", 0)
+    if rank:  # another rank's error still reaches the terminal, marked as its own
+        print(f"rank {rank}: error: {message}", file=sys.stderr)
+    else:
+        bar.message(f"error: {message}")
+        print(json.dumps({"error": message, **extra}))
+    return code
+
+
+def train_with_progress(trainer: Trainer, bar: ProgressBar) -> tuple[Started | None, Done | Failed | None]:
+    """Run ``trainer.fit()`` with a progress bar on stderr; Ctrl-C stops it cleanly. (Started, last event)."""
     previous = signal.signal(signal.SIGINT, lambda *_: (bar.message("stopping…"), trainer.stop()))
     started = result = None
     try:
         for event in trainer.fit():
             if isinstance(event, Loading):
-                continue
-            if isinstance(event, Started):
+                if event.message and event.fraction is not None:
+                    bar.update(event.fraction, event.message)
+            elif isinstance(event, Started):
                 started = event
+                processes = f" × {event.world_size} processes" if event.world_size > 1 else ""
                 bar.message(f"{event.model} on {event.dataset_title} ({event.train_size:,} train / "
-                            f"{event.test_size:,} test), {event.parameters:,} parameters, {event.device_name}")
+                            f"{event.test_size:,} test), {event.parameters:,} parameters, "
+                            f"{event.device_name}{processes}")
             elif isinstance(event, Step):
                 bar.update(event.step / event.total_steps,
                            f"epoch {event.epoch}/{started.epochs} step {event.step}/{event.total_steps} "
@@ -103,22 +154,4 @@ def run(args) -> int:
                 result = event
     finally:
         signal.signal(signal.SIGINT, previous)
-    if isinstance(result, Failed):
-        log = result.log or log_failure(result.message, result.traceback or result.detail)
-        bar.message(f"error: {with_log_hint(result.message, log)}")
-        if args.verbose and (result.traceback or result.detail):
-            bar.message(result.traceback or result.detail)
-        print(json.dumps({"error": result.message, "detail": result.detail, "checkpoint": result.checkpoint,
-                          "log": str(log) if log else None}))
-        return 1
-    if result.message:  # e.g. the checkpoint could not go to --out and went to the default folder
-        bar.message(f"note: {result.message}")
-    summary = {
-        "model": config.model, "dataset": config.dataset, "epochs": result.epochs_completed,
-        "device": started.device, "device_name": started.device_name,
-        **result.metrics, "seconds": round(result.seconds, 3), "checkpoint": result.checkpoint,
-        "stopped": result.stopped, "train_size": started.train_size, "test_size": started.test_size,
-        "data_note": dataset.note,
-    }
-    print(json.dumps(summary))
-    return 0
+    return started, result

@@ -6,12 +6,20 @@ import numpy as np
 import torch
 
 
-def state_to_numpy(model: torch.nn.Module) -> dict[str, np.ndarray]:
-    """A detached CPU copy of the weights and buffers (safe to hand to another thread)."""
-    state = {name: tensor.detach() for name, tensor in model.state_dict().items()}
+def state_to_numpy(model: torch.nn.Module, reuse: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """A detached CPU copy of the weights and buffers (safe to hand to another thread).
+
+    ``reuse``: earlier copies handed on as they are, for tensors that cannot have changed
+    (a frozen backbone's), so a snapshot of a transfer model copies only what trains.
+    """
+    reuse = reuse or {}
+    full = model.state_dict()
+    state = {name: tensor.detach() for name, tensor in full.items() if name not in reuse}
     if state and next(iter(state.values())).device.type != "cpu":
-        return copy_to_host_grouped(state)
-    return {name: t.clone(memory_format=torch.contiguous_format).numpy() for name, t in state.items()}
+        copied = copy_to_host_grouped(state)
+    else:
+        copied = {name: t.clone(memory_format=torch.contiguous_format).numpy() for name, t in state.items()}
+    return {name: reuse[name] if name in reuse else copied[name] for name in full}
 
 
 def copy_to_host_grouped(state: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:

@@ -36,7 +36,13 @@ class Objective:
 
 
 class ClassificationObjective(Objective):
-    """Cross-entropy, as the seeds use; test loss and accuracy each epoch."""
+    """Cross-entropy, as the seeds use; test loss and accuracy each epoch.
+
+    A model may end in LogSoftmax and give log-probabilities (seed 002's head, trained
+    with NLLLoss): log_softmax leaves log-probabilities as they are (their logsumexp is
+    log 1 = 0), so cross-entropy of them *is* their NLL, and softmax of them gives the
+    probabilities back. One objective serves both kinds of model (tests/core/test_transfer.py).
+    """
 
     kind = "classifier"
     classifies = True

@@ -28,6 +28,11 @@ def freeze_modules(model: nn.Module, prefixes) -> None:
             parameter.requires_grad_(False)
 
 
+def frozen_state_names(model: nn.Module, prefixes) -> set[str]:
+    """State-dict entries under ``prefixes``: weights and BatchNorm statistics that cannot change."""
+    return {name for name in model.state_dict() if any(_under(name, p) for p in prefixes)}
+
+
 def set_training_mode(model: nn.Module, frozen_prefixes=()) -> None:
     """model.train(), except frozen modules, which keep eval mode (BatchNorm keeps its statistics)."""
     model.train()

@@ -116,7 +116,9 @@ class Run:
 
     @property
     def snapshot_bytes(self) -> int:
-        return sum(snapshot_bytes(s) for s in self.snapshots)
+        """Bytes its snapshots hold; arrays shared between them (a frozen backbone's) count once."""
+        arrays = {id(a): a.nbytes for s in self.snapshots for a in s.state.values()}
+        return sum(arrays.values())
 
     # --- events -------------------------------------------------------------------------
     def apply(self, event) -> set[str]:
@@ -131,7 +133,7 @@ class Run:
             self.input_shape, self.data_note = tuple(event.input_shape), event.data_note
             return {"status", "info"}
         if isinstance(event, Step):
-            self.progress, self.seconds = event, event.elapsed_s
+            self.progress, self.seconds, self.loading = event, event.elapsed_s, ""
             self.curves.add_step(event)
             return {"progress", "curves"}
         if isinstance(event, Epoch):

@@ -27,7 +27,9 @@ from typing import Iterator
 import torch
 
 from . import models
-from .callbacks import RECORDERS, Callback, CallbackList, Checkpointer, Evaluator, ProgressReporter, Snapshotter
+from .callbacks import (
+    RECORDERS, Callback, CallbackList, Checkpointer, Evaluator, FrozenFeatures, ProgressReporter, Snapshotter,
+)
 from .clock import Clock
 from .data import Dataset, load_dataset, to_model_input
 from .devices import device_name, resolve_device
@@ -35,11 +37,12 @@ from .distributed import SingleProcess
 from .events import Done, Event, Failed, Loading, Started
 from .logs import log_failure
 from .objectives import objective_for
-from .optim import freeze_modules, make_optimizer, make_scheduler, parameter_counts, resolve_precision, set_training_mode
+from .optim import (
+    freeze_modules, frozen_state_names, make_optimizer, make_scheduler, parameter_counts, resolve_precision,
+    set_training_mode,
+)
 from .train_step import TrainStep, use_cuda_graphs
-
-
-_SEEDED_BUILD = threading.Lock()
+from .warm_start import warm_start
 
 
 @dataclass
@@ -50,7 +53,7 @@ class TrainConfig:
     dataset_options: dict = field(default_factory=dict)  # for datasets that need them (an image folder's path)
     device: str = "auto"  # "auto" takes CUDA when present
     epochs: int = 2
-    batch_size: int = 128
+    batch_size: int = 128  # examples per optimizer step, over all processes (each of N takes batch_size / N)
     lr: float = 3e-3  # peak learning rate under OneCycle
     optimizer: str = "adam"  # adam | adamw | sgd (momentum 0.9, nesterov)
     betas: tuple[float, float] = (0.9, 0.999)  # Adam/AdamW moment decay rates
@@ -60,6 +63,9 @@ class TrainConfig:
     augment: bool = False  # random shifts, rotations and zooms, batched on the device
     freeze: tuple[str, ...] = ()  # module prefixes not trained (a transfer model's backbone)
     lr_scales: dict = field(default_factory=dict)  # module prefix -> learning-rate multiplier (own group)
+    cache_frozen_features: bool = True  # a frozen feature stage runs once per image (callbacks/frozen_features.py)
+    init_from: str | None = None  # start from this checkpoint's weights (transfer); None: the model's own init
+    init_skip: tuple[str, ...] = ()  # module prefixes init_from leaves as built (a new head)
     precision: str = "fp32"  # fp32 | bf16 (autocast; BatchNorm stays fp32) | auto (bf16 on a GPU that has it)
     channels_last: bool = True  # faster convolutions on CPU and on tensor cores
     cuda_graphs: bool = False  # on a GPU, replay each step as one CUDA graph (Adam/AdamW, no augment, no beta cycling)
@@ -76,6 +82,7 @@ class TrainConfig:
         self.betas = tuple(self.betas)
         self.freeze = tuple(self.freeze)
         self.record = tuple(self.record)
+        self.init_skip = tuple(self.init_skip)
 
     @classmethod
     def for_model(cls, model: str, **overrides) -> "TrainConfig":
@@ -120,7 +127,9 @@ class FitContext:
         set_training_mode(self.model, self.config.freeze)
 
     def keep_good_state(self) -> None:
-        self.last_good_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        frozen = frozen_state_names(self.model, self.config.freeze)  # cannot change: kept, not copied
+        self.last_good_state = {k: v.detach() if k in frozen else v.detach().clone()
+                                for k, v in self.model.state_dict().items()}
 
     def dist_mean(self, value: float) -> float:
         if self.dist.world_size == 1:
@@ -203,19 +212,17 @@ class Trainer:
         if device.type == "cuda":
             torch.backends.cudnn.benchmark = True
         fitted = self.spec.fit_config(data.input_shape, data.num_classes)  # ModelDoesNotFit: a clear message
-        # torch's generator is one per process: runs started side by side in threads take turns, so each
-        # seed always gives the same initial weights
-        with _SEEDED_BUILD, torch.random.fork_rng(devices=[]):
-            torch.manual_seed(cfg.seed)
-            model = models.build(cfg.model, **{**cfg.model_config, **fitted})
+        model = models.build(cfg.model, seed=cfg.seed, **{**cfg.model_config, **fitted})  # the seed's weights
         torch.manual_seed(cfg.seed + self.dist.rank)  # dropout and the like: repeatable in a process of its own
+        if cfg.init_from:
+            warm_start(model, cfg.init_from, cfg.init_skip)
         model = model.to(device)
         if cfg.channels_last and len(data.input_shape) == 3:
             model = model.to(memory_format=torch.channels_last)
         freeze_modules(model, cfg.freeze)
         self.model = model
         n_train = len(data.train_inputs) // self.dist.world_size
-        batch = min(cfg.batch_size, n_train)
+        batch = min(max(1, cfg.batch_size // self.dist.world_size), n_train)  # this process's share
         steps_per_epoch = max(1, n_train // batch)  # drop the last partial batch
         total_steps = steps_per_epoch * cfg.epochs
         optimizer = make_optimizer(cfg, model)  # remade below if the step is a CUDA graph
@@ -227,6 +234,8 @@ class Trainer:
         cfg = self.config
         progress = ProgressReporter()
         chosen: list[Callback] = [progress, Evaluator(progress)]
+        if cfg.cache_frozen_features and FrozenFeatures.applies(ctx):
+            chosen.insert(0, FrozenFeatures())  # first: everything after it sees the cached features
         if cfg.snapshot_every:
             chosen.append(Snapshotter(cfg.snapshot_every))
         for name in cfg.record:
@@ -239,7 +248,7 @@ class Trainer:
 
     def _loop(self, ctx: FitContext, callbacks: CallbackList) -> Iterator[Event]:
         cfg, device = self.config, ctx.device
-        graphs = use_cuda_graphs(cfg, device, callbacks.wants_gradients)
+        graphs = use_cuda_graphs(cfg, device, callbacks.wants_gradients) and ctx.dist.world_size == 1
         if graphs:
             ctx.optimizer = make_optimizer(cfg, ctx.model, capturable=True)
             ctx.scheduler = make_scheduler(cfg, ctx.optimizer, ctx.total_steps)
@@ -249,9 +258,6 @@ class Trainer:
                     if resolve_precision(cfg.precision, device) == "bf16" else nullcontext())
         generator = torch.Generator(device=device).manual_seed(cfg.seed)
         stepper = ctx.dist.wrap(ctx.model)
-        train_step = TrainStep(ctx.objective, stepper, ctx.optimizer, ctx.data, memory_format, autocast,
-                               generator if cfg.augment else None, ctx.batch if graphs else 0,
-                               lambda: callbacks.call("after_backward", ctx))
         trainable, frozen = parameter_counts(ctx.model)
         yield Started(
             cfg.model, models.model_config(ctx.model), self.spec.objective, ctx.data.key, ctx.data.title,
@@ -260,16 +266,21 @@ class Trainer:
             cfg.epochs, input_shape=tuple(ctx.data.input_shape), trainable_parameters=trainable,
             frozen_parameters=frozen, world_size=ctx.dist.world_size, batch_size=ctx.batch,
         )
+        yield from callbacks.fire("on_fit_start", ctx)  # may replace ctx.data (cached frozen features)
         ctx.start_loss = self._untrained_loss(ctx, memory_format, autocast)
-        yield from callbacks.fire("on_fit_start", ctx)
+        train_step = TrainStep(ctx.objective, stepper, ctx.optimizer, ctx.data, memory_format, autocast,
+                               generator if cfg.augment else None, ctx.batch if graphs else 0,
+                               lambda: callbacks.call("after_backward", ctx))
         ctx.clock = Clock()
         ctx.set_training_mode()
+        stopped = False  # agreed by every process (ctx.dist.any), so none is left waiting in a collective
         for epoch in range(1, cfg.epochs + 1):
             ctx.epoch = epoch
             order = ctx.dist.shard(torch.randperm(len(ctx.data.train_inputs), device=device, generator=generator))
             for index in range(ctx.steps_per_epoch):
                 self._wait_while_paused(ctx.clock)
-                if ctx.dist.any(self.stopped):
+                stopped = ctx.dist.any(self.stopped)
+                if stopped:
                     break
                 callbacks.call("on_step_start", ctx)
                 ctx.loss, ctx.parts = train_step(order[index * ctx.batch:(index + 1) * ctx.batch])
@@ -280,11 +291,13 @@ class Trainer:
                 yield from callbacks.fire("on_step_end", ctx)
                 if ctx.failure:
                     break
-            if self.stopped or ctx.failure:
+            stopped = stopped or ctx.dist.any(self.stopped)
+            if stopped or ctx.failure:
                 break
             ctx.completed = epoch
             yield from callbacks.fire("on_epoch_end", ctx)
-            if self.stopped:  # pressed while testing: the epoch is trained, its test is not
+            stopped = ctx.dist.any(self.stopped)
+            if stopped:  # pressed while testing: the epoch is trained, its test is not
                 break
         yield from callbacks.fire("on_fit_end", ctx)
         ctx.model.eval()
@@ -292,7 +305,7 @@ class Trainer:
             yield ctx.failure
             return
         note = next((c.note for c in callbacks.callbacks if isinstance(c, Checkpointer)), "")
-        yield Done(self.stopped, ctx.completed, ctx.step, dict(ctx.metrics), ctx.clock.elapsed(), ctx.checkpoint,
+        yield Done(stopped, ctx.completed, ctx.step, dict(ctx.metrics), ctx.clock.elapsed(), ctx.checkpoint,
                    note)
 
     def _wait_while_paused(self, clock: Clock) -> None:

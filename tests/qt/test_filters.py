@@ -10,7 +10,7 @@ from resviz.core import models
 from resviz.core.events import Done, Snapshot
 from resviz.core.replica import ModelReplica
 from resviz.core.trainer import TrainConfig
-from resviz.qt.panels.filters import MEAN, NO_MODEL, FiltersPanel, kernel_stack
+from resviz.qt.panels.filters import COLOUR, MEAN, NO_MODEL, FiltersPanel, colour_kernels, kernel_stack
 from resviz.qt.state import AppState
 
 
@@ -87,3 +87,33 @@ def test_filters_change_between_two_training_snapshots_and_history_scrubs_back(p
     panel.history.live_button.click()
     assert state.history_index(run.id) is None
     np.testing.assert_array_equal(panel.mosaic(), live)
+
+
+def test_the_first_layer_of_a_colour_model_is_shown_in_colour(panel):
+    torch.manual_seed(0)
+    model = models.build("resnet50-transfer", num_classes=3, image_size=64).eval()
+    panel.state.show_model(ModelReplica("resnet50-transfer", models.model_config(model), model, ("a", "b", "c")))
+    assert "backbone.conv1" in panel.layer_list.item(0).text()
+    assert panel.grid.count == 64 and "64×3×7×7" in panel.heading.text() and "in colour" in panel.heading.text()
+    mosaic = panel.mosaic()
+    assert mosaic.shape[-1] == 3  # an RGB picture, not a colour-mapped one
+    weight = model.backbone.conv1.weight.detach().numpy()
+    np.testing.assert_allclose(mosaic[:7, :7], colour_kernels(weight)[0], atol=1e-6)  # kernel 0's R, G, B slices
+    np.testing.assert_array_equal(mosaic[:7, 7], 1.0)  # a white gutter between kernels
+    assert not panel.grid.colorbar or not panel.grid.colorbar.isVisible()  # no colour scale to read
+
+    panel.channel_box.setCurrentIndex(panel.channel_box.findData(1))  # the green input alone, red/blue map
+    assert panel.mosaic().ndim == 2 and "input channel 1" in panel.heading.text()
+    np.testing.assert_allclose(panel.mosaic()[:7, :7], weight[0, 1], rtol=1e-6)
+    panel.layer_list.setCurrentRow(1)  # deeper layers see feature maps, not colours
+    assert panel.channel_box.findData(COLOUR) == -1 and panel.mosaic().ndim == 2
+
+
+def test_colour_kernels_put_zero_at_grey_on_one_scale():
+    weight = np.zeros((2, 3, 1, 1), np.float32)
+    weight[0, 0] = 2.0  # kernel 0 answers to red
+    weight[1, 2] = -1.0  # kernel 1 is against blue
+    tiles = colour_kernels(weight)
+    np.testing.assert_allclose(tiles[0, 0, 0], [1.0, 0.5, 0.5])
+    np.testing.assert_allclose(tiles[1, 0, 0], [0.5, 0.5, 0.25])  # half the layer's largest weight
+    np.testing.assert_allclose(colour_kernels(weight, per_kernel=True)[1, 0, 0], [0.5, 0.5, 0.0])

@@ -5,6 +5,7 @@ from .activations import ActivationStats
 from .base import Callback, CallbackList
 from .checkpointing import Checkpointer
 from .evaluation import Evaluator
+from .frozen_features import FrozenFeatures
 from .gradients import GradientNorms
 from .progress import DIVERGED_FACTOR, ProgressReporter
 from .snapshots import Snapshotter
@@ -15,4 +16,4 @@ RECORDERS = {  # name -> class taking ``every`` (steps between records)
 }
 
 __all__ = ["ActivationStats", "Callback", "CallbackList", "Checkpointer", "DIVERGED_FACTOR", "Evaluator",
-           "GradientNorms", "ProgressReporter", "RECORDERS", "Snapshotter"]
+           "FrozenFeatures", "GradientNorms", "ProgressReporter", "RECORDERS", "Snapshotter"]

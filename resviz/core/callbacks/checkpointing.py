@@ -29,7 +29,7 @@ class Checkpointer(Callback):
             return None
         meta = dict(
             objective=ctx.spec.objective, dataset=ctx.config.dataset, dataset_title=ctx.data.title,
-            classes=list(ctx.data.classes), input_shape=list(ctx.data.input_shape), epoch=epochs_completed,
+            classes=list(ctx.data.classes), input_shape=list(_input_shape(ctx)), epoch=epochs_completed,
             step=ctx.step, metrics=ctx.metrics, train_config=asdict(ctx.config), history=ctx.history,
             dataset_options=dict(ctx.data.options),
         )
@@ -53,3 +53,8 @@ class Checkpointer(Callback):
             return ()
         ctx.checkpoint = self.save(ctx, ctx.model.state_dict(), ctx.completed)
         return ()
+
+
+def _input_shape(ctx) -> tuple[int, ...]:
+    """What one example the model takes looks like (the data may be cached features by now)."""
+    return tuple(getattr(ctx.model, "input_shape", None) or ctx.data.input_shape)

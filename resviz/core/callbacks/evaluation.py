@@ -3,7 +3,8 @@
 The clock stops while testing (the speed records leave testing out). Stop answers
 between test batches: a test cut short keeps the previous epoch's numbers. After a
 full test the weights are the last good ones, which the checkpointer keeps should the
-run diverge later.
+run diverge later. Under torchrun every process tests a share of the test set and the
+metrics are combined, so all processes hold the same numbers.
 """
 
 from __future__ import annotations
@@ -23,18 +24,20 @@ class Evaluator(Callback):
         seconds = ctx.clock.elapsed()
         ctx.clock.pause()
         ctx.model.eval()
-        tested = ctx.objective.evaluate(ctx.model, ctx.data.test_inputs, ctx.data.test_labels,
-                                        stop=lambda: ctx.trainer.stopped)
+        # under torchrun each process tests its own share; the means are then weighted by share
+        inputs, labels = ctx.dist.shard(ctx.data.test_inputs), ctx.dist.shard(ctx.data.test_labels)
+        tested = ctx.objective.evaluate(ctx.model, inputs, labels, stop=lambda: ctx.trainer.stopped)
         ctx.set_training_mode()
         ctx.clock.resume()
-        if tested is None:  # Stop pressed while testing
+        if ctx.dist.any(tested is None):  # Stop pressed while testing (on any process)
             return ()
-        ctx.metrics = {k: ctx.dist_mean(v) for k, v in tested.items()}
+        share = len(labels) / max(len(ctx.data.test_labels), 1)
+        ctx.metrics = {k: ctx.dist_mean(v * share) * ctx.dist.world_size for k, v in tested.items()}
         ctx.tested_epoch = ctx.epoch
         ctx.keep_good_state()
         ctx.history["epoch"].append(ctx.epoch)
         ctx.history["epoch_step"].append(ctx.step)
-        train_loss = self.progress.epoch_train_loss()
+        train_loss = ctx.dist_mean(self.progress.epoch_train_loss())
         ctx.history.setdefault("train_loss", []).append(train_loss)
         for key, value in ctx.metrics.items():
             ctx.history.setdefault(key, []).append(value)

@@ -10,9 +10,11 @@ where one differs.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
+import torch
 from torch import nn
 
 # config fields a model may fill from the dataset, and how
@@ -90,8 +92,21 @@ def spec(name: str) -> ModelSpec:
         raise KeyError(f"Unknown model {name!r}; choose one of {', '.join(_REGISTRY)}") from None
 
 
-def build(name: str, **config) -> nn.Module:
-    return spec(name).builder(**config)
+_RNG_LOCK = threading.RLock()
+
+
+def build(name: str, seed: int | None = None, **config) -> nn.Module:
+    """A new model ``name``; with ``seed``, its initial weights are that seed's.
+
+    torch's generator is one per process and several threads build models (runs side by
+    side, replicas for the panels): builds take turns and leave the process's generator
+    as they found it, so a seed always gives the same weights and a replica never
+    changes a training run's draws.
+    """
+    with _RNG_LOCK, torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        return spec(name).builder(**config)
 
 
 def model_config(model: nn.Module) -> dict:

@@ -10,6 +10,7 @@ from .filters import FiltersPanel
 from .generated import GeneratedPanel
 from .latent import LatentPanel
 from .training import TrainingPanel
+from .transfer import TransferPanel
 
 PANEL_CLASSES = [
     TrainingPanel,
@@ -22,4 +23,5 @@ PANEL_CLASSES = [
     ConvLabPanel,
     ArchitecturesPanel,
     DepthLabPanel,
+    TransferPanel,
 ]

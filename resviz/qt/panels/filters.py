@@ -6,6 +6,9 @@ directly the patterns it looks for: at the start of training they are noise, and
 within a few hundred steps edge and stroke detectors form. Deeper kernels combine
 the previous layer's channels; we show one input channel at a time, or each
 kernel's mean over its inputs. Red is a positive weight, blue negative, white zero.
+A first layer that sees a colour image (3 inputs: a ResNet-50's 64 kernels of 7x7x3)
+is shown in colour, each kernel's three slices as its red, green and blue: grey is
+zero, and a kernel that answers to red looks red (as AlexNet's and ResNet's are shown).
 """
 
 from __future__ import annotations
@@ -21,7 +24,17 @@ from ..widgets.image_grid import ImageGrid
 from .base import Panel, classifies
 
 MEAN = -1  # the input-channel choice "mean over input channels"
+COLOUR = -2  # the choice "the three inputs as one colour" (layers that see an RGB image)
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open) to see its filters."
+
+
+def colour_kernels(weight: np.ndarray, per_kernel: bool = False) -> np.ndarray:
+    """[out, 3, k, k] -> [out, k, k, 3] in [0, 1]: zero is mid-grey, the scale symmetric
+    over the layer (or, ``per_kernel``, over each kernel), so colours compare."""
+    axes = (1, 2, 3) if per_kernel else None
+    limit = np.abs(weight).max(axis=axes, keepdims=per_kernel)
+    limit = np.where(limit > 0, limit, 1.0)
+    return np.moveaxis(0.5 + 0.5 * weight / limit, 1, -1).astype(np.float32)
 
 
 def kernel_stack(weight: np.ndarray, input_channel: int = MEAN) -> np.ndarray:
@@ -120,10 +133,14 @@ class FiltersPanel(Panel):
         row = self.layer_list.currentRow()
         inputs = self._layers[row][1][1] if 0 <= row < len(self._layers) else 1
         wanted = [MEAN, *range(inputs)] if inputs > 1 else [0]
+        if inputs == 3 and row == 0:  # the first layer of a colour model sees red, green and blue
+            wanted = [COLOUR, *wanted]
         if [self.channel_box.itemData(i) for i in range(self.channel_box.count())] == wanted:
             return
         self.channel_box.blockSignals(True)
         self.channel_box.clear()
+        if COLOUR in wanted:
+            self.channel_box.addItem("colour: red, green, blue inputs", COLOUR)
         if inputs > 1:
             self.channel_box.addItem(f"mean over the {inputs} inputs", MEAN)
             for channel in range(inputs):
@@ -147,13 +164,17 @@ class FiltersPanel(Panel):
         weight = replica.model.get_submodule(name).weight.detach().cpu().float().numpy()
         channel = self.channel_box.currentData()
         channel = MEAN if channel is None else channel
-        kernels = kernel_stack(weight, channel)
-        self._kernels = kernels
-        self.grid.set_images(kernels, colormap="diverging", symmetric=True, per_tile=self.per_kernel.isChecked())
+        if channel == COLOUR:
+            self._kernels = np.moveaxis(weight, 1, -1)
+            self.grid.set_images(colour_kernels(weight, self.per_kernel.isChecked()))
+        else:
+            self._kernels = kernel_stack(weight, channel)
+            self.grid.set_images(self._kernels, colormap="diverging", symmetric=True,
+                                 per_tile=self.per_kernel.isChecked())
         self.grid.setVisible(True)
         self.message.setText("")
         out, inputs, kh, kw = shape
-        which = ("" if inputs == 1 else
+        which = ("" if inputs == 1 else " · in colour (grey is zero)" if channel == COLOUR else
                  " · mean over input channels" if channel == MEAN else f" · input channel {channel}")
         self.heading.setText(f"{name} — weight {out}×{inputs}×{kh}×{kw}: {out} kernels of "
                              f"{inputs}×{kh}×{kw}{which} · step {replica.step}")

@@ -2,7 +2,9 @@
 
 The stack is packed into a single mosaic (``core.analysis.tiling``) and drawn as one
 ``ImageItem``, so 256 channels cost one texture upload. NaN gutters show as the
-background. Hover and click are mapped back to the tile under the mouse.
+background. Hover and click are mapped back to the tile under the mouse. A colour
+stack ``[N, H, W, 3]`` (values in [0, 1]: photos, an RGB model's first-layer kernels)
+is drawn as it is, without a colour map or colour bar.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class ImageGrid(QWidget):
         columns: int | None = None,
         pad: int | None = None,
     ) -> None:
-        """Show ``images`` [N, H, W] (or one [H, W]).
+        """Show ``images`` [N, H, W] (or one [H, W]), or colour images [N, H, W, 3] in [0, 1].
 
         symmetric: levels are ±max|x| (use with the diverging colormap, so zero is white);
         per_tile: scale each tile on its own (shape visible in every tile, strengths not comparable);
@@ -98,14 +100,15 @@ class ImageGrid(QWidget):
         stack = as_float32(images)
         if stack.ndim == 2:
             stack = stack[None]
+        if stack.ndim == 4 and stack.shape[-1] == 3:
+            self._set_colour_images(stack, labels, columns, pad)
+            return
+        if self.colorbar is not None:
+            self.colorbar.setVisible(True)
         if per_tile:
             stack = normalise_tiles(stack, symmetric=symmetric)
         count, height, width = stack.shape
-        if pad is None:
-            pad = 1 if count > 1 else 0
-        rows, cols = grid_shape(count, columns)
-        self._count, self._columns, self._tile_shape, self._pad = count, max(cols, 1), (height, width), pad
-        mosaic = tile(stack, cols, pad) if count else np.full((1, 1), np.nan, np.float32)
+        mosaic = self._layout(count, height, width, columns, pad, lambda cols, pad: tile(stack, cols, pad))
         if levels is None:
             if symmetric:
                 limit = symmetric_limit(stack)
@@ -131,10 +134,32 @@ class ImageGrid(QWidget):
         self.image.setImage(mosaic, levels=levels, autoLevels=False)
         if self.colorbar is not None and tuple(self.colorbar.levels()) != tuple(levels):
             self.colorbar.setLevels(levels)
+        self._finish(mosaic, labels)
+
+    def _layout(self, count, height, width, columns, pad, make_mosaic) -> np.ndarray:
+        if pad is None:
+            pad = 1 if count > 1 else 0
+        rows, cols = grid_shape(count, columns)
+        self._count, self._columns, self._tile_shape, self._pad = count, max(cols, 1), (height, width), pad
+        return make_mosaic(cols, pad) if count else np.full((1, 1), np.nan, np.float32)
+
+    def _set_colour_images(self, stack: np.ndarray, labels, columns, pad) -> None:
+        count, height, width, _ = stack.shape
+        mosaic = self._layout(count, height, width, columns, pad, lambda cols, pad: np.stack(
+            [tile(stack[..., channel], cols, pad) for channel in range(3)], axis=-1))
+        if mosaic.ndim == 2:  # nothing to show
+            mosaic = np.repeat(mosaic[..., None], 3, axis=-1)
+        mosaic = np.where(np.isnan(mosaic), 1.0, np.clip(mosaic, 0.0, 1.0))  # gutters: the white background
+        if self.colorbar is not None:
+            self.colorbar.setVisible(False)  # colours are the image's own: there is no scale to read
+        self.image.setImage(mosaic, levels=(0.0, 1.0), autoLevels=False)
+        self._finish(mosaic, labels)
+
+    def _finish(self, mosaic: np.ndarray, labels) -> None:
         self._set_labels(labels or [])
         self.highlight.setVisible(False)
-        if mosaic.shape != self._mosaic_shape:
-            self._mosaic_shape = mosaic.shape
+        if mosaic.shape[:2] != self._mosaic_shape:
+            self._mosaic_shape = mosaic.shape[:2]
             self.view.autoRange(padding=0.01)
 
     def clear(self) -> None:
