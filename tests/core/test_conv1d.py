@@ -83,7 +83,7 @@ def test_mnist1d_samples_are_40_point_signals_built_once():
     signal, label = c1.mnist1d_sample(0)
     assert signal.shape == (40,) and 0 <= label <= 9 and np.isfinite(signal).all()
     assert c1.mnist1d_dataset() is c1.mnist1d_dataset()  # cached, not rebuilt
-    assert c1.mnist1d_dataset()["x_test"].shape == (1000, 40)
+    assert c1.mnist1d_dataset().test_inputs.shape == (1000, 1, 40)
     with pytest.raises(ValueError, match="out of range"):
         c1.mnist1d_sample(1000)
 

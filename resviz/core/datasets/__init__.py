@@ -2,3 +2,4 @@
 importing it here is what makes them known (the order is the order in the UI)."""
 
 from . import idx  # noqa: F401  (MNIST, Fashion-MNIST)
+from . import mnist1d  # noqa: F401  (MNIST-1D, seed 004)
