@@ -12,5 +12,6 @@ from . import resnet, cnn  # noqa: E402,F401
 from . import vae  # noqa: E402,F401  (seed 000's VAEs: vae1, vae2, vae)
 from . import speedrun  # noqa: E402,F401  (the fastest MNIST recipe; resviz bench)
 from . import deepnet  # noqa: E402,F401  (the Depth lab: plain, residual, highway, dense)
+from . import mnist1d  # noqa: E402,F401  (seed 004: MNIST-1D CNN and MLP)
 
 __all__ = ["ModelDoesNotFit", "ModelSpec", "build", "input_shape_of", "model_config", "names", "register", "spec"]
