@@ -134,6 +134,33 @@ def conv1d_three_ways(signal, kernel, padding: Padding = 0, stride: int = 1,
     return Conv1dThreeWays(x.size, pads, padded, matrix, kept, direct, via_circulant, via_fft)
 
 
+@dataclass(frozen=True)
+class UnitPlacement:
+    """Where a stacked 1-D conv layer's units sit over the input: unit i is centred on input
+    position ``first + i * spacing`` (``spacing``: the product of the strides so far)."""
+
+    first: float
+    spacing: float
+
+    def span(self, length: int) -> tuple[float, float]:
+        """(left edge, width) of ``length`` units drawn ``spacing`` wide around their centres."""
+        return self.first - self.spacing / 2, self.spacing * length
+
+
+def unit_placements(layers) -> list[UnitPlacement]:
+    """For conv layers given as (kernel_size, stride, padding, dilation), input to output.
+
+    A unit's window in the layer below starts at i*s - p and its centre is d*(k-1)/2 further;
+    centres stay affine in i, so each layer is a first centre and a spacing.
+    """
+    placements, first, spacing = [], 0.0, 1.0
+    for kernel_size, stride, padding, dilation in layers:
+        first += spacing * (dilation * (kernel_size - 1) / 2 - padding)
+        spacing *= stride
+        placements.append(UnitPlacement(first, spacing))
+    return placements
+
+
 # ---------------------------------------------------------------- MNIST-1D
 
 @functools.lru_cache(maxsize=1)
