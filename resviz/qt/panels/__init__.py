@@ -8,6 +8,7 @@ from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
 from .generated import GeneratedPanel
 from .latent import LatentPanel
+from .mnist1d import Mnist1DPanel
 from .training import TrainingPanel
 
 PANEL_CLASSES = [
@@ -20,4 +21,5 @@ PANEL_CLASSES = [
     ClustersPanel,
     ConvLabPanel,
     ArchitecturesPanel,
+    Mnist1DPanel,
 ]
