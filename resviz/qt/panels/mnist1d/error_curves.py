@@ -33,13 +33,13 @@ class ErrorCurves(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.plot = pg.PlotWidget()
-        self.plot.setTitle("Train (dashed) and test (solid) error per epoch")
+        self.plot.setTitle("Error per epoch: train (dashed), test (solid)", size="10pt")
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "error (%)")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setYRange(0, 100)
         self.plot.setXRange(0, 10)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(255, 255, 255, 210))
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}  # (label, split) -> curve
         self.export = PlotExport(self.plot, "mnist1d_errors")
         layout = QVBoxLayout(self)

@@ -34,10 +34,37 @@ CNN, MLP = "mnist1d-cnn", "mnist1d-mlp"
 LABELS = {CNN: "CNN", MLP: "MLP"}
 DATASET = "mnist1d"
 REDRAW_MS = 100  # curves and maps redraw at most 10 times a second
-INTRO = ("Seed 004's 1-D CNN (3 conv layers of 15 channels, kernel 3, stride 2: 40 → 19 → 9 → 4 positions; "
-         "2,050 weights) against a fully connected net with the same hidden units (285, 135, 60; 59,065 weights), "
-         "trained with one recipe. The MLP fits its training signals sooner; the CNN, which treats every position "
-         "alike, generalises far better (the book: ~17% against ~40% test error).")
+INTRO = ("Seed 004, figure 10.8: a 1-D CNN (2,050 weights) and a fully connected net with the same hidden "
+         "units (59,065 weights) learn MNIST-1D side by side. Press the button.")
+ABOUT = ("The CNN: 3 conv layers of 15 channels, kernel 3, stride 2, valid padding (40 → 19 → 9 → 4 positions), "
+         "then a linear layer to 10 digits. The MLP: hidden layers of 285, 135 and 60 units, the CNN's activations "
+         "per layer. One recipe for both. The MLP fits its training signals sooner; the CNN, which treats every "
+         "position alike, generalises far better (the book: ~17% against ~40% test error).")
+
+
+def _splitter(orientation, *parts) -> QSplitter:
+    """A splitter whose parts share its space in the given proportions (and keep them as it resizes)."""
+    splitter = QSplitter(orientation)
+    for index, (widget, share) in enumerate(parts):
+        splitter.addWidget(widget)
+        splitter.setStretchFactor(index, share)
+    splitter.setSizes([1000 * share for _widget, share in parts])
+    return splitter
+
+
+class _WrappingLabel(QLabel):
+    """A label that wraps within a few lines but never asks for height-for-width: that would make the
+    tab's scroll area size the whole panel by its plots' preferred heights, taller than the window.
+    (QLabel turns height-for-width back on with every text, so the answer is overridden, not set.)"""
+
+    def __init__(self, text: str, lines: int = 2, most: int = 3):
+        super().__init__(text, wordWrap=True)
+        line = self.fontMetrics().lineSpacing()
+        self.setMinimumHeight(lines * line + 2)
+        self.setMaximumHeight(most * line + 4)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
 
 
 def is_cnn(run: Run) -> bool:
@@ -83,7 +110,8 @@ class Mnist1DPanel(Panel):
         self.epochs.setToolTip("Epochs for both runs (the recipe's: 50; the CNN keeps improving past 20).")
         self.stop_button = QPushButton("Stop both")
         self.stop_button.setToolTip("Stop the CNN and MLP runs this tab shows (their checkpoints are kept)")
-        self.status = QLabel(INTRO, wordWrap=True)
+        self.status = _WrappingLabel(INTRO)
+        self.status.setToolTip(ABOUT)
         self.status.setStyleSheet("color: #333;")
         self.status.setTextFormat(Qt.TextFormat.RichText)
         top = QHBoxLayout()
@@ -99,7 +127,7 @@ class Mnist1DPanel(Panel):
         self.feature_maps = FeatureMapsView()
         self.signal_index = QSpinBox(minimum=0, maximum=999)
         self.signal_index.setToolTip("Which test signal to send through the CNN (or click one on the left)")
-        self.signal_text = QLabel(wordWrap=True)
+        self.signal_text = _WrappingLabel("")
         self.signal_text.setTextFormat(Qt.TextFormat.RichText)
         picker = QHBoxLayout()
         picker.addWidget(QLabel("<b>Inside the CNN</b> · test signal #"))
@@ -118,17 +146,9 @@ class Mnist1DPanel(Panel):
         kernels_layout.addWidget(self.kernels_heading)
         kernels_layout.addWidget(self.kernels, 1)
 
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.curves)
-        left.addWidget(self.signals)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(kernels)
-        right.addWidget(maps)
-        right.setSizes([260, 540])
-        columns = QSplitter()
-        columns.addWidget(left)
-        columns.addWidget(right)
-        columns.setSizes([550, 650])
+        left = _splitter(Qt.Orientation.Vertical, (self.curves, 1), (self.signals, 1))
+        right = _splitter(Qt.Orientation.Vertical, (kernels, 2), (maps, 3))
+        columns = _splitter(Qt.Orientation.Horizontal, (left, 1), (right, 1))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)

@@ -30,7 +30,7 @@ class SignalsView(QWidget):
         super().__init__(parent)
         self.per_class = per_class
         self.plot = pg.PlotWidget()
-        self.plot.setTitle("Test signals, a few per digit (click one)")
+        self.plot.setTitle("Test signals, 3 per digit (click one)", size="10pt")
         self.plot.setLabel("bottom", "position")
         self.plot.setLabel("left", "digit")
         self.plot.setMouseEnabled(x=False, y=False)
