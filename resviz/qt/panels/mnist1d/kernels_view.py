@@ -32,7 +32,7 @@ def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
 
 
 class KernelsView(QWidget):
-    """``show_layers([(name, weight [out, in, k]), ...], step)``."""
+    """``show_layers([(name, weight [out, in, k]), ...])``."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -69,17 +69,20 @@ class KernelsView(QWidget):
             layout.setColumnStretchFactor(column, 1 if column == 0 else 3)
         self.export.attach()
 
-    def show_layers(self, layers: list[tuple[str, np.ndarray]], step: int | None = None) -> None:
+    def show_layers(self, layers: list[tuple[str, np.ndarray]]) -> None:
+        shapes = [w.shape for _name, w in self.layers]
         self.layers = [(name, np.asarray(weight, np.float32)) for name, weight in layers]
         self._ensure_plots(len(self.layers))
+        relabel = shapes != [w.shape for _name, w in self.layers]  # titles and ranges only when shapes change
         for index, ((name, weight), plot, image) in enumerate(zip(self.layers, self.plots, self.images)):
             out, inputs, taps = weight.shape
             picture = kernel_image(weight)
             image.setImage(picture, levels=symmetric_levels(weight), autoLevels=False)
-            image.setRect(0, 0, picture.shape[1], out)
-            plot.setTitle(f"conv {index + 1}: {out}×{inputs}×{taps}", size="9pt")
-            plot.setRange(xRange=(0, picture.shape[1]), yRange=(0, out), padding=0.02)
-            plot.getAxis("bottom").setLabel("3 taps" if inputs == 1 else f"{inputs} inputs × {taps} taps")
+            if relabel:
+                image.setRect(0, 0, picture.shape[1], out)
+                plot.setTitle(f"conv {index + 1}: {out}×{inputs}×{taps}", size="9pt")
+                plot.setRange(xRange=(0, picture.shape[1]), yRange=(0, out), padding=0.02)
+                plot.getAxis("bottom").setLabel(f"{taps} taps" if inputs == 1 else f"{inputs} inputs × {taps} taps")
 
     def _table(self):
         rows = [[index + 1, name, out_channel, in_channel, tap, f"{weight[out_channel, in_channel, tap]:.6g}"]

@@ -87,6 +87,8 @@ class Mnist1DPanel(Panel):
         self.test_inputs: np.ndarray | None = None  # [N, 40], once MNIST-1D is loaded
         self.test_labels: np.ndarray | None = None
         self._loading = False
+        self._kernels_of = None  # the replica whose kernels are drawn
+        self._signal_key: tuple | None = None  # (models, signal) the feature maps and predictions are of
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self.refresh_when_visible)
         self._build()
@@ -170,7 +172,7 @@ class Mnist1DPanel(Panel):
         return [(LABELS[model], run) for model, run in ((CNN, self.cnn_run()), (MLP, self.mlp_run()))
                 if run is not None]
 
-    def train_both(self) -> tuple[Run, Run] | None:
+    def train_both(self) -> tuple[Run, Run]:
         """The CNN and the MLP as two runs with one recipe; the MLP trains alongside the CNN."""
         configs = [TrainConfig.for_model(model, dataset=DATASET, epochs=self.epochs.value(), snapshot_every=10)
                    for model in (CNN, MLP)]
@@ -262,15 +264,28 @@ class Mnist1DPanel(Panel):
 
     # --- the CNN inside -----------------------------------------------------------------------------
     def _show_cnn(self) -> None:
+        """Kernels when the CNN's weights changed; the picked signal's maps when they or the signal did."""
         replica = self.shown_replica()
-        chosen = self.chosen_signal()
+        if replica is not self._kernels_of:
+            self._kernels_of = replica
+            self._show_kernels(replica)
+        others = tuple(id(self.state.replica(run.id)) for _label, run in self._shown_pair())
+        key = (id(replica), others, self.signal_index.value(), self.test_inputs is not None)
+        if key != self._signal_key:
+            self._signal_key = key
+            self._show_signal(replica)
+
+    def _show_kernels(self, replica) -> None:
         if replica is None:
             self.kernels_heading.setText("The CNN's kernels appear here once it trains (press the button above).")
-        else:
-            convs = conv_layers(replica.model, dims=1)
-            self.kernels.show_layers([(name, conv.weight.detach().numpy()) for name, conv in convs], replica.step)
-            self.kernels_heading.setText(f"The CNN's kernels at step {replica.step:,} (red +, blue −, "
-                                         f"rows: output channels)")
+            return
+        convs = conv_layers(replica.model, dims=1)
+        self.kernels.show_layers([(name, conv.weight.detach().numpy()) for name, conv in convs])
+        self.kernels_heading.setText(f"The CNN's kernels at step {replica.step:,} (red +, blue −, "
+                                     f"rows: output channels)")
+
+    def _show_signal(self, replica) -> None:
+        chosen = self.chosen_signal()
         if chosen is None:
             return
         signal, digit = chosen

@@ -61,14 +61,17 @@ class SignalsView(QWidget):
         self.plot.getAxis("left").setTicks([[(-d * ROW_SPACING, str(d)) for d in range(10)]])
         self.plot.setXRange(0, positions[-1], padding=0.02)
         self.plot.setYRange(-9.5 * ROW_SPACING, 0.6 * ROW_SPACING, padding=0)
-        self.show_chosen(self.chosen)
+        self.show_chosen(self.chosen, restyle_all=True)
 
-    def show_chosen(self, index: int | None) -> None:
-        self.chosen = index
-        for i, curve in self.curves.items():
-            digit = int(self._labels[i])
+    def show_chosen(self, index: int | None, restyle_all: bool = False) -> None:
+        """Draw signal ``index`` thick and black (only the two curves that change are restyled)."""
+        previous, self.chosen = self.chosen, index
+        for i in (self.curves if restyle_all else {previous, index}):
+            curve = self.curves.get(i)
+            if curve is None:
+                continue
             chosen = i == index
-            curve.setPen(pg.mkPen("k" if chosen else TAB10[digit], width=3 if chosen else 1.2))
+            curve.setPen(pg.mkPen("k" if chosen else TAB10[int(self._labels[i])], width=3 if chosen else 1.2))
             curve.setZValue(10 if chosen else 0)
 
     def _table(self):
