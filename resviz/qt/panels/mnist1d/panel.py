@@ -52,19 +52,13 @@ def _splitter(orientation, *parts) -> QSplitter:
     return splitter
 
 
-class _WrappingLabel(QLabel):
-    """A label that wraps within a few lines but never asks for height-for-width: that would make the
-    tab's scroll area size the whole panel by its plots' preferred heights, taller than the window.
-    (QLabel turns height-for-width back on with every text, so the answer is overridden, not set.)"""
-
-    def __init__(self, text: str, lines: int = 2, most: int = 3):
-        super().__init__(text, wordWrap=True)
-        line = self.fontMetrics().lineSpacing()
-        self.setMinimumHeight(lines * line + 2)
-        self.setMaximumHeight(most * line + 4)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
-        return False
+def _wrapping_label(text: str, lines: int = 2, most: int = 3) -> QLabel:
+    """A word-wrapped label between ``lines`` and ``most`` lines tall (the top bar stays compact)."""
+    label = QLabel(text, wordWrap=True)
+    line = label.fontMetrics().lineSpacing()
+    label.setMinimumHeight(lines * line + 2)
+    label.setMaximumHeight(most * line + 4)
+    return label
 
 
 def is_cnn(run: Run) -> bool:
@@ -112,7 +106,7 @@ class Mnist1DPanel(Panel):
         self.epochs.setToolTip("Epochs for both runs (the recipe's: 50; the CNN keeps improving past 20).")
         self.stop_button = QPushButton("Stop both")
         self.stop_button.setToolTip("Stop the CNN and MLP runs this tab shows (their checkpoints are kept)")
-        self.status = _WrappingLabel(INTRO)
+        self.status = _wrapping_label(INTRO)
         self.status.setToolTip(ABOUT)
         self.status.setStyleSheet("color: #333;")
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -129,7 +123,7 @@ class Mnist1DPanel(Panel):
         self.feature_maps = FeatureMapsView()
         self.signal_index = QSpinBox(minimum=0, maximum=999)
         self.signal_index.setToolTip("Which test signal to send through the CNN (or click one on the left)")
-        self.signal_text = _WrappingLabel("")
+        self.signal_text = _wrapping_label("")
         self.signal_text.setTextFormat(Qt.TextFormat.RichText)
         picker = QHBoxLayout()
         picker.addWidget(QLabel("<b>Inside the CNN</b> · test signal #"))
