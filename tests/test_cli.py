@@ -1,6 +1,7 @@
 """The CLI: --help lists the commands; train ends with one line of JSON and a checkpoint the GUI opens."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -43,3 +44,20 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path):
     out = _resviz("eval", "--checkpoint", str(bad))
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert "corrupt" in json.loads(out.stdout.strip().splitlines()[-1])["error"]
+
+
+def test_mnist1d_trains_and_evaluates_headless(tmp_path):
+    """Seed 004's 1-D CNN on [N, 1, 40] float signals, through train, the checkpoint and eval."""
+    checkpoint = tmp_path / "cnn1d.pt"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # 2,050 weights: a second thread only adds waiting
+    out = _resviz("train", "--model", "mnist1d-cnn", "--dataset", "mnist1d", "--epochs", "3", "--device", "cpu",
+                  "--out", str(checkpoint), timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["model"] == "mnist1d-cnn" and summary["train_size"] == 4000 and summary["test_size"] == 1000
+    assert 0.2 < summary["test_accuracy"] <= 1 and 0 <= summary["train_accuracy"] <= 1  # chance is 0.1
+    assert load_checkpoint(checkpoint).meta["input_shape"] == [1, 40]
+    evaluated = _resviz("eval", "--checkpoint", str(checkpoint), timeout=300, env=env)
+    assert evaluated.returncode == 0, evaluated.stderr
+    result = json.loads(evaluated.stdout.strip().splitlines()[-1])
+    assert result["dataset"] == "mnist1d" and result["test_accuracy"] == summary["test_accuracy"]

@@ -62,7 +62,7 @@ class Curves:
         curves = cls()
         steps = history.get("step", [])
         for name, values in history.items():
-            if name in ("step", "epoch", "epoch_step", "train_loss") or name.startswith("test_"):
+            if name in ("step", "epoch", "epoch_step") or _per_epoch(name):
                 continue
             if isinstance(values, list) and len(values) == len(steps):
                 series = curves.steps.setdefault(name, Series())
@@ -71,7 +71,12 @@ class Curves:
         for i, (epoch, step) in enumerate(zip(history.get("epoch", []), history.get("epoch_step", []))):
             row = {"epoch": epoch, "step": step}
             for key, values in history.items():
-                if (key.startswith("test_") or key == "train_loss") and isinstance(values, list) and i < len(values):
+                if _per_epoch(key) and isinstance(values, list) and i < len(values):
                     row[key] = values[i]
             curves.epochs.append(row)
         return curves
+
+
+def _per_epoch(history_key: str) -> bool:
+    """Metrics a checkpoint's history holds once per epoch: test_*, train_loss, train_accuracy."""
+    return history_key.startswith(("test_", "train_"))

@@ -34,9 +34,15 @@ class Objective:
         """Test metrics; None when ``stop()`` turned true between batches (Stop must answer fast)."""
         raise NotImplementedError
 
+    @torch.no_grad()
+    def score_training(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000,
+                       stop: Callable[[], bool] = lambda: False) -> dict[str, float] | None:
+        """Metrics of the trained-on examples given (eval mode), beyond the running train loss; {} if none."""
+        return {}
+
 
 class ClassificationObjective(Objective):
-    """Cross-entropy, as the seeds use; test loss and accuracy each epoch.
+    """Cross-entropy, as the seeds use; test loss and accuracy each epoch, and training accuracy.
 
     A model may end in LogSoftmax and give log-probabilities (seed 002's head, trained
     with NLLLoss): log_softmax leaves log-probabilities as they are (their logsumexp is
@@ -54,6 +60,17 @@ class ClassificationObjective(Objective):
 
     @torch.no_grad()
     def evaluate(self, model, images, labels, batch_size=1000, stop=lambda: False):
+        scored = self._loss_and_accuracy(model, images, labels, batch_size, stop)
+        return None if scored is None else {"test_loss": scored[0], "test_accuracy": scored[1]}
+
+    @torch.no_grad()
+    def score_training(self, model, images, labels, batch_size=1000, stop=lambda: False):
+        """``train_accuracy``: how much of the training data the model fits (figure 10.8's train error)."""
+        scored = self._loss_and_accuracy(model, images, labels, batch_size, stop)
+        return None if scored is None else {"train_accuracy": scored[1]}
+
+    @staticmethod
+    def _loss_and_accuracy(model, images, labels, batch_size, stop) -> tuple[float, float] | None:
         total_loss = torch.zeros((), device=images.device)
         correct = torch.zeros((), device=images.device, dtype=torch.long)
         for start in range(0, len(images), batch_size):
@@ -65,8 +82,7 @@ class ClassificationObjective(Objective):
             total_loss += F.cross_entropy(logits, y, reduction="sum")
             correct += (logits.argmax(1) == y).sum()
         n = max(len(images), 1)
-        return {"test_loss": total_loss.item() / n, "test_accuracy": correct.item() / n}
-
+        return total_loss.item() / n, correct.item() / n
 
 
 def vae_loss_terms(logits, x, mean, logvar) -> tuple[torch.Tensor, torch.Tensor]:

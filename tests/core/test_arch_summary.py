@@ -69,6 +69,9 @@ def test_registry_models_count_the_parameters_they_really_have():
     from resviz.core import models
 
     for name in models.names():
+        if models.spec(name).input_rank != 3:  # signal models are not in the (square-image) catalog
+            assert name not in catalog.keys()
+            continue
         summary = catalog.summarize_architecture(name)
         real = models.build(name)  # on the CPU, with real weights
         assert summary.total_params == sum(p.numel() for p in real.parameters()), name

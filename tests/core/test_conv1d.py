@@ -83,7 +83,7 @@ def test_mnist1d_samples_are_40_point_signals_built_once():
     signal, label = c1.mnist1d_sample(0)
     assert signal.shape == (40,) and 0 <= label <= 9 and np.isfinite(signal).all()
     assert c1.mnist1d_dataset() is c1.mnist1d_dataset()  # cached, not rebuilt
-    assert c1.mnist1d_dataset()["x_test"].shape == (1000, 40)
+    assert c1.mnist1d_dataset().test_inputs.shape == (1000, 1, 40)
     with pytest.raises(ValueError, match="out of range"):
         c1.mnist1d_sample(1000)
 
@@ -96,3 +96,20 @@ def test_three_ways_that_are_not_finite_are_not_called_equal():
     with np.errstate(all="ignore"):
         huge = conv1d_three_ways(signal, np.array([1e308, 1e308, 1e308]))
     assert np.isnan(huge.relative_difference) and not huge.equal_to_machine_precision
+
+
+def test_unit_placements_of_the_seed_network_centre_each_unit_over_its_inputs():
+    # kernel 3, stride 2, valid: layer-1 unit i reads inputs 2i..2i+2 (centre 2i+1), layer 2 centres 4j+3, ...
+    placements = c1.unit_placements([(3, 2, 0, 1)] * 3)
+    assert [(p.first, p.spacing) for p in placements] == [(1, 2), (3, 4), (7, 8)]
+    assert placements[0].span(19) == (0, 38)
+
+
+def test_unit_placements_match_the_windows_actually_read():
+    layers = [(5, 1, 2, 1), (3, 2, 0, 2), (3, 3, 1, 1)]  # padding and dilation too
+    length, position = 64, lambda i: float(i)  # noqa: E731 — where unit i of the layer below sits
+    for (k, s, p, d), placement in zip(layers, c1.unit_placements(layers)):
+        length = (length + 2 * p - d * (k - 1) - 1) // s + 1
+        centres = np.array([np.mean([position(i * s - p + j * d) for j in range(k)]) for i in range(length)])
+        np.testing.assert_allclose(centres, placement.first + np.arange(length) * placement.spacing)
+        position = lambda i, c=centres: c[0] + i * (c[1] - c[0])  # noqa: E731 — padding extends the line

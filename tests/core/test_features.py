@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from resviz.core import models
-from resviz.core.analysis.features import ActivationCapture, capture_activations, conv_layers, kernel_of
+from resviz.core.analysis.features import ActivationCapture, as_batch, capture_activations, conv_layers, kernel_of
 
 
 def hook_count(model: nn.Module) -> int:
@@ -142,3 +142,36 @@ def test_kernel_of_a_channel_is_its_conv_weight():
     kernel = kernel_of(model, "layer2.0", 7)
     assert kernel.shape == (16, 5, 5)
     np.testing.assert_array_equal(kernel, model.layer2[0].weight[7].detach().numpy())
+
+
+def test_a_1d_cnn_records_channels_by_positions_equal_to_torch():
+    model = models.build("mnist1d-cnn").eval()
+    torch.manual_seed(0)
+    signal = torch.randn(40)  # one example: [L] for a one-channel signal model
+    records = capture_activations(model, signal)
+    assert [(r.name, r.kind, r.array.shape) for r in records] == [
+        ("features.0", "conv", (15, 19)), ("features.1", "relu", (15, 19)),
+        ("features.2", "conv", (15, 9)), ("features.3", "relu", (15, 9)),
+        ("features.4", "conv", (15, 4)), ("features.5", "relu", (15, 4)),
+    ]
+    assert records[1].conv == "features.0" and records[-1].shape_text == "15×4"
+    with torch.no_grad():
+        expected = model.features[:4](signal[None, None])[0].numpy()
+    np.testing.assert_allclose(records[3].array, expected, atol=1e-5)
+    assert hook_count(model) == 0
+    assert [r.array.shape for r in capture_activations(model, signal[None].numpy())][0] == (15, 19)  # [C, L] too
+    assert kernel_of(model, "features.2", 3).shape == (15, 3)
+
+
+def test_as_batch_adds_the_axes_an_example_of_that_rank_lacks():
+    assert as_batch(np.zeros(40), rank=2).shape == (1, 1, 40)
+    assert as_batch(np.zeros((1, 40)), rank=2).shape == (1, 1, 40)
+    assert as_batch(np.zeros((8, 1, 40)), rank=2).shape == (8, 1, 40)
+    assert as_batch(np.zeros((28, 28))).shape == (1, 1, 28, 28)
+
+
+def test_1d_pooling_is_recorded_as_pooling():
+    model = nn.Sequential(nn.Conv1d(1, 4, 3), nn.ReLU(), nn.MaxPool1d(2))
+    model.input_shape = (1, 20)
+    records = capture_activations(model, np.zeros(20))
+    assert [(r.kind, r.array.shape) for r in records] == [("conv", (4, 18)), ("relu", (4, 18)), ("pool", (4, 9))]

@@ -73,7 +73,7 @@ def test_extra_callbacks_see_every_moment_in_order(mnist):
             return ()
 
     list(Trainer(config(train_subset=128), mnist, callbacks=(Spy(),)).fit())
-    assert seen == ["start", "step1", "step2", "epoch1:['test_accuracy', 'test_loss']", "end"]
+    assert seen == ["start", "step1", "step2", "epoch1:['test_accuracy', 'test_loss', 'train_accuracy']", "end"]
 
 
 def test_frozen_modules_do_not_change_and_are_counted(mnist):

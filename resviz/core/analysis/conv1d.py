@@ -13,8 +13,8 @@ The conventions, made explicit so the three agree to machine precision:
   last d(f-1) rows of C are the windows that wrap. Stride s keeps every s-th of those rows.
 * The FFT diagonalises every circulant matrix, so C(c) @ x = ifft(fft(c) * fft(x)).
 
-MNIST-1D samples (seed 004's 40-point signals) come from ``mnist1d.data.make_dataset``,
-which builds the data set offline in a few seconds; it is built once and kept in memory.
+MNIST-1D samples (seed 004's 40-point signals) come from the registered ``mnist1d`` dataset
+(``datasets/mnist1d.py``: built offline once, then read from the cache); kept in memory.
 """
 
 from __future__ import annotations
@@ -134,23 +134,47 @@ def conv1d_three_ways(signal, kernel, padding: Padding = 0, stride: int = 1,
     return Conv1dThreeWays(x.size, pads, padded, matrix, kept, direct, via_circulant, via_fft)
 
 
+@dataclass(frozen=True)
+class UnitPlacement:
+    """Where a stacked 1-D conv layer's units sit over the input: unit i is centred on input
+    position ``first + i * spacing`` (``spacing``: the product of the strides so far)."""
+
+    first: float
+    spacing: float
+
+    def span(self, length: int) -> tuple[float, float]:
+        """(left edge, width) of ``length`` units drawn ``spacing`` wide around their centres."""
+        return self.first - self.spacing / 2, self.spacing * length
+
+
+def unit_placements(layers) -> list[UnitPlacement]:
+    """For conv layers given as (kernel_size, stride, padding, dilation), input to output.
+
+    A unit's window in the layer below starts at i*s - p and its centre is d*(k-1)/2 further;
+    centres stay affine in i, so each layer is a first centre and a spacing.
+    """
+    placements, first, spacing = [], 0.0, 1.0
+    for kernel_size, stride, padding, dilation in layers:
+        first += spacing * (dilation * (kernel_size - 1) / 2 - padding)
+        spacing *= stride
+        placements.append(UnitPlacement(first, spacing))
+    return placements
+
+
 # ---------------------------------------------------------------- MNIST-1D
 
 @functools.lru_cache(maxsize=1)
-def mnist1d_dataset() -> dict:
-    """MNIST-1D as ``mnist1d`` builds it with its default arguments (4,000 train + 1,000 test, 40 points).
+def mnist1d_dataset():
+    """MNIST-1D as the registered dataset builds it (4,000 train + 1,000 test, 40 points), kept in memory."""
+    from ..data import load_dataset
 
-    Built offline from the package's templates (about 3-5 s), then kept in memory.
-    """
-    from mnist1d.data import get_dataset_args, make_dataset
-
-    return make_dataset(get_dataset_args())
+    return load_dataset("mnist1d")
 
 
 def mnist1d_sample(index: int, split: str = "test") -> tuple[np.ndarray, int]:
     """One MNIST-1D signal (40 floats) and its digit label."""
     data = mnist1d_dataset()
-    x, y = (data["x_test"], data["y_test"]) if split == "test" else (data["x"], data["y"])
+    x, y = (data.test_inputs, data.test_labels) if split == "test" else (data.train_inputs, data.train_labels)
     if not 0 <= index < len(x):
         raise ValueError(f"MNIST-1D {split} has {len(x)} samples; {index} is out of range.")
-    return np.asarray(x[index], dtype=np.float64), int(y[index])
+    return x[index, 0].numpy().astype(np.float64), int(y[index])

@@ -1,7 +1,9 @@
 """What each layer of a network computes for one input: feature maps via forward hooks.
 
 ``conv_layers`` finds the convolutions by walking the module tree, so it works for
-any model with ``nn.Conv2d`` layers. ``ActivationCapture`` is a context manager that
+any model with ``nn.Conv2d`` layers (or ``nn.Conv1d``: ``dims=1``). Inputs are images
+[C, H, W] or, for models that take signals (MNIST-1D), [C, L]; a 1-D layer's record is
+then [C, L], its channels by positions. ``ActivationCapture`` is a context manager that
 hooks every conv, BatchNorm, activation and pooling module and every residual block,
 records what they output during the forward passes run inside it, and removes every
 hook on exit, even when the forward pass raises. Records are plain numpy copies.
@@ -27,8 +29,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import models
+
 _ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Hardswish)
-_POOLS = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+_POOLS = (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd,
+          nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
 # Residual blocks by class name: ours (ResidualBlock) and torchvision's (BasicBlock, Bottleneck).
 _RESIDUAL_NAME = re.compile(r"Residual|BasicBlock|Bottleneck")
 
@@ -44,7 +49,7 @@ class Activation:
 
     @property
     def shape_text(self) -> str:
-        """'16×28×28' (C×H×W), for writing on the grid."""
+        """'16×28×28' (C×H×W) or '15×19' (C×L), for writing on the grid."""
         return "×".join(str(s) for s in self.array.shape[-3:])
 
 
@@ -55,7 +60,7 @@ def conv_layers(model: nn.Module, dims: int = 2) -> list[tuple[str, nn.Conv2d]]:
 
 
 def kernel_of(model: nn.Module, conv_name: str, channel: int) -> np.ndarray:
-    """The kernel that made output ``channel`` of conv ``conv_name``: [in_channels/groups, k, k]."""
+    """The kernel that made output ``channel`` of conv ``conv_name``: [in_channels/groups, k, k] (or [.., k])."""
     conv = model.get_submodule(conv_name)
     return conv.weight[channel].detach().cpu().float().numpy().copy()
 
@@ -166,10 +171,14 @@ class ActivationCapture:
         self.records.append(self._make(name, kind, tensor))
 
 
-def as_batch(image) -> torch.Tensor:
-    """One image [H,W] (grey) or [C,H,W], or a batch [N,C,H,W] (numpy or tensor) -> float tensor [N,C,H,W]."""
+def as_batch(image, rank: int = 3) -> torch.Tensor:
+    """One example or a batch (numpy or tensor) -> float tensor [N, *example].
+
+    ``rank`` is an example's: 3 for images (a grey [H, W] or [C, H, W]), 2 for signals
+    (a one-channel [L] or [C, L]). Missing leading axes are added.
+    """
     x = torch.as_tensor(np.asarray(image, dtype=np.float32) if not torch.is_tensor(image) else image).float()
-    while x.ndim < 4:
+    while x.ndim < rank + 1:
         x = x.unsqueeze(0)
     return x
 
@@ -190,7 +199,11 @@ def eval_mode(model: nn.Module):
 
 def capture_activations(model: nn.Module, image, layers: Iterable[str] | None = None,
                         kinds: Iterable[str] | None = None) -> list[Activation]:
-    """Run ``model`` once on ``image`` (eval mode, no gradients); every captured layer's output in forward order."""
+    """Run ``model`` once on ``image`` (eval mode, no gradients); every captured layer's output in forward order.
+
+    ``image`` is one example the model takes (an image, or a signal for a 1-D model) or a batch of them.
+    """
+    rank = len(models.input_shape_of(model))
     with eval_mode(model), torch.no_grad(), ActivationCapture(model, layers, kinds) as capture:
-        model(as_batch(image))
+        model(as_batch(image, rank))
     return capture.records

@@ -128,7 +128,8 @@ def architectures() -> list[Architecture]:
         "highway", "Highway net (50 layers)", "built in resviz",
         "Srivastava et al. 2015 (arXiv:1505.00387): y = H(x)·T(x) + x·(1 − T(x)); the Depth lab's highway variant",
         1, 28, _highway))
-    entries += [_registry_entry(name) for name in models.names()]
+    # square images only: the MNIST-1D models take 1-D signals (their layers are on the MNIST-1D tab)
+    entries += [_registry_entry(name) for name in models.names() if models.spec(name).input_rank == 3]
     return entries
 
 

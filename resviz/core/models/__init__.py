@@ -13,5 +13,6 @@ from . import vae  # noqa: E402,F401  (seed 000's VAEs: vae1, vae2, vae)
 from . import speedrun  # noqa: E402,F401  (the fastest MNIST recipe; resviz bench)
 from . import deepnet  # noqa: E402,F401  (the Depth lab: plain, residual, highway, dense)
 from . import transfer  # noqa: E402,F401  (seed 002: pretrained ResNet-50, a new head)
+from . import mnist1d  # noqa: E402,F401  (seed 004: MNIST-1D CNN and MLP)
 
 __all__ = ["ModelDoesNotFit", "ModelSpec", "build", "input_shape_of", "model_config", "names", "register", "spec"]

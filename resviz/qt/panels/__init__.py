@@ -9,6 +9,7 @@ from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
 from .generated import GeneratedPanel
 from .latent import LatentPanel
+from .mnist1d import Mnist1DPanel
 from .training import TrainingPanel
 from .transfer import TransferPanel
 
@@ -24,4 +25,5 @@ PANEL_CLASSES = [
     ArchitecturesPanel,
     DepthLabPanel,
     TransferPanel,
+    Mnist1DPanel,
 ]

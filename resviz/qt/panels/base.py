@@ -85,5 +85,11 @@ def classifies(run) -> bool:
     return run.classifies
 
 
+def classifies_images(run) -> bool:
+    """A classifier of images (C x H x W): what a drawn digit, 2-D filters and feature maps need.
+    Signal models (MNIST-1D) have their own tab."""
+    return run.classifies and run.spec.input_rank == 3
+
+
 def generates(run) -> bool:
     return run.generates

@@ -33,7 +33,7 @@ from ..widgets.digit_canvas import DigitCanvas
 from ..widgets.image_grid import ImageGrid
 from ..widgets.picture_view import PictureView
 from ..widgets.test_item_picker import TestItemPicker
-from .base import Panel, classifies
+from .base import Panel, classifies_images
 
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open)."
 NOTHING_DRAWN = "Nothing drawn: draw a digit on the black canvas."
@@ -54,7 +54,7 @@ class DrawPanel(Panel):
                    "thinks it is, and the heat map shows why.")
     updated = Signal()  # a new analysis is on screen
 
-    shows = classifies
+    shows = classifies_images
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)

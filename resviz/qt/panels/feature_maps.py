@@ -25,7 +25,7 @@ from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from ..widgets.picture_view import PictureView
-from .base import Panel, classifies
+from .base import Panel, classifies_images
 
 NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File ▸ Open) to see its feature maps."
 SIGNED_KINDS = {"conv", "bn", "residual add"}  # can be negative: diverging colours centred on zero
@@ -41,7 +41,7 @@ class FeatureMapsPanel(Panel):
                    "Click a channel to see it large with the kernel that made it.")
     updated = Signal()  # new feature maps are on screen
 
-    shows = classifies
+    shows = classifies_images
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from ...core.analysis.features import conv_layers
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
-from .base import Panel, classifies
+from .base import Panel, classifies_images
 
 MEAN = -1  # the input-channel choice "mean over input channels"
 COLOUR = -2  # the choice "the three inputs as one colour" (layers that see an RGB image)
@@ -51,7 +51,7 @@ class FiltersPanel(Panel):
     description = ("Every convolution layer's kernels (red positive, blue negative weights): "
                    "watch edge detectors form out of noise while the model trains.")
 
-    shows = classifies
+    shows = classifies_images
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)

@@ -353,8 +353,8 @@ def metrics_text(metrics: dict) -> str:
     for key, value in metrics.items():
         if not isinstance(value, (int, float)) or math.isnan(value):
             continue
-        label = key.removeprefix("test_").replace("_", " ")
-        parts.append(f"test {label} {value:.2%}" if key.endswith("accuracy") else f"test {label} {value:.4g}")
+        label = key.replace("_", " ")  # "test accuracy", "train accuracy", ...
+        parts.append(f"{label} {value:.2%}" if key.endswith("accuracy") else f"{label} {value:.4g}")
     return ", ".join(parts)
 
 
