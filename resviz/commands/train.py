@@ -2,19 +2,22 @@
 
 Prints a progress bar on stderr and, as its last line on stdout, one line of JSON
 with the run's results (for scripts). Ctrl-C stops the run cleanly: the checkpoint
-is still written and the JSON still printed.
+is still written and the JSON still printed. ``--tensorboard DIR`` also logs the
+run's curves for TensorBoard into DIR/<checkpoint name> (optional extra).
 """
 
 from __future__ import annotations
 
 import json
 import signal
+from pathlib import Path
 
 from ..core import models
 from ..core.checkpoints import default_checkpoint_path
 from ..core.data import DatasetUnavailable, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
+from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
 from ..core.trainer import Trainer, TrainConfig
 from .progress import ProgressBar, format_seconds
 
@@ -39,6 +42,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--data-dir", help="folder with MNIST/raw and FashionMNIST/raw")
     parser.add_argument("--train-subset", type=int, help="use only the first N training images")
     parser.add_argument("--test-subset", type=int, help="use only the first N test images")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help='also log curves for TensorBoard into DIR/<run> (pip install "resviz[tensorboard]")')
 
 
 def config_from_args(args) -> TrainConfig:
@@ -69,11 +74,24 @@ def run(args) -> int:
     if dataset.note:
         bar.message(f"note: {dataset.note}")
     out = args.out or default_checkpoint_path(config.model, config.dataset)
+    logger = None
+    if args.tensorboard:
+        try:
+            logger = open_tensorboard_log(args.tensorboard, Path(out).stem)
+        except (TensorBoardMissing, OSError) as error:
+            message = f"--tensorboard: {error}" if isinstance(error, TensorBoardMissing) else \
+                f"--tensorboard: cannot write a log into {args.tensorboard}: {error}"
+            bar.message(f"error: {message}")
+            print(json.dumps({"error": message}))
+            return 2
+        bar.message(f"TensorBoard log: {logger.folder} (tensorboard --logdir {args.tensorboard})")
     trainer = Trainer(config, dataset, checkpoint_path=out)
     previous = signal.signal(signal.SIGINT, lambda *_: (bar.message("stopping…"), trainer.stop()))
     started = result = None
     try:
         for event in trainer.fit():
+            if logger is not None:
+                logger.log(event)
             if isinstance(event, Loading):
                 continue
             if isinstance(event, Started):
@@ -91,6 +109,8 @@ def run(args) -> int:
                 result = event
     finally:
         signal.signal(signal.SIGINT, previous)
+        if logger is not None:
+            logger.close()
     if isinstance(result, Failed):
         bar.message(f"error: {result.message}")
         print(json.dumps({"error": result.message, "detail": result.detail, "checkpoint": result.checkpoint}))
@@ -101,6 +121,7 @@ def run(args) -> int:
         **result.metrics, "seconds": round(result.seconds, 3), "checkpoint": result.checkpoint,
         "stopped": result.stopped, "train_size": started.train_size, "test_size": started.test_size,
         "data_note": dataset.note,
+        **({"tensorboard": str(logger.folder)} if logger is not None else {}),
     }
     print(json.dumps(summary))
     return 0
