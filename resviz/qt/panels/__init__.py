@@ -3,6 +3,7 @@
 from .clusters import ClustersPanel
 from .conv_lab import ConvLabPanel
 from .draw import DrawPanel
+from .evaluation import EvaluationPanel
 from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
 from .generated import GeneratedPanel
@@ -14,6 +15,7 @@ PANEL_CLASSES = [
     DrawPanel,
     FiltersPanel,
     FeatureMapsPanel,
+    EvaluationPanel,
     LatentPanel,
     GeneratedPanel,
     ClustersPanel,
