@@ -1,5 +1,6 @@
 """The main window's tabs, in order. Add a panel by appending its class here."""
 
+from .augmentation import AugmentationPanel
 from .clusters import ClustersPanel
 from .conv_lab import ConvLabPanel
 from .draw import DrawPanel
@@ -20,4 +21,5 @@ PANEL_CLASSES = [
     GeneratedPanel,
     ClustersPanel,
     ConvLabPanel,
+    AugmentationPanel,
 ]
