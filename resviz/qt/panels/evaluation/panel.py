@@ -20,12 +20,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
     QWidget,
 )
-from PySide6.QtCore import Qt
 
 from ....core.checkpoints import CheckpointError, load_checkpoint
 from ....core.data import DatasetUnavailable, ImageDataset
