@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from resviz.core.augment import CLOTHES
+from resviz.core.augment import CLOTHES, DIGITS
 from resviz.qt.panels.augmentation import MIRROR_WARNING, WHY_MIRROR, AugmentationPanel
 from resviz.qt.state import AppState
 
@@ -65,3 +65,11 @@ def test_mirroring_digits_is_flagged_and_the_reason_is_given(panel):
     panel.mirror_p.setValue(0.5)
     assert panel.warning.text() == MIRROR_WARNING
     assert panel.augmentation().mirror_p == 0.5
+
+
+def test_the_setting_is_there_before_the_tab_is_ever_shown(qtbot):
+    hidden = AugmentationPanel(AppState())  # built lazily, on first show or use
+    qtbot.addWidget(hidden)
+    assert hidden.augmentation() == DIGITS
+    hidden.set_augmentation(CLOTHES)
+    assert hidden.augmentation() == CLOTHES and hidden.image is None  # nothing drawn while hidden

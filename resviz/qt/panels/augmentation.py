@@ -56,10 +56,20 @@ class AugmentationPanel(Panel):
         self.image: np.ndarray | None = None  # the chosen test image, uint8 [H, W]
         self.label = ""
         self.rows: dict[str, torch.Tensor] = {}
-        self._build()
-        self._apply_preset(DATASET_PRESET["mnist"])
+        self._built = False
 
     # --- layout ------------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        self._build_once()
+        super().showEvent(event)
+
+    def _build_once(self) -> None:
+        """The widgets are made when the tab is first shown (or used): seven image grids slow the start-up."""
+        if not self._built:
+            self._built = True
+            self._build()
+            self._apply_preset(DATASET_PRESET["mnist"])
+
     def _build(self) -> None:
         self.dataset_box = QComboBox()
         for key in ("mnist", "fashion"):
@@ -167,6 +177,7 @@ class AugmentationPanel(Panel):
     # --- the setting ------------------------------------------------------------------------------------
     def augmentation(self) -> Augmentation:
         """What the controls say, as the trainer's augmentation config."""
+        self._build_once()
         return Augmentation(
             mirror_p=self.mirror_p.value(), crop_p=self.crop_p.value(), crop_pad=self.crop_pad.value(),
             shift_p=self.shift_p.value(), shift=self.shift.value(), rotate_p=self.rotate_p.value(),
@@ -174,6 +185,7 @@ class AugmentationPanel(Panel):
             zoom=(self.zoom_low.value(), self.zoom_high.value()))
 
     def set_augmentation(self, config: Augmentation) -> None:
+        self._build_once()
         values = (config.mirror_p, config.crop_p, config.crop_pad, config.shift_p, config.shift, config.rotate_p,
                   config.degrees, config.zoom_p, config.zoom[0], config.zoom[1])
         for spin, value in zip(self._spins(), values):

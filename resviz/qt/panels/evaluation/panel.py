@@ -78,10 +78,20 @@ class EvaluationPanel(Panel):
         self._last_start = 0.0
         self._shown_replica = None
         self._later = QTimer(self, singleShot=True, timeout=self.refresh_when_visible)
-        self._build()
+        self._built = False
         state.classifier_changed.connect(self.refresh_when_visible)
 
     # --- layout ------------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        self._build_once()
+        super().showEvent(event)
+
+    def _build_once(self) -> None:
+        """The widgets are made when the tab is first shown (or used): two plots cost the start-up ~0.1 s."""
+        if not self._built:
+            self._built = True
+            self._build()
+
     def _build(self) -> None:
         self.summary = QLabel(NO_MODEL, wordWrap=True)
         self.summary.setStyleSheet("font-weight: bold; font-size: 13px;")
@@ -158,6 +168,7 @@ class EvaluationPanel(Panel):
     # --- the narrow interface ------------------------------------------------------------------------
     def show_classifier(self, model, dataset: ImageDataset, title: str) -> None:
         """Evaluate ``model`` (an ``nn.Module`` or a ``ModelReplica``) on ``dataset``'s test set and show it."""
+        self._build_once()
         model = getattr(model, "model", model)
         if self._runner.busy:
             self._pending = (model, dataset, title)  # run it when the current one ends
@@ -169,6 +180,7 @@ class EvaluationPanel(Panel):
 
     def set_comparison(self, model, dataset: ImageDataset, title: str) -> None:
         """Evaluate ``model`` as B, to compare the selected model A with."""
+        self._build_once()
         self.status.setText(f"Evaluating B ({title})…")
         self._reference_runner.submit(evaluate_model, getattr(model, "model", model), dataset, title,
                                       on_result=self._on_reference, on_error=self._on_error)
