@@ -112,7 +112,7 @@ def test_comparing_with_another_model_shows_both(qtbot, panel, trained, digits):
     panel.mode_box.setCurrentIndex(panel.mode_box.findData("difference"))
     np.testing.assert_array_equal(panel.confusion.values, a.report.confusion - b.report.confusion)
     assert panel.table.columnCount() == 6
-    assert panel.table.cell_text("weighted avg", "ΔF1 (points)") == \
+    assert panel.table.cell_text("weighted avg", "ΔF1") == \
         f"{100 * (a.report.average('weighted')['f1'] - b.report.average('weighted')['f1']):+.1f}"
     assert panel.reliability.other.isVisible()
 

@@ -20,7 +20,7 @@ COLUMN_TIPS = {
     "F1": "Harmonic mean of precision and recall: high only when both are",
     "support": "Test images of this class",
     "F1 (B)": "F1 of the model you compare with",
-    "ΔF1 (points)": "F1 of A minus F1 of B, in percentage points: positive (green) where A is better",
+    "ΔF1": "F1 of A minus F1 of B, in percentage points: positive (green) where A is better",
 }
 
 
@@ -34,7 +34,7 @@ class ReportTable(QTableWidget):
 
     def set_report(self, report: ClassificationReport, classes: tuple[str, ...],
                    other: ClassificationReport | None = None) -> None:
-        columns = ["precision", "recall", "F1", "support"] + (["F1 (B)", "ΔF1 (points)"] if other is not None else [])
+        columns = ["precision", "recall", "F1", "support"] + (["F1 (B)", "ΔF1"] if other is not None else [])
         rows = list(classes) + ["macro avg", "weighted avg", "accuracy"]
         self.clear()
         self.setColumnCount(len(columns))
