@@ -5,6 +5,10 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+import pytest
+from sklearn.metrics import classification_report
+
 from resviz.core.checkpoints import load_checkpoint
 
 
@@ -36,6 +40,29 @@ def test_train_then_eval(tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr
     result = json.loads(evaluated.stdout.strip().splitlines()[-1])
     assert result["model"] == "cnn" and 0.5 < result["test_accuracy"] <= 1.0
+    _check_classifier_metrics(result)
+
+
+def _check_classifier_metrics(result):
+    """eval's per-class numbers agree with its own confusion matrix, and with scikit-learn on those predictions."""
+    confusion = np.array(result["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == result["test_size"]
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(result["test_accuracy"])
+    # the (true, predicted) pairs the matrix counts, rebuilt for scikit-learn
+    true, predicted = np.nonzero(confusion)
+    counts = confusion[true, predicted]
+    y_true, y_pred = np.repeat(true, counts), np.repeat(predicted, counts)
+    reference = classification_report(y_true, y_pred, labels=list(range(10)), output_dict=True, zero_division=0)
+    for row in result["per_class"]:
+        k = row["class"]
+        assert row["name"] == str(k)
+        assert row["support"] == confusion[k].sum() == reference[str(k)]["support"]
+        assert row["precision"] == pytest.approx(confusion[k, k] / confusion[:, k].sum() if confusion[:, k].sum() else 0)
+        assert row["recall"] == pytest.approx(reference[str(k)]["recall"])
+        assert row["f1"] == pytest.approx(reference[str(k)]["f1-score"])
+    assert result["macro_f1"] == pytest.approx(reference["macro avg"]["f1-score"])
+    assert result["weighted_f1"] == pytest.approx(reference["weighted avg"]["f1-score"])
+    assert 0 <= result["ece"] <= 1
 
 
 def test_bad_input_gives_a_message_not_a_traceback(tmp_path):

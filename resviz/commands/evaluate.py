@@ -1,5 +1,10 @@
 """``resviz eval --checkpoint PATH``: test-set metrics of a saved model, as JSON.
 
+A classifier's line also holds its confusion matrix (``confusion``, row = true
+class, column = predicted), ``per_class`` precision, recall, F1 and support (as
+scikit-learn's ``classification_report``), ``macro_f1``, ``weighted_f1`` and the
+expected calibration error ``ece`` (15 equal-width confidence bins).
+
 ``--clusters`` (VAE checkpoints): k-means with 10 clusters on the test set's VAE
 reconstructions, latent means and raw pixels, each scored against the true labels
 (ACC, NMI, ARI), under ``clusters`` in the JSON line.
@@ -17,6 +22,7 @@ from ..core import models
 from ..core.checkpoints import CheckpointError, load_checkpoint
 from ..core.data import DatasetUnavailable, dataset_names, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
+from ..core.evaluation import evaluate_classifier
 from ..core.objectives import objective_for
 from .checks import PathProblem, existing_folder, whole_number
 
@@ -57,6 +63,8 @@ def run(args) -> int:
     with torch.no_grad():
         metrics = objective.evaluate(model, dataset.test_inputs, dataset.test_labels)
     extra = {"clusters": cluster_agreement(model, dataset)} if args.clusters else {}
+    if objective.classifies:
+        extra.update(evaluate_classifier(model, dataset.test_inputs, dataset.test_labels, dataset.classes).to_json())
     print(json.dumps({
         "checkpoint": str(checkpoint.path), "model": checkpoint.model_name, "dataset": dataset.key,
         "device": device.type, **metrics, **extra, "test_size": len(dataset.test_labels), "data_note": dataset.note,

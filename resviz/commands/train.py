@@ -2,7 +2,8 @@
 
 Prints a progress bar on stderr and, as its last line on stdout, one line of JSON
 with the run's results (for scripts). Ctrl-C stops the run cleanly: the checkpoint
-is still written and the JSON still printed.
+is still written and the JSON still printed. ``--tensorboard DIR`` also logs the
+run's curves for TensorBoard into DIR/<checkpoint name> (an optional extra).
 
 Under ``torchrun --nproc_per_node N -m resviz train ...`` the same command trains
 data-parallel (``core/distributed.py``): ``--batch-size`` is the global batch, split
@@ -15,6 +16,9 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
+
+import torch
 
 from ..core import models
 from ..core.checkpoints import default_checkpoint_path
@@ -22,6 +26,7 @@ from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_da
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.distributed import context_for
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
+from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
 from ..core.trainer import Trainer, TrainConfig
 from ..core.logs import log_failure, with_log_hint
 from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
@@ -44,15 +49,24 @@ def add_arguments(parser) -> None:
     parser.add_argument("--optimizer", choices=["adam", "adamw", "sgd"])
     parser.add_argument("--schedule", choices=["onecycle", "constant"])
     parser.add_argument("--weight-decay", type=real_number(0.0, 1.0))
-    parser.add_argument("--augment", action="store_true", help="random shifts/rotations/zooms on the device")
+    augmenting = parser.add_mutually_exclusive_group()
+    augmenting.add_argument("--augment", action="store_true",
+                            help="random shifts/rotations/zooms on the device (the model's recipe may augment anyway)")
+    augmenting.add_argument("--no-augment", action="store_true",
+                            help="no augmentation, even where the recipe has some (to compare with and without)")
     parser.add_argument("--precision", choices=["fp32", "bf16", "auto"],
-                        help="fp32, bf16 (autocast, BatchNorm in fp32) or auto: bf16 on a GPU that has it")
+                        help="fp32, bf16 (autocast, BatchNorm in fp32) or auto: bf16 where it is fast "
+                             "(a GPU with tensor cores, a CPU with native bf16)")
+    parser.add_argument("--threads", type=whole_number(1, 1024),
+                        help="CPU threads for torch (default: torch's; on a busy machine 1 is often fastest)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
     parser.add_argument("--out", help="checkpoint path (default: the resviz checkpoints folder)")
     parser.add_argument("--data-dir", help="folder with MNIST/raw and FashionMNIST/raw")
     parser.add_argument("--train-subset", type=whole_number(1, 10_000_000), help="use only the first N training images")
     parser.add_argument("--test-subset", type=whole_number(1, 10_000_000), help="use only the first N test images")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help='also log curves for TensorBoard into DIR/<run> (pip install "resviz[tensorboard]")')
 
 
 def config_from_args(args) -> TrainConfig:
@@ -61,9 +75,12 @@ def config_from_args(args) -> TrainConfig:
         for key in ("epochs", "batch_size", "lr", "optimizer", "schedule", "weight_decay", "precision")
         if getattr(args, key, None) is not None
     }
+    if args.no_augment:
+        overrides.update(augment=False, augmentation=None)
+    elif args.augment:
+        overrides["augment"] = True
     return TrainConfig.for_model(
         args.model, dataset=args.dataset, device=args.device, seed=args.seed,
-        augment=args.augment or models.spec(args.model).recipe(args.dataset).get("augment", False),
         data_dir=args.data_dir, train_subset=args.train_subset, test_subset=args.test_subset,
         snapshot_every=0, **overrides,
     )
@@ -71,6 +88,8 @@ def config_from_args(args) -> TrainConfig:
 
 def run(args) -> int:
     config = config_from_args(args)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = args.out or default_checkpoint_path(config.model, config.dataset)
     try:  # every path is checked before the data is loaded: a run must not be lost at its end
         writable_file("--out", out)
@@ -80,17 +99,28 @@ def run(args) -> int:
     except (PathProblem, DeviceUnavailable) as error:
         return fail(ProgressBar(), str(error))
     bar = progress_bar(dist)
+    logger = None
+    if args.tensorboard and dist.is_main:
+        try:
+            logger = open_tensorboard_log(args.tensorboard, Path(out).stem)
+        except (TensorBoardMissing, OSError) as error:
+            what = error if isinstance(error, TensorBoardMissing) else f"cannot write a log into {args.tensorboard}: {error}"
+            return fail(bar, f"--tensorboard: {what}", dist)
+        bar.message(f"TensorBoard log: {logger.folder} (tensorboard --logdir {args.tensorboard})")
     try:
         with dist.main_first():  # rank 0 downloads or decodes; the others then read its copy
             dataset = load_dataset(config.dataset, config.data_dir, **config.dataset_options,
                                    progress=lambda text, f: bar.update(f, text))
         if dataset.note:
             bar.message(f"note: {dataset.note}")
-        started, result = train_with_progress(Trainer(config, dataset, checkpoint_path=out, dist=dist), bar)
+        trainer = Trainer(config, dataset, checkpoint_path=out, dist=dist)
+        started, result = train_with_progress(trainer, bar, logger.log if logger else None)
     except DatasetUnavailable as error:
         return fail(bar, str(error), dist)
     finally:
         dist.close()
+        if logger is not None:
+            logger.close()
     if isinstance(result, Failed):
         log = result.log or log_failure(result.message, result.traceback or result.detail)
         if args.verbose and (result.traceback or result.detail):
@@ -106,6 +136,7 @@ def run(args) -> int:
         "stopped": result.stopped, "train_size": started.train_size, "test_size": started.test_size,
         "world_size": started.world_size, "batch_size": started.batch_size * started.world_size,
         "data_note": dataset.note,
+        **({"tensorboard": str(logger.folder)} if logger is not None else {}),
     }
     if dist.is_main:
         print(json.dumps(summary))
@@ -128,12 +159,15 @@ def fail(bar: ProgressBar, message: str, dist=None, code: int = 2, **extra) -> i
     return code
 
 
-def train_with_progress(trainer: Trainer, bar: ProgressBar) -> tuple[Started | None, Done | Failed | None]:
-    """Run ``trainer.fit()`` with a progress bar on stderr; Ctrl-C stops it cleanly. (Started, last event)."""
+def train_with_progress(trainer: Trainer, bar: ProgressBar, on_event=None) -> tuple[Started | None, Done | Failed | None]:
+    """Run ``trainer.fit()`` with a progress bar on stderr (and ``on_event`` for each event: a log);
+    Ctrl-C stops it cleanly. (Started, last event)."""
     previous = signal.signal(signal.SIGINT, lambda *_: (bar.message("stopping…"), trainer.stop()))
     started = result = None
     try:
         for event in trainer.fit():
+            if on_event is not None:
+                on_event(event)
             if isinstance(event, Loading):
                 if event.message and event.fraction is not None:
                     bar.update(event.fraction, event.message)

@@ -92,11 +92,19 @@ def make_scheduler(cfg, optimizer, total_steps: int):
     raise ValueError(f"Unknown schedule {cfg.schedule!r}; use onecycle or constant.")
 
 
+def cpu_has_fast_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AVX512-BF16 / AMX): there it is faster than fp32."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 def resolve_precision(choice: str, device: torch.device) -> str:
-    """'auto' is bf16 on a GPU that supports it (tensor cores) and fp32 elsewhere."""
+    """'auto' is bf16 where it is fast (a GPU with tensor cores, a CPU with native bf16), fp32 elsewhere."""
     if choice == "auto":
-        cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
-        return "bf16" if cuda_bf16 else "fp32"
+        fast = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_fast_bf16()
+        return "bf16" if fast else "fp32"
     if choice not in ("fp32", "bf16"):
         raise ValueError(f"Unknown precision {choice!r}; use fp32, bf16 or auto.")
     return choice

@@ -17,7 +17,7 @@ from typing import Callable
 
 import torch
 
-from .augment import random_affine
+from .augment import Augmentation, augment, random_affine
 from .data import to_model_input
 
 
@@ -29,7 +29,7 @@ def use_cuda_graphs(cfg, device: torch.device, needs_gradients: bool = False) ->
     stay eager, one parameter group only, and no callback may read the gradients.
     """
     return (cfg.cuda_graphs and device.type == "cuda" and cfg.optimizer in ("adam", "adamw")
-            and not cfg.augment and not cfg.lr_scales and not needs_gradients
+            and not cfg.augments and not cfg.lr_scales and not needs_gradients
             and (cfg.schedule == "constant" or not cfg.momentum_cycle))
 
 
@@ -39,11 +39,13 @@ class TrainStep:
     WARMUP = 3
 
     def __init__(self, objective, model, optimizer, data, memory_format, autocast, augment_generator,
-                 graph_batch: int = 0, after_backward: Callable[[], None] | None = None):
+                 graph_batch: int = 0, after_backward: Callable[[], None] | None = None,
+                 augmentation: Augmentation | None = None):
         self.objective, self.model, self.optimizer, self.data = objective, model, optimizer, data
         self.memory_format, self.autocast, self.augment_generator = memory_format, autocast, augment_generator
         self.graph_batch = graph_batch
         self.after_backward = after_backward
+        self.augmentation = augmentation  # None with a generator: the digits' random_affine
         self.graph: torch.cuda.CUDAGraph | None = None
         self.warm_steps = 0
         if graph_batch:
@@ -54,7 +56,10 @@ class TrainStep:
         x = to_model_input(self.data.train_inputs[index])
         y = self.data.train_labels[index]
         if self.augment_generator is not None and x.ndim == 4:
-            x = random_affine(x, generator=self.augment_generator)
+            if self.augmentation is not None:
+                x = augment(x, self.augmentation, self.augment_generator)
+            else:
+                x = random_affine(x, generator=self.augment_generator)
         if x.ndim == 4:
             x = x.contiguous(memory_format=self.memory_format)
         with self.autocast:

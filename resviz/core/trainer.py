@@ -27,6 +27,7 @@ from typing import Iterator
 import torch
 
 from . import models
+from .augment import Augmentation
 from .callbacks import (
     RECORDERS, Callback, CallbackList, Checkpointer, Evaluator, FrozenFeatures, ProgressReporter, Snapshotter,
 )
@@ -60,7 +61,8 @@ class TrainConfig:
     schedule: str = "onecycle"  # onecycle | constant
     momentum_cycle: bool = True  # OneCycle also cycles SGD's momentum / Adam's beta1 (0.95 -> 0.85 -> 0.95)
     weight_decay: float = 0.0
-    augment: bool = False  # random shifts, rotations and zooms, batched on the device
+    augment: bool = False  # random shifts, rotations and zooms (digits' small variations), batched on the device
+    augmentation: dict | None = None  # augment.Augmentation's fields instead (mirror, crop, ...: clothes, photos)
     freeze: tuple[str, ...] = ()  # module prefixes not trained (a transfer model's backbone)
     lr_scales: dict = field(default_factory=dict)  # module prefix -> learning-rate multiplier (own group)
     cache_frozen_features: bool = True  # a frozen feature stage runs once per image (callbacks/frozen_features.py)
@@ -82,6 +84,12 @@ class TrainConfig:
         self.betas = tuple(self.betas)
         self.freeze = tuple(self.freeze)
         self.record = tuple(self.record)
+        if self.augmentation is not None:
+            Augmentation(**self.augmentation)  # unknown fields or absurd values are refused here
+
+    @property
+    def augments(self) -> bool:
+        return bool(self.augment or self.augmentation)
         self.init_skip = tuple(self.init_skip)
 
     @classmethod
@@ -269,8 +277,9 @@ class Trainer:
         yield from callbacks.fire("on_fit_start", ctx)  # may replace ctx.data (cached frozen features)
         ctx.start_loss = self._untrained_loss(ctx, memory_format, autocast)
         train_step = TrainStep(ctx.objective, stepper, ctx.optimizer, ctx.data, memory_format, autocast,
-                               generator if cfg.augment else None, ctx.batch if graphs else 0,
-                               lambda: callbacks.call("after_backward", ctx))
+                               generator if cfg.augments else None, ctx.batch if graphs else 0,
+                               lambda: callbacks.call("after_backward", ctx),
+                               Augmentation(**cfg.augmentation) if cfg.augmentation else None)
         ctx.clock = Clock()
         ctx.set_training_mode()
         stopped = False  # agreed by every process (ctx.dist.any), so none is left waiting in a collective

@@ -217,8 +217,10 @@ def test_for_model_takes_the_model_defaults():
     assert config.batch_size == defaults["batch_size"] and config.precision == defaults["precision"]
 
 
-def test_precision_auto_is_fp32_on_the_cpu():
-    assert resolve_precision("auto", torch.device("cpu")) == "fp32"
+def test_precision_auto_is_bf16_only_where_it_is_fast():
+    from resviz.core.optim import cpu_has_fast_bf16
+
+    assert resolve_precision("auto", torch.device("cpu")) == ("bf16" if cpu_has_fast_bf16() else "fp32")
     assert resolve_precision("bf16", torch.device("cpu")) == "bf16"
     with pytest.raises(ValueError, match="fp16"):
         resolve_precision("fp16", torch.device("cpu"))

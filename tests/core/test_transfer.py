@@ -102,7 +102,9 @@ def test_a_frozen_backbone_runs_once_per_image_and_trains_the_same(weights, fold
     (cached_events, cached_images), (plain_events, plain_images) = results[True], results[False]
     images = len(folder_data.train_labels) + len(folder_data.test_labels)
     assert cached_images == images  # each training and test image once
-    assert plain_images == 8 + 2 * (3 * 8 + 6)  # the untrained loss's batch, then 3 steps and the test per epoch
+    train = len(folder_data.train_labels)
+    # the untrained loss's batch, then per epoch 3 steps, the test, and the training accuracy (every training image)
+    assert plain_images == 8 + 2 * (3 * 8 + 6 + train)
     loading = [e for e in cached_events if isinstance(e, Loading) and e.fraction]
     assert loading and "features once per image" in loading[-1].message and loading[-1].fraction == 1.0
     assert cached_events[-1].metrics["test_accuracy"] == plain_events[-1].metrics["test_accuracy"]

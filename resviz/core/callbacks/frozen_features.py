@@ -36,7 +36,7 @@ class FrozenFeatures(Callback):
         """The model declares a feature stage, the config freezes all of it, and inputs do not change."""
         stage = getattr(ctx.model, "feature_stage", None)
         frozen = any(stage == p or (stage or "").startswith(p + ".") for p in ctx.config.freeze)
-        return stage is not None and frozen and not ctx.config.augment
+        return stage is not None and frozen and not ctx.config.augments
 
     def on_fit_start(self, ctx):
         model, data = ctx.model, ctx.data

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ...commands.progress import format_seconds
 from ...core import models
+from ...core.augment import Augmentation
 from ...core.data import dataset_names, dataset_spec
 from ...core.devices import available_devices, resolve_device
 from ...core.runs import Run, RunStatus
@@ -43,7 +44,8 @@ TIPS = {
     "lr": "Peak learning rate: how big each optimizer step is. Too high and the loss explodes.",
     "optimizer": "Adam adapts a step size per weight; SGD with momentum is the classic.",
     "schedule": "OneCycle warms the learning rate up, then anneals it to ~0: fast and stable.",
-    "augment": "Randomly shift, rotate and zoom each training image a little: better test accuracy.",
+    "augment": "Randomly change each training image a little (digits: shift, rotate, zoom; clothes: mirror, crop): "
+               "the model sees more variety and tests better. The Augmentation tab shows each change.",
     "subset": "Train on fewer images for a quick first look on a slow computer (the test set stays whole).",
     "when_busy": "A small computer trains one run at a time best: queue new runs (they start when the "
                  "running one ends), or train them alongside (each then goes slower).",
@@ -192,7 +194,10 @@ class TrainingPanel(Panel):
         self.lr.setValue(defaults.lr)
         self.optimizer.setCurrentText(defaults.optimizer)
         self.schedule.setCurrentText(defaults.schedule)
-        self.augment.setChecked(defaults.augment)
+        self._recipe = defaults
+        self.augment.setChecked(defaults.augments)
+        names = Augmentation(**defaults.augmentation).active if defaults.augmentation else ("shift", "rotate", "zoom")
+        self.augment.setText(f"augment ({' / '.join(names)})")
 
     def config(self) -> TrainConfig:
         """The form as a TrainConfig; the GUI reports more often than the CLI."""
@@ -202,9 +207,17 @@ class TrainingPanel(Panel):
             self.model_name, dataset=self.dataset_box.currentData(), device=device,
             epochs=self.epochs.value(), batch_size=self.batch.value(), lr=self.lr.value(),
             optimizer=self.optimizer.currentText(), schedule=self.schedule.currentText(),
-            augment=self.augment.isChecked(), train_subset=self.subset.currentData(),
+            **self._augmentation(), train_subset=self.subset.currentData(),
             log_every=10 if on_gpu else 2, snapshot_every=50 if on_gpu else 10,
         )
+
+    def _augmentation(self) -> dict:
+        """The recipe's own augmentation when ticked (mirror and crops for clothes), else none."""
+        if not self.augment.isChecked():
+            return dict(augment=False, augmentation=None)
+        if self._recipe.augmentation:
+            return dict(augment=False, augmentation=dict(self._recipe.augmentation))
+        return dict(augment=True, augmentation=None)
 
     def save_settings(self, settings: QSettings) -> None:
         settings.beginGroup(SETTINGS)

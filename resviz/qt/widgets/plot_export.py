@@ -1,10 +1,11 @@
 """Export what a plot shows: the picture as PNG, the numbers behind it as CSV.
 
-Two ways in, the same files. ``PlotExport(graphics, name, table=None)`` adds "Export
+Three ways in, the same files. ``PlotExport(graphics, name, table=None)`` adds "Export
 PNG…" and "Export CSV…" to the right-click menu of every ViewBox in a PlotWidget or
 GraphicsLayoutWidget (``attach()`` again after adding plots). ``ExportButton`` is a
 "Save" button whose menu offers the picture and one or more tables, for a view with
-several plots or a table that is no plot. PNGs are pyqtgraph's ``ImageExporter`` of the
+several plots or a table that is no plot. ``PlotExportButtons`` are "PNG…" and "CSV…"
+buttons under one plot. PNGs are pyqtgraph's ``ImageExporter`` of the
 whole scene; CSVs are its ``CSVExporter`` (each named curve's x and y columns) or, where
 the numbers are not curves (a heatmap is an image, which that exporter skips), a
 ``table`` function giving (header, rows).
@@ -18,15 +19,21 @@ from typing import Callable, Sequence
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import CSVExporter, ImageExporter
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QMenu, QMessageBox, QPushButton, QToolButton, QWidget
 
 Table = Callable[[], tuple[Sequence[str], Sequence[Sequence]]]
 CsvWriter = Callable[[str], None]  # writes the CSV to the path it is given
 
 
-def save_png(view: pg.GraphicsView, path: str | Path) -> None:
-    exporter = ImageExporter(view.scene())
-    exporter.parameters()["width"] = max(1, int(view.width()))  # at least screen size, never 0 when hidden
+def save_png(source: pg.GraphicsView | pg.PlotItem, path: str | Path) -> None:
+    """A whole view (its scene), or one plot with its axes, title and legend, as a PNG."""
+    if isinstance(source, pg.PlotItem):
+        exporter = ImageExporter(source)
+        width = source.sceneBoundingRect().width()
+    else:
+        exporter, width = ImageExporter(source.scene()), source.width()
+    # at least screen size, never 0 when hidden; an integer (pyqtgraph rejects a float width)
+    exporter.parameters()["width"] = max(1, int(width))
     if exporter.export(str(path)) is False:
         raise OSError(f"Could not write {path}")
 
@@ -130,3 +137,27 @@ class ExportButton(QToolButton):
 
     def _ask(self, suffix: str, write: CsvWriter) -> None:
         _ask_and_write(self, f"Save the {self.name}", f"{self.name.replace(' ', '_')}.{suffix}", write)
+
+
+class PlotExportButtons(QWidget):
+    """'PNG…' and 'CSV…' for one plot; ``name`` is the suggested file name, ``table`` replaces its curves."""
+
+    def __init__(self, plot: pg.PlotItem, name: str, table: Table | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plot, self.name, self.table = plot, name, table
+        self.png_button = QPushButton("PNG…")
+        self.png_button.setToolTip("Save this plot as a PNG image")
+        self.csv_button = QPushButton("CSV…")
+        self.csv_button.setToolTip("Save the numbers behind this plot as CSV (opens in a spreadsheet)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.png_button)
+        layout.addWidget(self.csv_button)
+        self.png_button.clicked.connect(lambda: _ask_and_write(self, "Export plot", f"{name}.png", self.save_png))
+        self.csv_button.clicked.connect(lambda: _ask_and_write(self, "Export plot", f"{name}.csv", self.save_csv))
+
+    def save_png(self, path: str) -> None:
+        save_png(self.plot, path)
+
+    def save_csv(self, path: str) -> None:
+        (table_csv(self.table) if self.table is not None else plot_csv(self.plot))(path)
