@@ -1,4 +1,4 @@
-"""``resviz`` opens the window; ``resviz train|eval|bench ...`` work without one.
+"""``resviz`` opens the window; ``resviz train|eval|sample|bench ...`` work without one.
 
 Each command lives in its own module under ``resviz.commands`` with
 ``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
@@ -15,6 +15,7 @@ COMMANDS = {
     "gui": ("resviz.commands.gui", "open the resviz window (the default)"),
     "train": ("resviz.commands.train", "train a model without a window; last line is JSON"),
     "eval": ("resviz.commands.evaluate", "evaluate a checkpoint on the test set; last line is JSON"),
+    "sample": ("resviz.commands.sample", "new digits from a VAE checkpoint as .npy or .png; last line is JSON"),
     "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
 }
 

@@ -7,11 +7,11 @@ import time
 
 
 class ProgressBar:
-    def __init__(self, stream=sys.stderr, width: int = 30, min_interval: float = 0.2):
-        self.stream = stream
+    def __init__(self, stream=None, width: int = 30, min_interval: float = 0.2):
+        self.stream = stream or sys.stderr  # looked up now: tests swap sys.stderr
         self.width = width
         self.min_interval = min_interval
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self._last = 0.0
         self._last_fraction = -1.0
 

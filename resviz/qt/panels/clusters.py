@@ -231,8 +231,8 @@ class ClustersPanel(Panel):
         self.metrics.setText(ours if result.source == "pixels" else f"{ours} &nbsp;&nbsp;|&nbsp;&nbsp; {base}")
         labels = [f"c{c}→{d}" if d >= 0 else f"c{c}" for c, d in enumerate(result.cluster_to_label)]
         self.centres.set_images(result.centres, labels, levels=(0.0, 1.0), columns=len(result.centres))
-        self.plot.setLabel("bottom", f"PC1 ({100 * result.explained[0]:.0f}% of the variance)")
-        self.plot.setLabel("left", f"PC2 ({100 * result.explained[1]:.0f}%)")
+        self.plot.setLabel("bottom", result.axis_labels[0])
+        self.plot.setLabel("left", result.axis_labels[1])
         self._draw_scatter()
         self.plot.autoRange()
         self._update_buttons()
