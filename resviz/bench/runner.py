@@ -27,6 +27,7 @@ BENCHES: list[tuple[str, str]] = [
     ("ui-latency", "resviz.bench.ui_latency"),
     ("interaction", "resviz.bench.interaction"),
     ("cold-start", "resviz.bench.cold_start"),
+    ("clusters", "resviz.bench.clustering"),
 ]
 
 
