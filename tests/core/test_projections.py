@@ -68,6 +68,23 @@ def test_tsne_stops_between_iterations_when_cancelled():
     assert iterations == ["t-SNE: iteration 25 of 250 (early phase)", "t-SNE: iteration 50 of 250 (early phase)"]
 
 
+def test_umap_stops_between_layout_epochs_when_cancelled():
+    points, _ = _blobs()
+    calls = []
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 3
+
+    messages = []
+    with pytest.raises(ClusteringCancelled):
+        project(points, "umap", cancelled=cancelled, progress=lambda message, f: messages.append(message))
+    epochs = [m for m in messages if m.startswith("UMAP: layout epoch")]
+    assert 1 <= len(epochs) <= 3  # it reported the layout's epochs, then stopped at the check after Cancel
+    done, total = (int(n) for n in epochs[-1].split()[-3::2])
+    assert done < total == 500  # UMAP lays out fewer than 10,000 points in 500 epochs
+
+
 def test_clear_errors():
     with pytest.raises(ValueError, match="Unknown projection 'mds'"):
         project(np.zeros((50, 3)), "mds")

@@ -13,10 +13,11 @@ Points with more than ``PRE_PCA`` dimensions (raw pixels, reconstructions) go th
 PCA to ``PRE_PCA`` first for t-SNE and UMAP, as both projects recommend: the
 neighbours barely change and the search is many times faster.
 
-t-SNE is openTSNE's (FFT-accelerated; chosen over scikit-learn's Barnes-Hut by
-measured speed on 2 cores, see ``resviz bench``); its optimisation reports
-progress and stops when cancelled. UMAP cannot be stopped mid-fit: cancel takes
-effect after it (about ten seconds for 10,000 digits on 2 cores).
+t-SNE is openTSNE's (chosen over scikit-learn's by measured speed on 2 cores, see
+``resviz bench``); its optimisation reports progress and stops when cancelled, via
+openTSNE's callbacks. UMAP's layout does the same through the progress bar it
+documents (``tqdm_kwds``): ``_UMAPEpochs`` reads the epoch count from it and stops
+the loop when cancelled. Only UMAP's neighbour search (a few seconds) runs uncut.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _project(features, method, components, seed, progress, cancelled, threads) -
     if method == "tsne":
         points = tsne(features, components, seed, report, cancelled, threads)
     else:
-        points = umap(features, components, seed, report)
+        points = umap(features, components, seed, report, cancelled)
     check_cancelled(cancelled)
     report(f"{PROJECTION_TITLES[method]} done", 1.0)
     name = PROJECTION_TITLES[method]
@@ -117,13 +118,44 @@ def tsne(features: np.ndarray, components: int, seed: int, report: Progress,
 
 
 def umap(features: np.ndarray, components: int, seed: int, report: Progress,
-         min_dist: float = 0.1, neighbours: int = 15) -> np.ndarray:
+         cancelled: Callable[[], bool] | None = None, min_dist: float = 0.1, neighbours: int = 15) -> np.ndarray:
     from .numba_cache import import_umap
 
-    report("UMAP: loading (the first time, it compiles its code: about half a minute)…", 0.02)
+    report("UMAP: loading (the first time on a machine it compiles its code: a minute or so)…", 0.02)
     UMAP = import_umap()
-    report("UMAP: neighbours and layout…", 0.1)
+    report("UMAP: finding each point's neighbours…", 0.1)
+    epochs = _UMAPEpochs(report, cancelled, start=0.3, end=1.0)
     # a fixed random_state makes the same map every time; UMAP then runs on one thread
-    fit = UMAP(n_components=components, n_neighbors=neighbours, min_dist=min_dist,
-               low_memory=True, random_state=seed, n_jobs=1)
+    fit = UMAP(n_components=components, n_neighbors=neighbours, min_dist=min_dist, low_memory=True,
+               random_state=seed, n_jobs=1, tqdm_kwds=epochs.tqdm_kwds())
     return fit.fit_transform(features).astype(np.float32)
+
+
+class _UMAPEpochs:
+    """A file for the tqdm bar over UMAP's layout epochs: reports progress, stops when cancelled.
+
+    tqdm writes "<epoch>/<epochs>" here (``bar_format``) from the loop's own thread at
+    most every ``mininterval`` seconds; raising from ``write`` ends the loop.
+    ``miniters=1`` keeps tqdm's monitor thread from ever writing.
+    """
+
+    def __init__(self, report: Progress, cancelled: Callable[[], bool] | None, start: float, end: float):
+        self.report, self.cancelled, self.start, self.end = report, cancelled, start, end
+        self.stopped = False
+
+    def tqdm_kwds(self) -> dict:
+        return {"disable": False, "file": self, "bar_format": "{n}/{total}\n", "mininterval": 0.1,
+                "miniters": 1, "leave": False}
+
+    def write(self, text: str) -> None:
+        done, _, total = text.strip().partition("/")
+        if not (done.isdigit() and total.isdigit()) or self.stopped:
+            return
+        fraction = int(done) / max(int(total), 1)
+        self.report(f"UMAP: layout epoch {done} of {total}", self.start + (self.end - self.start) * fraction)
+        if self.cancelled is not None and self.cancelled():
+            self.stopped = True
+            check_cancelled(self.cancelled)  # raises, out of UMAP's epoch loop
+
+    def flush(self) -> None:
+        pass
