@@ -49,6 +49,10 @@ def run(args) -> int:
     if args.clusters and kind != "vae":
         print(json.dumps({"error": f"--clusters needs a VAE checkpoint; {checkpoint.path.name} is a {kind}."}))
         return 2
+    if args.clusters and len(dataset.test_labels) < 10:
+        print(json.dumps({"error": f"--clusters needs at least 10 test digits (10 clusters); "
+                                   f"--test-subset gave {len(dataset.test_labels)}."}))
+        return 2
     model = checkpoint.build_model(device)
     with torch.no_grad():
         metrics = objective_for(kind).evaluate(model, dataset.test_images, dataset.test_labels)

@@ -49,3 +49,5 @@ def test_cluster_by_name_and_cancel():
         cluster("gmm", points, k=2, cancelled=lambda: True)
     with pytest.raises(ValueError, match="Unknown clustering 'dbscan'"):
         cluster("dbscan", points)
+    with pytest.raises(ValueError, match="10 clusters need at least 10 points; there are 4"):
+        cluster("kmeans", points[:4], k=10)

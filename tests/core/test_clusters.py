@@ -141,3 +141,15 @@ def test_cli_clusters_need_a_vae(tmp_path, capsys):
                            state_dict=classifier.state_dict(), kind="classifier", dataset="mnist")
     assert main(["eval", "--checkpoint", str(path), "--clusters", "--test-subset", "10"]) == 2
     assert "needs a VAE" in json.loads(capsys.readouterr().out.strip().splitlines()[-1])["error"]
+
+
+def test_cli_clusters_need_ten_digits(tmp_path, capsys):
+    from resviz.cli import main
+    from resviz.core.checkpoints import save_checkpoint
+
+    vae = models.build("cvae")
+    path = save_checkpoint(tmp_path / "cvae.pt", model="cvae", model_config=models.model_config(vae),
+                           state_dict=vae.state_dict(), kind="vae", dataset="mnist")
+    assert main(["eval", "--checkpoint", str(path), "--clusters", "--test-subset", "5"]) == 2
+    error = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["error"]
+    assert error.startswith("--clusters needs at least 10 test digits")

@@ -98,6 +98,8 @@ def cluster(method: str, features: np.ndarray, k: int = 10, seed: int = 0, resta
     """``kmeans`` or ``gaussian_mixture`` by name: (assignments, centres in the features' space)."""
     if method not in CLUSTERINGS:
         raise ValueError(f"Unknown clustering {method!r}; choose one of {', '.join(CLUSTERINGS)}.")
+    if len(features) < k:
+        raise ValueError(f"{k} clusters need at least {k} points; there are {len(features)}.")
     fit = kmeans if method == "kmeans" else gaussian_mixture
     with limited_threads():
         return fit(features, k, seed, restarts, progress=progress, cancelled=cancelled)

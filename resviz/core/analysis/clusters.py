@@ -30,10 +30,16 @@ from typing import Callable
 import numpy as np
 
 from . import latent
-from .cluster_methods import (  # noqa: F401  (kmeans and ClusteringCancelled are used through this module)
+from .cluster_methods import (
     CLUSTERING_TITLES, CLUSTERINGS, ClusteringCancelled, check_cancelled, cluster, kmeans,
 )
 from .projections import PROJECTION_TITLES, PROJECTIONS, project
+
+__all__ = [  # kmeans and ClusteringCancelled are also used through this module
+    "SOURCES", "SOURCE_TITLES", "ClusterRecipe", "ClusterResult", "ClusteringCancelled", "Embedded",
+    "SEED_RECIPE", "PIXELS_RECIPE", "agreement", "cluster_digits", "cluster_test_images",
+    "clustering_accuracy", "embed", "kmeans", "member_means",
+]
 
 SOURCES = ("reconstruction", "latent", "pixels")  # the embeddings
 SOURCE_TITLES = {
