@@ -10,6 +10,9 @@ load the machine code instead of compiling it again.
 
 The cache lives in the per-user cache folder (``~/.cache/resviz/numba``) unless
 ``NUMBA_CACHE_DIR`` names another; numba keys it by source file, signature and CPU.
+Two of pynndescent's functions (``nn_descent``, ``nn_descent_internal``: the search
+for 4,096 points or more) hold ctypes pointers that numba cannot cache; they still
+compile in each process, in a few seconds.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ the loop when cancelled. Only UMAP's neighbour search (a few seconds) runs uncut
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -128,7 +129,11 @@ def umap(features: np.ndarray, components: int, seed: int, report: Progress,
     # a fixed random_state makes the same map every time; UMAP then runs on one thread
     fit = UMAP(n_components=components, n_neighbors=neighbours, min_dist=min_dist, low_memory=True,
                random_state=seed, n_jobs=1, tqdm_kwds=epochs.tqdm_kwds())
-    return fit.fit_transform(features).astype(np.float32)
+    with warnings.catch_warnings():
+        # pynndescent's two NN-descent loops hold ctypes pointers, which numba cannot cache: they
+        # compile in each process (a few seconds, for 4,096 points or more), and numba says so
+        warnings.filterwarnings("ignore", message="Cannot cache compiled function")
+        return fit.fit_transform(features).astype(np.float32)
 
 
 class _UMAPEpochs:

@@ -21,9 +21,9 @@ from .latent import NO_VAE
 from .vae_names import SEED_MODELS, model_title, picker_rank, training_note
 
 COLUMNS = 3  # grids side by side: cvae, Model 1, Model 2
-WHY_SEED_BLURS = ("Why the seed's digits blur: its decoder ends in a Linear(3, 28) applied to every row, so each "
-                  "row of a digit is a mix of the same three learned row patterns; the conv VAE's transposed "
-                  "convolutions place every pixel.")
+WHY_SEED_BLURS = ("Why seed 000's decoder draws stripes and blurs: it ends in a Linear(3, 28) applied to every "
+                  "row, so each row of a digit is a mix of the same three learned row patterns; the conv VAE's "
+                  "transposed convolutions place every pixel.")
 COMPARE_HINT = ("Train vae1 or vae2 (seed 000's Models 1 and 2) as well to see their digits beside the conv "
                 "VAE's: the difference between the decoders is the lesson.")
 
