@@ -1,4 +1,4 @@
-"""``resviz`` opens the window; ``resviz train|eval|export|bench ...`` work without one.
+"""``resviz`` opens the window; ``resviz train|eval|sample|export|bench|arch|depth|transfer ...`` work without one.
 
 Each command lives in its own module under ``resviz.commands`` with
 ``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
@@ -22,6 +22,7 @@ COMMANDS = {
     "train": ("resviz.commands.train", "train a model without a window; last line is JSON"),
     "eval": ("resviz.commands.evaluate", "evaluate a checkpoint on the test set; last line is JSON"),
     "export": ("resviz.commands.export", "write a checkpoint's curves (steps.csv, epochs.csv) and metrics.json"),
+    "sample": ("resviz.commands.sample", "new digits from a VAE checkpoint as .npy or .png; last line is JSON"),
     "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
     "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
     "depth": ("resviz.commands.depth", "train the Depth lab's presets (plain vs residual, BatchNorm, ReLU vs tanh); last line is JSON"),

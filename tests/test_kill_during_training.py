@@ -93,7 +93,7 @@ def previous(tmp_path):
     """A valid checkpoint already at --out, recognisable by its step."""
     model = models.build("cnn")
     return save_checkpoint(tmp_path / "model.pt", model="cnn", model_config={}, state_dict=model.state_dict(),
-                           kind="classifier", dataset="mnist", step=424242)
+                           objective="classifier", dataset="mnist", step=424242)
 
 
 @pytest.mark.parametrize("moment, signal_word", [

@@ -28,6 +28,7 @@ BENCHES: list[tuple[str, str]] = [
     ("interaction", "resviz.bench.interaction"),
     ("cold-start", "resviz.bench.cold_start"),
     ("memory", "resviz.bench.memory_cycles"),
+    ("clusters", "resviz.bench.clustering"),
 ]
 
 

@@ -121,3 +121,18 @@ def test_targets_and_percentiles():
     assert percentile(values, 50) == pytest.approx(50.5)
     assert percentile(values, 99) == pytest.approx(99.01)
     assert percentile(values, 99) == pytest.approx(float(torch.tensor(values).quantile(0.99)))
+
+
+def test_clustering_rows_time_each_stage():
+    from resviz.bench import clustering
+
+    ctx = BenchContext(torch.device("cpu"), quick=True, verbose=False, max_train=100, max_test=100)
+    rows = clustering.run(ctx)
+    assert [row.name for row in rows] == [
+        "clusters: encode 100 digits (cvae latent means)",
+        "clusters: t-SNE of 100 digits (pixels, PCA 50 first)",
+        "clusters: UMAP of 100 digits (pixels, PCA 50 first)",
+        "clusters: N2D recipe on 100 digits: encode + UMAP + Gaussian mixture",
+    ]
+    assert all(row.value > 0 for row in rows)
+    assert rows[-1].target == "<= 60" and rows[-1].met is True

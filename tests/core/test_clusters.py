@@ -119,10 +119,17 @@ def test_cli_trains_a_vae_then_evaluates_its_clusters(tmp_path, capsys):
     assert main(["eval", "--checkpoint", str(checkpoint), "--clusters", "--test-subset", "200"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["test_size"] == 200 and {"test_loss", "test_recon", "test_kl"} <= set(result)
-    assert set(result["clusters"]) == {"latent", "reconstruction", "pixels"}
-    for scores in result["clusters"].values():
-        assert set(scores) == {"acc", "nmi", "ari"}
-        assert 0.1 <= scores["acc"] <= 1 and -1 <= scores["ari"] <= 1
+    clusters = result["clusters"]
+    assert set(clusters) == {"latent", "reconstruction", "pixels", "methods", "best"}
+    for source in ("latent", "reconstruction", "pixels"):  # the seed's k-means on each
+        assert set(clusters[source]) == {"acc", "nmi", "ari"}
+        assert 0.1 <= clusters[source]["acc"] <= 1 and -1 <= clusters[source]["ari"] <= 1
+        assert clusters[source] == {k: v for k, v in clusters["methods"][f"kmeans({source})"].items() if k != "seconds"}
+    assert len(clusters["methods"]) == 18 and "gmm(umap(latent))" in clusters["methods"]
+    best = clusters["best"]
+    assert set(best) == {"method", "title", "acc", "nmi", "ari", "n"} and best["n"] == 200
+    assert best["acc"] == max(scores["acc"] for scores in clusters["methods"].values())
+    assert clusters["methods"][best["method"]]["acc"] == best["acc"]
 
 
 def test_cli_clusters_need_a_vae(tmp_path, capsys):
@@ -134,3 +141,15 @@ def test_cli_clusters_need_a_vae(tmp_path, capsys):
                            state_dict=classifier.state_dict(), objective="classifier", dataset="mnist")
     assert main(["eval", "--checkpoint", str(path), "--clusters", "--test-subset", "10"]) == 2
     assert "needs a VAE" in json.loads(capsys.readouterr().out.strip().splitlines()[-1])["error"]
+
+
+def test_cli_clusters_need_ten_digits(tmp_path, capsys):
+    from resviz.cli import main
+    from resviz.core.checkpoints import save_checkpoint
+
+    vae = models.build("cvae")
+    path = save_checkpoint(tmp_path / "cvae.pt", model="cvae", model_config=models.model_config(vae),
+                           state_dict=vae.state_dict(), objective="vae", dataset="mnist")
+    assert main(["eval", "--checkpoint", str(path), "--clusters", "--test-subset", "5"]) == 2
+    error = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["error"]
+    assert error.startswith("--clusters needs at least 10 test digits")

@@ -36,7 +36,7 @@ def test_speed_run_while_a_vae_trains_queues_and_never_takes_it_over(window, qtb
     assert window.runs_list.item(speed.id).text(3) == "queued"
     assert panel.train_button.isEnabled() and panel.speed_run_button.isEnabled()  # they only ever add runs
     state.select(vae.id)  # the VAE's own progress, under its own header
-    assert panel.run_box.title() == f"Selected run: {vae.name}" and "Compact LSTM VAE" in panel.run_info.text()
+    assert panel.run_box.title() == f"Selected run: {vae.name}" and "Seed-style compact, 8-D (vae)" in panel.run_info.text()
     steps_before = vae.progress.step
     qtbot.waitUntil(lambda: vae.progress.step > steps_before, timeout=30_000)  # it kept training
     state.stop(speed.id)  # out of the queue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import torch
@@ -70,6 +72,59 @@ def test_moving_a_slider_changes_the_decoded_image(qtbot):
     assert not panel.values.any() and panel.sliders[0].slider.value() == 0
 
 
+def _drag(qtbot, slider, fraction):
+    """Press the slider's handle with the mouse and drag it ``fraction`` of the groove to the right."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    option = QStyleOptionSlider()
+    slider.initStyleOption(option)
+    handle = slider.style().subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                           QStyle.SubControl.SC_SliderHandle, slider).center()
+    target = handle + QPoint(int(fraction * slider.width()), 0)
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=handle)
+    for step in range(1, 6):
+        qtbot.mouseMove(slider, handle + (target - handle) * step / 5)
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=target)
+
+
+def test_dragging_a_slider_on_the_conv_vae_redraws_and_recaptions(qtbot):
+    panel = shown(qtbot, LatentPanel(AppState()))
+    run = panel.state.show_model(vae_replica("cvae", step=90))
+    assert len(panel.sliders) == 16 and panel.origin.text().startswith("All sliders at 0")
+    # 90 steps: the panel says digits come later, so a blur is not taken for what the VAE can do
+    assert panel.message.text().startswith("Trained 90 steps: digits appear after about")
+    before = panel.digit.mosaic().copy()
+    _drag(qtbot, panel.sliders[1].slider, 0.3)
+    assert panel.values[1] > 0.5 and panel.sliders[1].slider.value() > 0
+    assert not np.allclose(before, panel.digit.mosaic())
+    caption = panel.origin.text()
+    assert "All sliders at 0" not in caption and caption.startswith("Your own latent point: z2 moved to +")
+    assert "starting from all sliders at 0" in caption
+
+    panel.sample_button.click()
+    assert panel.origin.text().startswith("A sample from the prior")
+    _drag(qtbot, panel.sliders[0].slider, -0.2)
+    assert "A sample from the prior" not in panel.origin.text()
+    assert "starting from a sample from the prior" in panel.origin.text()
+
+    panel.state.show_model(vae_replica("cvae", step=5000), into=run.id)  # trained long enough: no warning
+    assert panel.message.text() == ""
+
+
+def test_pickers_list_the_conv_vaes_first_and_name_the_seed_models(qtbot):
+    state = AppState()
+    latent_panel, clusters = shown(qtbot, LatentPanel(state)), shown(qtbot, ClustersPanel(state))
+    for name in ("vae2", "vae1", "cvae2d", "cvae"):
+        state.show_model(vae_replica(name))
+    for box in (latent_panel.model_box, clusters.model_box):
+        assert [box.itemText(i) for i in range(box.count())] == [
+            "cvae #1 — Conv VAE, 16-D latent (cvae)", "cvae2d #1 — Conv VAE, 2-D latent (cvae2d)",
+            "vae1 #1 — Seed 000 Model 1 (vae1)", "vae2 #1 — Seed 000 Model 2 (vae2)"]
+    latent_panel.model_box.setCurrentIndex(1)  # cvae2d: its latent plane as a map of digits
+    assert latent_panel.manifold_box.isVisible() and latent_panel.manifold.count == 225
+
+
 def test_sliders_follow_principal_directions_for_the_seed_models(qtbot):
     panel = shown(qtbot, LatentPanel(AppState()))
     run = panel.state.show_model(vae_replica("vae2"))
@@ -103,35 +158,64 @@ def test_drawn_digit_and_manifold_grid(qtbot):
     assert panel.reconstructions.count == 20 and panel.interpolation.count == 10
 
 
-def test_generated_panel_shows_each_vae_and_regenerates(qtbot):
+def test_generated_panel_shows_the_seed_models_beside_the_conv_vae(qtbot):
+    from resviz.qt.panels.generated import COMPARE_HINT, WHY_SEED_BLURS
+
     state = AppState()
     panel = shown(qtbot, GeneratedPanel(state))
     assert panel.message.isVisible()
-    model2 = state.show_model(vae_replica("vae2")).id
-    model1 = state.show_model(vae_replica("vae1")).id
-    assert list(panel.grids) == [model2, model1] and panel.grids[model1].count == 64
-    first = panel.samples(model2).copy()
+    state.show_model(vae_replica("cvae"))
+    assert panel.lesson.text() == COMPARE_HINT  # alone, it suggests training a seed model to compare
+    state.show_model(vae_replica("vae2"))
+    state.show_model(vae_replica("vae1"))
+    assert panel.lesson.text() == WHY_SEED_BLURS and "Linear(3, 28)" in WHY_SEED_BLURS
+    assert set(panel.grids) == {"cvae", "vae1", "vae2"} and panel.grids["vae1"].count == 64
+    # side by side in one row: the conv VAE, then seed 000's Model 1 and Model 2
+    positions = {name: panel.grid_row.getItemPosition(panel.grid_row.indexOf(box))[:2]
+                 for name, box in panel._boxes.items()}
+    assert positions == {"cvae": (0, 0), "vae1": (0, 1), "vae2": (0, 2)}
+    assert panel._boxes["vae1"].title().startswith("Seed 000 Model 1 (vae1) · vae1 #1 · step 0")
+    first = panel.samples("vae2").copy()
     panel.regenerate_button.click()
-    assert not np.allclose(first, panel.samples(model2))
-    # the seed's Model 1 is shown left of Model 2
-    assert panel.grid_row.indexOf(panel._boxes[model1]) < panel.grid_row.indexOf(panel._boxes[model2])
+    assert not np.allclose(first, panel.samples("vae2"))
+
+
+def _size(panel, n):
+    panel.size_box.addItem(f"{n} test digits", n)
+    panel.size_box.setCurrentIndex(panel.size_box.count() - 1)
+
+
+def _choose(box, key):
+    box.setCurrentIndex(box.findData(key))
 
 
 def test_clusters_run_in_the_background_and_hover_shows_the_digit(qtbot):
     state = AppState()
     panel = shown(qtbot, ClustersPanel(state))
     assert not panel.run_button.isEnabled()  # reconstructions need a VAE
-    state.show_model(vae_replica("vae", latent_dim=4))
-    panel.size_box.addItem("300 test digits", 300)
-    panel.size_box.setCurrentIndex(panel.size_box.count() - 1)
-    panel.source_box.setCurrentIndex(panel.source_box.findData("latent"))
+    run = state.show_model(vae_replica("vae", latent_dim=4))
+    _size(panel, 300)
+    _choose(panel.source_box, "latent")
     panel.run_button.click()
     assert not panel.run_button.isEnabled() and panel.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: panel.result is not None, timeout=120_000)
-    assert "ACC" in panel.metrics.text() and "raw pixels" in panel.metrics.text()
-    assert panel.result.source == "latent" and panel.baselines[300].source == "pixels"
+    text = panel.metrics.text()
+    assert "Your choice" in text and "k-means on latent means" in text
+    assert "Seed 000's recipe" in text and "k-means on VAE reconstructions" in text
+    assert "Baseline" in text and "k-means on raw pixels" in text
+    assert panel.result.source == "latent"
+    assert panel.comparisons[("pixels", 300, None)].source == "pixels"
+    assert panel.comparisons[("seed", 300, (run.id, 0))].source == "reconstruction"
     assert sum(len(item.data) for item in panel.scatter_items) == 300
     assert panel.centres.count == 10
+    # the PCA axes show plain coordinates (no "(x0.001)" scale) and say how much variance they hold
+    axis = panel.plot.getAxis("bottom")
+    assert "% of the variance" in axis.labelString() and "(x" not in axis.labelString()
+    # the legend sits beside the plot, not over its points
+    assert panel.legend.text().count("cluster") == 10
+    legend = panel.legend.geometry().translated(panel.legend.parentWidget().mapTo(panel, panel.legend.pos() * 0))
+    plot = panel.plot.geometry().translated(panel.plot.parentWidget().mapTo(panel, panel.plot.pos() * 0))
+    assert not legend.intersects(plot)
 
     qtbot.wait(50)
     index = 17
@@ -145,18 +229,68 @@ def test_clusters_run_in_the_background_and_hover_shows_the_digit(qtbot):
 
     panel.colour_box.setCurrentIndex(1)  # by true label: one scatter group per digit present
     assert len(panel.scatter_items) == len(np.unique(panel.result.labels))
+    assert panel.legend.text().count("digit") == len(np.unique(panel.result.labels))
+
+
+def test_clusters_umap_and_gaussian_mixture_on_the_map_keep_the_window_live(qtbot):
+    from PySide6.QtCore import QTimer
+
+    state = AppState()
+    panel = shown(qtbot, ClustersPanel(state))
+    state.show_model(vae_replica("cvae"))
+    _size(panel, 300)
+    _choose(panel.source_box, "pixels")
+    assert not panel.on_map_box.isEnabled()  # clustering a PCA picture is not offered
+    _choose(panel.projection_box, "umap")
+    _choose(panel.clustering_box, "gmm")
+    assert panel.on_map_box.isEnabled()
+    panel.on_map_box.setChecked(True)
+    assert panel.recipe().key == "gmm(umap(pixels))"
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(60_000)  # earlier tests' background jobs must not hold the pool
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(20)
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: panel.result is not None, timeout=180_000)
+    timer.stop()
+    # the GUI thread kept running its 20 ms timer while UMAP (and maybe numba's compile) ran.
+    # Loose bounds: on a busy 2-core machine the OS alone can hold a thread back 1-2 s
+    # (measured under load 10: median gap 0.05 s, max 1.6 s); a frozen window has no ticks at all
+    gaps = np.diff(ticks)
+    assert len(ticks) > 10 and np.median(gaps) < 0.25 and gaps.max() < 5.0, (np.median(gaps), gaps.max())
+    assert panel.result.recipe.key == "gmm(umap(pixels))"
+    assert ">UMAP 1 <" in panel.plot.getAxis("bottom").labelString()
+    assert "Gaussian mixture on the UMAP of raw pixels" in panel.metrics.text()
+    assert "needs a trained VAE" not in panel.metrics.text()  # a cvae is there: the seed's recipe ran
+    assert panel.result.metrics["acc"] > 0.4  # real digits: far above the 0.1 of chance
 
 
 def test_clusters_can_be_cancelled(qtbot):
     state = AppState()
     panel = shown(qtbot, ClustersPanel(state))
-    panel.source_box.setCurrentIndex(panel.source_box.findData("pixels"))
+    _choose(panel.source_box, "pixels")
+    _choose(panel.projection_box, "tsne")
     assert panel.run_button.isEnabled()  # raw pixels need no VAE
-    panel.run()
-    panel.cancel_button.click()  # checked between k-means starts, so it stops within one
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: "t-SNE: iteration" in panel.status.text(), timeout=120_000)
+    panel.cancel_button.click()  # checked every 25 t-SNE iterations
     qtbot.waitUntil(lambda: not panel._runner.busy, timeout=60_000)
     assert panel.status.text() == "Cancelled." and panel.result is None
     assert panel.run_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def test_clusters_offer_only_as_many_digits_as_the_test_set_has(qtbot, monkeypatch):
+    full = shown(qtbot, ClustersPanel(AppState()))
+    assert [full.size_box.itemData(i) for i in range(full.size_box.count())] == [1000, 2000, 5000, 10000]
+    assert full.size_box.currentData() == 2000
+    small = ClustersPanel(AppState())
+    offline = small._test_set().subset(None, 1000)  # the offline fallback's test split has 1,000 digits
+    monkeypatch.setattr(small, "_test_set", lambda: offline)
+    shown(qtbot, small)
+    assert [small.size_box.itemText(i) for i in range(small.size_box.count())] == ["1,000 test digits"]
 
 
 def pg_point(x, y):

@@ -1,14 +1,17 @@
-"""k-means of the test set as a VAE sees it, a PCA picture, and agreement with the labels.
+"""Group the test digits without their labels, draw the groups, and score them against the labels.
 
 Seed 000: "After reconstruction images by using VAE, we use k-means model with 10
-groups to get labels. Then, we also apply PCA to plot them." We cluster one of:
+groups to get labels. Then, we also apply PCA to plot them." A ``ClusterRecipe``
+names the three choices, the seed's being (reconstruction, PCA, k-means):
 
-- ``reconstruction``: the VAE's reconstructions (decodes of each digit's latent mean),
-  as the seed does;
-- ``latent``: the latent means themselves;
-- ``pixels``: the raw pixels, the baseline (about 0.55 ACC on MNIST).
+- the embedding, what each digit becomes: the VAE's ``reconstruction`` (the decode of
+  its latent mean, as the seed does), the ``latent`` means themselves, or the raw
+  ``pixels`` (no VAE: the baseline, about 0.55 ACC on MNIST);
+- the projection that draws it in 2-D: PCA, t-SNE or UMAP (``projections.py``);
+- the clustering: k-means or a Gaussian mixture (``cluster_methods.py``), on the
+  embedding itself or, as N2D does, on the projection's points.
 
-Agreement with the true labels (which k-means never sees):
+Agreement with the true labels (which the clustering never sees):
 
 - ACC: the fraction right under the best one-to-one matching of clusters to labels
   (Hungarian algorithm, ``scipy.optimize.linear_sum_assignment``);
@@ -21,16 +24,24 @@ run them off the GUI thread and a person can stop them.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from ..cancelling import Cancelled
 from . import latent
+from .cluster_methods import (
+    CLUSTERING_TITLES, CLUSTERINGS, ClusteringCancelled, check_cancelled, cluster, kmeans,
+)
+from .projections import PROJECTION_TITLES, PROJECTIONS, project
 
-SOURCES = ("reconstruction", "latent", "pixels")
+__all__ = [  # kmeans and ClusteringCancelled are also used through this module
+    "SOURCES", "SOURCE_TITLES", "ClusterRecipe", "ClusterResult", "ClusteringCancelled", "Embedded",
+    "SEED_RECIPE", "PIXELS_RECIPE", "agreement", "cluster_digits", "cluster_test_images",
+    "clustering_accuracy", "embed", "kmeans", "member_means",
+]
+
+SOURCES = ("reconstruction", "latent", "pixels")  # the embeddings
 SOURCE_TITLES = {
     "reconstruction": "VAE reconstructions",
     "latent": "latent means",
@@ -40,21 +51,56 @@ SOURCE_TITLES = {
 Progress = Callable[[str, float], None]  # (message, fraction 0..1), as in core.data
 
 
-class ClusteringCancelled(Cancelled):
-    """The person stopped the clustering."""
+@dataclass(frozen=True)
+class ClusterRecipe:
+    embedding: str = "reconstruction"  # one of SOURCES
+    projection: str = "pca"  # one of PROJECTIONS: the 2-D picture
+    clustering: str = "kmeans"  # one of CLUSTERINGS
+    on_projection: bool = False  # cluster the projection's points (N2D) rather than the embedding
+
+    def __post_init__(self):
+        for value, allowed, what in ((self.embedding, SOURCES, "source"), (self.projection, PROJECTIONS, "projection"),
+                                     (self.clustering, CLUSTERINGS, "clustering")):
+            if value not in allowed:
+                raise ValueError(f"Unknown {what} {value!r}; choose one of {', '.join(allowed)}.")
+
+    @property
+    def needs_model(self) -> bool:
+        return self.embedding != "pixels"
+
+    @property
+    def key(self) -> str:
+        """A short name for JSON and logs, e.g. ``gmm(umap(latent))`` or ``kmeans(reconstruction)``."""
+        space = f"{self.projection}({self.embedding})" if self.on_projection else self.embedding
+        return f"{self.clustering}({space})"
+
+    def title(self) -> str:
+        """E.g. "Gaussian mixture on the UMAP of latent means"."""
+        space = SOURCE_TITLES[self.embedding]
+        if self.on_projection:
+            space = f"the {PROJECTION_TITLES[self.projection]} of {space}"
+        return f"{CLUSTERING_TITLES[self.clustering]} on {space}"
+
+
+SEED_RECIPE = ClusterRecipe("reconstruction", "pca", "kmeans")  # seed 000's
+PIXELS_RECIPE = ClusterRecipe("pixels", "pca", "kmeans")  # the baseline
 
 
 @dataclass(frozen=True)
 class ClusterResult:
-    source: str  # one of SOURCES
+    recipe: ClusterRecipe
     assignments: np.ndarray  # [N] cluster of each image
     labels: np.ndarray  # [N] true labels
-    projection: np.ndarray  # [N, 2] the features' first two principal components
-    explained: np.ndarray  # [2] fraction of variance those two components hold
+    projection: np.ndarray  # [N, 2] where each point is drawn
+    axis_labels: tuple[str, str]  # what the two axes are ("PC1 (12% of the variance)", "UMAP 1")
     centres: np.ndarray  # [k, 28, 28] cluster centres as images (decoded latent / mean image)
     images: np.ndarray  # [N, 28, 28] what each point looks like (the reconstruction, or the digit)
     cluster_to_label: np.ndarray  # [k] the label matched to each cluster (-1: none)
     metrics: dict  # acc, nmi, ari
+
+    @property
+    def source(self) -> str:
+        return self.recipe.embedding
 
 
 def clustering_accuracy(labels, assignments) -> tuple[float, np.ndarray]:
@@ -85,74 +131,89 @@ def agreement(labels, assignments) -> dict[str, float]:
     }
 
 
-def kmeans(features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
-           progress: Progress | None = None, cancelled: Callable[[], bool] | None = None):
-    """k-means with ``restarts`` k-means++ starts, keeping the lowest inertia: (assignments, centres).
+@dataclass(frozen=True)
+class Embedded:
+    """The test digits as one embedding sees them."""
 
-    One start at a time so that ``cancelled`` is checked between them.
-    """
-    from sklearn.cluster import KMeans
-    from sklearn.exceptions import ConvergenceWarning
+    features: np.ndarray  # [N, D] what is clustered and projected
+    images: np.ndarray  # [N, 28, 28] what each point looks like
+    embedding: str
 
-    best = None
-    for restart in range(restarts):
-        _check(cancelled)
-        with warnings.catch_warnings():
-            # an untrained VAE may draw every digit the same; fewer distinct clusters then
-            # show in the metrics, so the warning adds nothing
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            fit = KMeans(n_clusters=k, n_init=1, random_state=seed + restart).fit(features)
-        if best is None or fit.inertia_ < best.inertia_:
-            best = fit
-        if progress:
-            progress(f"k-means start {restart + 1} of {restarts}", (restart + 1) / restarts)
-    return best.labels_.astype(np.int64), best.cluster_centers_.astype(np.float32)
+
+def embed(embedding: str, images, model=None, progress: Progress | None = None,
+          cancelled: Callable[[], bool] | None = None) -> Embedded:
+    """``images`` (uint8 or float [N,28,28]) as ``embedding`` sees them; ``model`` is a VAE (not for pixels)."""
+    if embedding not in SOURCES:
+        raise ValueError(f"Unknown source {embedding!r}; choose one of {', '.join(SOURCES)}.")
+    if embedding != "pixels" and model is None:
+        raise ValueError(f"Clustering {SOURCE_TITLES[embedding]} needs a trained VAE.")
+    report = progress or (lambda message, fraction: None)
+    digits = latent.as_image_batch(images)[:, 0].numpy()
+    if embedding == "pixels":
+        return Embedded(digits.reshape(len(digits), -1), digits, embedding)
+    means = latent.latent_means(model, digits, progress=lambda f: report("Encoding the test digits…", 0.8 * f))
+    check_cancelled(cancelled)
+    if embedding == "latent":
+        return Embedded(means, digits, embedding)
+    report("Decoding the reconstructions…", 0.8)
+    shown = latent.decode(model, means)
+    return Embedded(shown.reshape(len(shown), -1), shown, embedding)
+
+
+def cluster_digits(recipe: ClusterRecipe, images, labels, model=None, k: int = 10, seed: int = 0,
+                   restarts: int = 4, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] | None = None, embedded: Embedded | None = None,
+                   projected=None) -> ClusterResult:
+    """Cluster ``images`` by ``recipe``. ``embedded`` / ``projected`` reuse earlier stages' work."""
+    if recipe.needs_model and model is None and embedded is None:
+        raise ValueError(f"Clustering {SOURCE_TITLES[recipe.embedding]} needs a trained VAE.")
+    report = progress or (lambda message, fraction: None)
+    labels = np.asarray(labels, dtype=np.int64)
+    # the stages' shares of the bar: a t-SNE or UMAP takes most of the time
+    slow = recipe.projection != "pca"
+    embed_end, project_end = (0.1, 0.8) if slow else (0.2, 0.3)
+
+    if embedded is None:
+        report(f"Preparing {SOURCE_TITLES[recipe.embedding]}…", 0.0)
+        embedded = embed(recipe.embedding, images, model, cancelled=cancelled,
+                         progress=lambda message, f: report(message, embed_end * f))
+    check_cancelled(cancelled)
+    if projected is None:
+        projected = project(embedded.features, recipe.projection, seed=seed, cancelled=cancelled,
+                            progress=lambda message, f: report(message, embed_end + (project_end - embed_end) * f))
+    check_cancelled(cancelled)
+
+    space = projected.points if recipe.on_projection else embedded.features
+    assignments, centres = cluster(
+        recipe.clustering, space, k, seed, restarts, cancelled=cancelled,
+        progress=lambda message, f: report(message, project_end + (0.98 - project_end) * f))
+    check_cancelled(cancelled)
+    if recipe.embedding == "latent" and not recipe.on_projection:
+        centre_images = latent.decode(model, centres)  # what the mean latent of each cluster draws
+    else:
+        centre_images = member_means(embedded.images, assignments, k)
+    _, mapping = clustering_accuracy(labels, assignments)
+    report("Done", 1.0)
+    return ClusterResult(
+        recipe, assignments, labels, projected.points, tuple(projected.axis_labels[:2]),
+        centre_images.astype(np.float32), embedded.images.astype(np.float32), mapping,
+        agreement(labels, assignments),
+    )
+
+
+def member_means(images: np.ndarray, assignments: np.ndarray, k: int) -> np.ndarray:
+    """The mean image of each cluster's members (blank for an empty cluster): [k, 28, 28]."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    sums = np.zeros((k, flat.shape[1]))
+    np.add.at(sums, assignments, flat)
+    counts = np.bincount(assignments, minlength=k)[:, None]
+    return (sums / np.maximum(counts, 1)).reshape(k, *images.shape[1:]).astype(np.float32)
 
 
 def cluster_test_images(source: str, images, labels, model=None, k: int = 10, seed: int = 0,
                         restarts: int = 4, progress: Progress | None = None,
                         cancelled: Callable[[], bool] | None = None) -> ClusterResult:
-    """Cluster ``images`` (uint8 or float [N,28,28]) by ``source``; ``model`` is a VAE (not for pixels)."""
+    """Seed 000's k-means of ``source`` (one of SOURCES), drawn with PCA."""
     if source not in SOURCES:
         raise ValueError(f"Unknown source {source!r}; choose one of {', '.join(SOURCES)}.")
-    if source != "pixels" and model is None:
-        raise ValueError(f"Clustering {SOURCE_TITLES[source]} needs a trained VAE.")
-    report = progress or (lambda message, fraction: None)
-    labels = np.asarray(labels, dtype=np.int64)
-    digits = latent.as_image_batch(images)[:, 0].numpy()
-
-    report(f"Preparing {SOURCE_TITLES[source]}…", 0.0)
-    if source == "pixels":
-        features, shown = digits.reshape(len(digits), -1), digits
-    else:
-        means = latent.latent_means(model, digits, progress=lambda f: report("Encoding the test set…", 0.3 * f))
-        _check(cancelled)
-        if source == "latent":
-            features, shown = means, digits
-        else:
-            shown = latent.decode(model, means)
-            features = shown.reshape(len(shown), -1)
-    _check(cancelled)
-
-    assignments, centres = kmeans(
-        features, k, seed, restarts, cancelled=cancelled,
-        progress=lambda message, f: report(message, 0.3 + 0.6 * f))
-    centre_images = latent.decode(model, centres) if source == "latent" else centres.reshape(k, *digits.shape[1:])
-
-    _check(cancelled)
-    report("PCA projection…", 0.9)
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=2, svd_solver="randomized", random_state=seed)
-    projection = pca.fit_transform(features).astype(np.float32)
-    _, mapping = clustering_accuracy(labels, assignments)
-    report("Done", 1.0)
-    return ClusterResult(
-        source, assignments, labels, projection, pca.explained_variance_ratio_.astype(np.float32),
-        centre_images.astype(np.float32), shown.astype(np.float32), mapping, agreement(labels, assignments),
-    )
-
-
-def _check(cancelled: Callable[[], bool] | None) -> None:
-    if cancelled is not None and cancelled():
-        raise ClusteringCancelled("Clustering was cancelled.")
+    return cluster_digits(ClusterRecipe(source), images, labels, model, k, seed, restarts, progress, cancelled)

@@ -8,7 +8,8 @@ registry, and the import order is the order in the UI.
 
 from .registry import ModelDoesNotFit, ModelSpec, build, input_shape_of, model_config, names, register, spec
 
-from . import resnet, cnn  # noqa: E402,F401
+from . import resnet, cnn  # noqa: E402,F401  (import order = order in the UI)
+from . import cvae  # noqa: E402,F401  (convolutional VAEs: cvae, cvae2d; before the seed's, so pickers show them first)
 from . import vae  # noqa: E402,F401  (seed 000's VAEs: vae1, vae2, vae)
 from . import speedrun  # noqa: E402,F401  (the fastest MNIST recipe; resviz bench)
 from . import deepnet  # noqa: E402,F401  (the Depth lab: plain, residual, highway, dense)

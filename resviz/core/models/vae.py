@@ -1,12 +1,7 @@
 """Seed 000's LSTM-encoder VAE (Model 1, Model 2) and a compact variant for sliders.
 
-encode -> reparameterize -> decode, as separate methods (pytorch/examples
-``vae/main.py``), so a latent slider is just ``decode(z)``:
-
-- ``encode(x) -> (mean, logvar)``, each a flat vector per image ``[B, latent_dim]``;
-- ``reparameterize(mean, logvar)`` draws ``z = mean + exp(logvar / 2) * noise``;
-- ``decode(z) -> pixel probabilities [B, 1, 28, 28]`` (``decode_logits`` before the sigmoid);
-- ``forward(x) -> (logits, mean, logvar)``, what the VAE objective needs.
+The VAE protocol (encode, reparameterize, decode as separate methods) is in
+``vae_base.py``.
 
 Seed Model 1 / Model 2 (Table 2): the LSTM's 28 x 32 outputs -> ReLU -> a fully
 connected layer applied to every row, to the mean and to the log-variance of width h
@@ -31,6 +26,7 @@ import torch
 from torch import nn
 
 from .registry import ModelSpec, register
+from .vae_base import VAE
 from .vae_decoder import SeedDecoder
 from .vae_encoder import LSTMRowEncoder
 
@@ -59,47 +55,19 @@ class CompactVAEConfig(SeedVAEConfig):
     latent_dim: int = 8  # d: one slider per dimension; 2 for a manifold grid
 
 
-class VAE(nn.Module):
-    """What every resviz VAE shares: sampling, decoding to probabilities, the prior."""
+class LSTMVAE(VAE):
+    """The seed's LSTM row encoder and transposed-conv decoder; subclasses shape the latent."""
 
     config: SeedVAEConfig
-    latent_dim: int
 
     def __init__(self, config: SeedVAEConfig):
-        super().__init__()
-        self.config = config
-        self.input_shape = (1, config.image_size, config.image_size)
+        super().__init__(config)
         self.encoder = LSTMRowEncoder(config.image_size, config.lstm_hidden, config.lstm_layers)
         self.decoder = SeedDecoder(config.latent_channels, config.decoder_channels, config.kernel_size,
                                    config.stride, config.pool, config.dropout, config.image_size)
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        raise NotImplementedError
 
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    @staticmethod
-    def reparameterize(mean: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None):
-        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
-        return mean + torch.exp(0.5 * logvar) * noise
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Latent vectors [B, latent_dim] -> pixel probabilities [B, 1, 28, 28]."""
-        return torch.sigmoid(self.decode_logits(z))
-
-    def forward(self, x: torch.Tensor, generator: torch.Generator | None = None):
-        mean, logvar = self.encode(x)
-        z = self.reparameterize(mean, logvar, generator)
-        return self.decode_logits(z), mean, logvar
-
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n latent vectors from the prior N(0, I)."""
-        device = next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device=device)
-
-
-class SeedVAE(VAE):
+class SeedVAE(LSTMVAE):
     """Seed 000's Model 1 (h = 256) and Model 2 (h = 16): a latent of h x 28 x 1."""
 
     def __init__(self, config: SeedVAEConfig | None = None, **overrides):
@@ -122,7 +90,7 @@ class SeedVAE(VAE):
         return self.decoder(z.reshape(z.shape[0], *self.latent_shape))
 
 
-class CompactVAE(VAE):
+class CompactVAE(LSTMVAE):
     """The seed's encoder and decoder around a d-dimensional latent vector."""
 
     def __init__(self, config: CompactVAEConfig | None = None, **overrides):
@@ -163,20 +131,20 @@ _SEED_TRAINING = dict(epochs=2, batch_size=100, lr=1e-3, optimizer="adam", sched
 register(ModelSpec(
     "vae1", "Seed 000's VAE Model 1: LSTM row encoder, latent 256 x 28, transposed-conv decoder",
     "vae", vae_model1, defaults=dict(_SEED_TRAINING),
-    title="Seed 000 VAE Model 1", input_shape=(1, 28, 28),
+    title="Seed 000 Model 1 (vae1)", input_shape=(1, 28, 28),
 ))
 register(ModelSpec(
     "vae2", "Seed 000's VAE Model 2: LSTM row encoder, latent 16 x 28, transposed-conv decoder",
     "vae", vae_model2, defaults=dict(_SEED_TRAINING),
-    title="Seed 000 VAE Model 2", input_shape=(1, 28, 28),
+    title="Seed 000 Model 2 (vae2)", input_shape=(1, 28, 28),
 ))
 register(ModelSpec(
     "vae", "Compact VAE: the seed's LSTM encoder and decoder around an 8-D latent (a slider each)",
     "vae", CompactVAE, defaults=dict(_SEED_TRAINING),
-    title="Compact LSTM VAE (8-D)", input_shape=(1, 28, 28),
+    title="Seed-style compact, 8-D (vae)", input_shape=(1, 28, 28),
 ))
 register(ModelSpec(
     "vae2d", "Compact VAE with a 2-D latent: the whole latent plane as a grid of decoded digits",
     "vae", vae_2d, defaults=dict(_SEED_TRAINING),
-    title="2-D LSTM VAE", input_shape=(1, 28, 28),
+    title="Seed-style compact, 2-D (vae2d)", input_shape=(1, 28, 28),
 ))

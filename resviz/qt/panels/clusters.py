@@ -1,137 +1,196 @@
-"""Clusters: k-means (10) on what a VAE makes of the test digits, drawn as a PCA scatter.
+"""Clusters: group the test digits without their labels, draw the groups, score them.
 
 Seed 000 reconstructs the digits with its VAE, groups the reconstructions with
-k-means into 10 clusters and plots them with PCA. Here one can cluster the
-reconstructions, the latent means, or the raw pixels (the baseline), colour the
-scatter by cluster or by the true label, hover a point to see its digit, and read how
-well the clusters agree with the labels k-means never saw: ACC, NMI and ARI, beside
-the raw-pixel baseline. The work (encoding, k-means, PCA) runs off the GUI thread
-with a progress bar and can be cancelled.
+k-means into 10 clusters and plots them with PCA. Here a person picks each of the
+three choices (``core/analysis/clusters.py``): what each digit becomes (the VAE's
+reconstruction, its latent mean, or the raw pixels), the picture (PCA, t-SNE or
+UMAP), and the grouping (k-means or a Gaussian mixture), optionally on the picture's
+points as N2D does. Colour by cluster or by true label, hover a point to see its
+digit, and read how well the clusters agree with the labels they never saw: ACC,
+NMI and ARI for the choice, always beside the seed's recipe and raw pixels.
+
+The work runs off the GUI thread with a progress bar and Cancel (checked between
+stages, every 25 t-SNE iterations and between UMAP's layout epochs); UMAP's first
+use on a machine compiles its code there too, so the window never freezes.
 """
 
 from __future__ import annotations
 
 import threading
+from html import escape
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout,
-    QWidget,
+    QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
+    QVBoxLayout, QWidget,
 )
 
-from ...core.analysis.clusters import SOURCE_TITLES, SOURCES, ClusterResult, ClusteringCancelled, cluster_test_images
+from ...core.analysis.cluster_methods import CLUSTERING_TITLES, CLUSTERINGS, ClusteringCancelled
+from ...core.analysis.clusters import (
+    PIXELS_RECIPE, SEED_RECIPE, SOURCE_TITLES, SOURCES, ClusterRecipe, ClusterResult, cluster_digits,
+)
+from ...core.analysis.projections import PROJECTION_TITLES, PROJECTIONS
 from ...core.data import DatasetUnavailable
 from ..background import BackgroundRunner
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
+from .vae_names import add_in_order, remove_run, run_label
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10
 HOVER_PIXELS = 10  # a point within this many screen pixels of the mouse counts as hovered
+SIZES = (1000, 2000, 5000, 10000)  # test digits one may cluster (never more than the set has)
+DEFAULT_SIZE = 2000
+SEED_MARK = " (seed)"
 METRICS_TIP = (
-    "k-means never sees the labels. ACC: match each cluster to one digit (the best one-to-one matching, "
+    "The clustering never sees the labels. ACC: match each cluster to one digit (the best one-to-one matching, "
     "Hungarian algorithm) and count the digits that land in their digit's cluster. NMI: how much knowing "
     "the cluster tells about the label (0 nothing, 1 everything). ARI: how often pairs of digits are put "
     "together or apart as the labels would, corrected for chance (0 random, 1 identical).")
 
 
-def cluster_with_baseline(source, images, labels, model, baseline, progress=None, cancelled=None):
-    """The chosen clustering, plus the raw-pixel baseline when it is not known yet: (result, baseline)."""
+def cluster_with_comparisons(recipe: ClusterRecipe, images, labels, model, known: dict,
+                             progress=None, cancelled=None) -> dict[str, ClusterResult]:
+    """The chosen recipe's clusters, and the comparisons missing from ``known``.
+
+    Returns ``known`` plus "choice" and, where they could be made, "seed" (seed 000's
+    k-means on reconstructions, needs a VAE) and "pixels" (k-means on raw pixels).
+    """
     report = progress or (lambda message, fraction: None)
-    share = 1.0 if baseline is not None or source == "pixels" else 0.7
-    result = cluster_test_images(source, images, labels, model=model, cancelled=cancelled,
-                                 progress=lambda message, f: report(message, share * f))
-    if source == "pixels":
-        baseline = result
-    elif baseline is None:
-        baseline = cluster_test_images(
-            "pixels", images, labels, cancelled=cancelled,
-            progress=lambda message, f: report(f"Raw-pixel baseline: {message}", share + (1 - share) * f))
-    return result, baseline
+    jobs = [("choice", recipe)]
+    if "seed" not in known and model is not None and recipe != SEED_RECIPE:
+        jobs.append(("seed", SEED_RECIPE))
+    if "pixels" not in known and recipe != PIXELS_RECIPE:
+        jobs.append(("pixels", PIXELS_RECIPE))
+    # the choice may be a t-SNE or UMAP; the comparisons are quick k-means with PCA
+    shares = [0.8 if len(jobs) > 1 else 1.0] + [0.2 / max(len(jobs) - 1, 1)] * (len(jobs) - 1)
+    results, start = dict(known), 0.0
+    for (role, job), share in zip(jobs, shares):
+        label = "" if role == "choice" else f"{'Seed recipe' if role == 'seed' else 'Raw pixels'}: "
+        results[role] = cluster_digits(job, images, labels, model, cancelled=cancelled,
+                                       progress=lambda m, f, s=start, w=share, p=label: report(p + m, s + w * f))
+        start += share
+    for role, same in (("seed", SEED_RECIPE), ("pixels", PIXELS_RECIPE)):
+        if recipe == same:
+            results[role] = results["choice"]
+    return results
 
 
 def metrics_text(metrics: dict) -> str:
     return f"ACC {metrics['acc']:.3f} · NMI {metrics['nmi']:.3f} · ARI {metrics['ari']:.3f}"
 
 
+def size_choices(available: int) -> list[int]:
+    """The sizes on offer: those of SIZES the set has, and all of it when that is fewer than 10,000."""
+    sizes = [n for n in SIZES if n < available]
+    return sizes + [available] if available not in sizes else sizes
+
+
 class ClustersPanel(Panel):
     title = "Clusters"
-    description = ("k-means with 10 clusters on the VAE's reconstructions, latent means or raw pixels, "
-                   "as a PCA scatter, scored against the true labels (ACC, NMI, ARI).")
+    description = ("Group the test digits without their labels (k-means or a Gaussian mixture, on VAE "
+                   "reconstructions, latent means or raw pixels), draw them with PCA, t-SNE or UMAP, and score "
+                   "the groups against the labels (ACC, NMI, ARI), beside seed 000's recipe and raw pixels.")
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self.result: ClusterResult | None = None
-        self.baselines: dict[int, ClusterResult] = {}
-        self._indices = np.zeros(0, np.int64)
+        self.comparisons: dict[tuple, ClusterResult] = {}  # (role, digits, model, step) -> result
+        self._sizes_known = False
         self._cancel = threading.Event()
         self._runner = BackgroundRunner(self)
         self._build()
-        state.vae_changed.connect(self._on_vae_changed)
-        for name in state.vaes:
-            self._on_vae_changed(name)
+        self._connect_state()
         self._update_buttons()
+
+    # --- the app state (kept to these few methods, so a new state layer needs only them) --------
+    def _connect_state(self) -> None:
+        self.state.vae_changed.connect(self._on_vae_changed)
+        self.state.run_removed.connect(lambda run_id: (remove_run(self.model_box, run_id), self._update_buttons()))
+        for run_id in self.state.vaes:
+            self._on_vae_changed(run_id)
+
+    def _replica(self, run_id: str | None):
+        """The weights shown for VAE run ``run_id`` (a ModelReplica), or None."""
+        return self.state.vaes.get(run_id) if run_id else None
+
+    def _test_set(self):
+        """The test set of the chosen VAE's dataset, MNIST without one (may raise DatasetUnavailable)."""
+        run = self.state.run(self.model_box.currentData())
+        return self.state.dataset(run.dataset if run is not None else "mnist")
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.source_box = QComboBox()
-        for source in SOURCES:
-            self.source_box.addItem(SOURCE_TITLES[source], source)
-        self.source_box.setToolTip("What k-means groups: the VAE's reconstructions (as the seed does), "
-                                   "its latent means, or the raw pixels (no VAE: the baseline)")
+        self.source_box = self._choice_box(SOURCES, SOURCE_TITLES, SEED_RECIPE.embedding,
+                                           "What each digit becomes before grouping: the VAE's reconstruction "
+                                           "(the seed's choice), its latent mean, or the raw pixels (no VAE)")
+        self.projection_box = self._choice_box(PROJECTIONS, PROJECTION_TITLES, SEED_RECIPE.projection,
+                                               "How the points are drawn in 2-D: PCA (the seed's: linear, the axes "
+                                               "mean something), t-SNE or UMAP (keep neighbours together)")
+        self.clustering_box = self._choice_box(CLUSTERINGS, CLUSTERING_TITLES, SEED_RECIPE.clustering,
+                                               "k-means (the seed's: round groups of equal spread) or a Gaussian "
+                                               "mixture (each group its own shape and size)")
+        self.on_map_box = QCheckBox("cluster the picture (N2D)")
+        self.on_map_box.setToolTip("Group the t-SNE or UMAP points instead of the embedding itself, as N2D does "
+                                   "(an autoencoder's embedding -> UMAP -> Gaussian mixture)")
         self.model_box = QComboBox()
         self.model_box.setToolTip("Which trained VAE encodes and reconstructs the digits")
         self.size_box = QComboBox()
-        for n in (1000, 2000, 5000, 10000):
-            self.size_box.addItem(f"{n:,} test digits", n)
-        self.size_box.setCurrentIndex(1)
+        self._offer_sizes(list(SIZES))
         self.size_box.setToolTip("More digits: a truer score, a slower run")
         self.colour_box = QComboBox()
         self.colour_box.addItem("colour by cluster", "cluster")
         self.colour_box.addItem("colour by true label", "label")
-        self.colour_box.setToolTip("Clusters are what k-means found; labels are the truth it never saw")
-        self.run_button = QPushButton("Run k-means")
+        self.colour_box.setToolTip("Clusters are what was found; labels are the truth it never saw")
+        self.run_button = QPushButton("Cluster")
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.status = QLabel(wordWrap=True)
         self.status.setStyleSheet("color: #555;")
-        self.metrics = QLabel("Run k-means to see how well the clusters match the digits.", wordWrap=True)
+        self.metrics = QLabel("Choose, then press Cluster to see how well the groups match the digits.",
+                              wordWrap=True)
         self.metrics.setToolTip(METRICS_TIP)
-        self.metrics.setStyleSheet("font-size: 13px;")
 
         self.plot = pg.PlotWidget()
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setMenuEnabled(False)
-        self.plot.setToolTip("")
-        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        for side in ("bottom", "left"):  # coordinates as they are: no "(x0.001)" on a PCA axis
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.scatter_items: list[pg.ScatterPlotItem] = []
         self.hover_marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen("k", width=2), brush=None)
         self.plot.addItem(self.hover_marker)
 
+        self.legend = QLabel()  # beside the plot, never over its points
+        self.legend.setToolTip("Which colour is which group")
         self.preview = ImageGrid(colorbar=False)
-        self.preview.setFixedSize(170, 170)
+        self.preview.setFixedSize(150, 150)
         self.preview_label = QLabel("Hover a point to see its digit.", wordWrap=True)
-        self.preview_label.setMinimumWidth(170)
+        self.preview_label.setMinimumWidth(150)
         self.centres = ImageGrid(colorbar=False, label_size=7)
-        self.centres.setMinimumHeight(90)
-        self.centres.setToolTip("Each cluster's centre: the mean image of its members, or for latent "
-                                "clustering the decode of the mean latent. The label says which digit it was matched to.")
+        self.centres.setMinimumHeight(80)
+        self.centres.setToolTip("Each cluster's centre: the mean image of its members, or for k-means / Gaussian "
+                                "mixture on latent means the decode of the centre. The label says which digit "
+                                "it was matched to.")
 
         controls = QGridLayout()
-        for column, (label, widget) in enumerate([("Cluster", self.source_box), ("VAE", self.model_box),
-                                                  ("Digits", self.size_box), ("", self.colour_box)]):
-            if label:
-                controls.addWidget(QLabel(label), 0, 2 * column)
-            controls.addWidget(widget, 0, 2 * column + 1)
-        controls.addWidget(self.run_button, 0, 8)
-        controls.addWidget(self.cancel_button, 0, 9)
-        controls.setColumnStretch(10, 1)
+        row0 = [("Embed", self.source_box), ("Draw with", self.projection_box),
+                ("Group with", self.clustering_box), ("", self.on_map_box)]
+        row1 = [("VAE", self.model_box), ("Digits", self.size_box), ("", self.colour_box)]
+        for row, cells in enumerate((row0, row1)):
+            for column, (label, widget) in enumerate(cells):
+                if label:
+                    controls.addWidget(QLabel(label), row, 2 * column)
+                controls.addWidget(widget, row, 2 * column + 1)
+        controls.addWidget(self.run_button, 1, 6)
+        controls.addWidget(self.cancel_button, 1, 7)
+        controls.setColumnStretch(8, 1)
 
         side = QVBoxLayout()
+        side.addWidget(self.legend)
         side.addWidget(self.preview)
         side.addWidget(self.preview_label)
         side.addStretch(1)
@@ -141,10 +200,10 @@ class ClustersPanel(Panel):
         splitter.addWidget(self.plot)
         splitter.addWidget(side_widget)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([900, 190])
+        splitter.setSizes([900, 180])
         centres_box = QGroupBox("Cluster centres (→ the digit each cluster was matched to)")
         QVBoxLayout(centres_box).addWidget(self.centres)
-        centres_box.setMaximumHeight(190)  # a row of ten: the scatter gets the rest
+        centres_box.setMaximumHeight(170)  # a row of ten: the scatter gets the rest
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -160,50 +219,93 @@ class ClustersPanel(Panel):
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self.cancel)
         self.colour_box.currentIndexChanged.connect(lambda _: self._draw_scatter())
-        self.source_box.currentIndexChanged.connect(lambda _: self._update_buttons())
-        self.model_box.currentIndexChanged.connect(lambda _: self._update_buttons())
+        for box in (self.source_box, self.projection_box, self.clustering_box, self.model_box):
+            box.currentIndexChanged.connect(lambda _: self._update_buttons())
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(lambda event: self._on_mouse_moved(event.scenePos()))
 
+    @staticmethod
+    def _choice_box(keys, titles, seed_key, tip) -> QComboBox:
+        box = QComboBox()
+        for key in keys:
+            box.addItem(titles[key] + (SEED_MARK if key == seed_key else ""), key)
+        box.setToolTip(tip)
+        return box
+
+    def _offer_sizes(self, sizes: list[int]) -> None:
+        wanted = self.size_box.currentData() or DEFAULT_SIZE
+        self.size_box.clear()
+        for n in sizes:
+            self.size_box.addItem(f"{n:,} test digits", n)
+        fitting = [n for n in sizes if n <= wanted]
+        self.size_box.setCurrentIndex(sizes.index(fitting[-1] if fitting else sizes[0]))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sizes_known:  # offer only as many digits as the test set has (1,000 offline)
+            try:
+                self._offer_sizes(size_choices(len(self._test_set().test_images)))
+                self._sizes_known = True
+            except DatasetUnavailable as error:
+                self.status.setText(str(error))
+
     def _on_vae_changed(self, name: str) -> None:
         if self.model_box.findData(name) < 0:
-            self.model_box.addItem(self.state.run_title(name), name)
-            self.model_box.setCurrentIndex(self.model_box.findData(name))
+            self.model_box.setCurrentIndex(add_in_order(self.model_box, self.state, name))
         self._update_buttons()
 
+    def recipe(self) -> ClusterRecipe:
+        projection = self.projection_box.currentData()
+        return ClusterRecipe(self.source_box.currentData(), projection, self.clustering_box.currentData(),
+                             on_projection=self.on_map_box.isChecked() and projection != "pca")
+
     def _update_buttons(self) -> None:
+        self.on_map_box.setEnabled(self.projection_box.currentData() != "pca")
         needs_vae = self.source_box.currentData() != "pixels"
-        has_vae = self.model_box.currentData() in self.state.vaes
+        has_vae = self._replica(self.model_box.currentData()) is not None
         self.run_button.setEnabled(not self._runner.busy and (has_vae or not needs_vae))
         self.run_button.setToolTip("Cluster now, in the background" if has_vae or not needs_vae
-                                   else "Train a VAE first (or choose raw pixels)")
+                                   else "Train a VAE first (or embed raw pixels)")
         self.cancel_button.setEnabled(self._runner.busy)
 
     # --- the background run ---------------------------------------------------------------------
     def run(self) -> None:
-        source = self.source_box.currentData()
-        replica = self.state.vaes.get(self.model_box.currentData())
-        if source != "pixels" and replica is None:
+        recipe = self.recipe()
+        replica = self._replica(self.model_box.currentData())
+        if recipe.needs_model and replica is None:
             return
         try:
-            data = self.state.test_set("mnist")
+            data = self._test_set()
         except DatasetUnavailable as error:
             self.status.setText(str(error))
             return
         size = min(int(self.size_box.currentData()), len(data.test_images))
+        known = self._known_comparisons(size, replica)
         self._cancel = threading.Event()
         cancel = self._cancel
-        what = SOURCE_TITLES[source] + (f" of {self.state.run_title(self.model_box.currentData())} at step "
-                                        f"{replica.step:,}" if source != "pixels" else "")
-        self.status.setText(f"Clustering {size:,} {what}…")
+        model_text = (f" with {run_label(self.state, self.model_box.currentData())} at step {replica.step:,}"
+                      if replica else "")
+        what = f"{size:,} test digits: {recipe.title()}" + (model_text if recipe.needs_model else "")
+        self.status.setText(f"Clustering {what}…")
         self.progress.setValue(0)
         self._runner.submit(
-            cluster_with_baseline, source, data.test_images[:size], data.test_labels[:size].numpy(),
-            None if replica is None else replica.model, self.baselines.get(size),
-            cancelled=cancel.is_set,
-            on_result=lambda pair: self._on_result(pair, size, what),
+            cluster_with_comparisons, recipe, data.test_images[:size], data.test_labels[:size].numpy(),
+            None if replica is None else replica.model, known, cancelled=cancel.is_set,
+            on_result=lambda results: self._on_result(results, size, replica, what),
             on_error=self._on_error, on_progress=self._on_progress)
         self._update_buttons()
+
+    def _comparison_key(self, role: str, size: int, replica) -> tuple:
+        model = (self.model_box.currentData(), replica.step) if role == "seed" and replica is not None else None
+        return role, size, model
+
+    def _known_comparisons(self, size: int, replica) -> dict:
+        found = {}
+        for role in ("seed", "pixels"):
+            result = self.comparisons.get(self._comparison_key(role, size, replica))
+            if result is not None:
+                found[role] = result
+        return found
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -222,45 +324,64 @@ class ClustersPanel(Panel):
         self.progress.setValue(0)
         self._update_buttons()
 
-    def _on_result(self, pair, size: int, what: str) -> None:
-        result, baseline = pair
-        self.baselines[size] = baseline
-        self.result = result
+    def _on_result(self, results: dict, size: int, replica, what: str) -> None:
+        for role in ("seed", "pixels"):
+            if role in results:
+                self.comparisons[self._comparison_key(role, size, replica)] = results[role]
+        result = self.result = results["choice"]
         self.progress.setValue(1000)
-        self.status.setText(f"{size:,} {what}: 10 clusters.")
-        ours = f"<b>{SOURCE_TITLES[result.source]}</b>: {metrics_text(result.metrics)}"
-        base = f"raw pixels: {metrics_text(baseline.metrics)}"
-        self.metrics.setText(ours if result.source == "pixels" else f"{ours} &nbsp;&nbsp;|&nbsp;&nbsp; {base}")
+        self.status.setText(f"{what}: 10 clusters.")
+        self.metrics.setText(self._metrics_table(results))
         labels = [f"c{c}→{d}" if d >= 0 else f"c{c}" for c, d in enumerate(result.cluster_to_label)]
         self.centres.set_images(result.centres, labels, levels=(0.0, 1.0), columns=len(result.centres))
-        self.plot.setLabel("bottom", f"PC1 ({100 * result.explained[0]:.0f}% of the variance)")
-        self.plot.setLabel("left", f"PC2 ({100 * result.explained[1]:.0f}%)")
+        self.plot.setLabel("bottom", result.axis_labels[0])
+        self.plot.setLabel("left", result.axis_labels[1])
         self._draw_scatter()
         self.plot.autoRange()
         self._update_buttons()
+
+    @staticmethod
+    def _metrics_table(results: dict) -> str:
+        rows = [("Your choice", results["choice"])]
+        rows += [(name, results[role]) for role, name in (("seed", "Seed 000's recipe"), ("pixels", "Baseline"))
+                 if role in results]
+        if "seed" not in results:
+            rows.append(("Seed 000's recipe", None))
+        cells = []
+        for name, result in rows:
+            recipe = escape(result.recipe.title()) if result else "k-means on VAE reconstructions"
+            scores = metrics_text(result.metrics) if result else "needs a trained VAE"
+            weight = "font-weight: bold;" if name == "Your choice" else ""
+            cells.append(f"<tr><td style='{weight} padding-right: 12px'>{name}</td>"
+                         f"<td style='padding-right: 12px'>{recipe}</td><td style='{weight}'>{scores}</td></tr>")
+        return f"<table>{''.join(cells)}</table>"
 
     # --- the scatter ----------------------------------------------------------------------------
     def _draw_scatter(self) -> None:
         for item in self.scatter_items:
             self.plot.removeItem(item)
         self.scatter_items = []
-        self.legend.clear()
         result = self.result
         if result is None:
+            self.legend.setText("")
             return
         by_label = self.colour_box.currentData() == "label"
         groups = result.labels if by_label else result.assignments
+        legend = []
         for group in range(int(groups.max()) + 1):
             members = np.flatnonzero(groups == group)
             if not len(members):
                 continue
-            name = f"digit {group}" if by_label else (
-                f"cluster {group} → {result.cluster_to_label[group]}" if result.cluster_to_label[group] >= 0
-                else f"cluster {group}")
+            colour = COLOURS[group % len(COLOURS)]
+            matched = result.cluster_to_label[group] if not by_label else -1
+            name = f"digit {group}" if by_label else (f"cluster {group} → {matched}" if matched >= 0
+                                                      else f"cluster {group}")
             item = pg.ScatterPlotItem(result.projection[members, 0], result.projection[members, 1], size=5,
-                                      pen=None, brush=pg.mkBrush(COLOURS[group % len(COLOURS)]), name=name)
+                                      pen=None, brush=pg.mkBrush(colour))
             self.plot.addItem(item)
             self.scatter_items.append(item)
+            legend.append(f"<span style='color: {colour}; font-size: 14px'>●</span> {name}")
+        self.legend.setText("<br>".join(legend))
 
     def point_at(self, scene_pos) -> int | None:
         """The index of the point under the mouse (within a few pixels), or None."""

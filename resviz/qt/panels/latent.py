@@ -1,14 +1,16 @@
 """Latent space: drag sliders through a VAE's latent space and watch the decoder draw.
 
 A VAE's decoder turns a latent vector z into a digit, so a slider is just
-``decode(z)``. The compact VAEs (``vae``, ``vae2d``) get one slider per latent
-dimension, over ±3 prior standard deviations. Seed Models 1 and 2 have a latent of
+``decode(z)``. The convolutional VAEs (``cvae``, ``cvae2d``, listed first) and the
+compact ones (``vae``, ``vae2d``) get one slider per latent dimension, over ±3 prior
+standard deviations. Seed Models 1 and 2 have a latent of
 28 x h numbers, so their sliders move along the top principal directions of the test
 digits' latent means (PCA in latent space), labelled PC1, PC2, ... with the share of
 the variance each explains.
 
-Everything decodes with ``state.vaes[run id]``, a frozen copy of the VAE's weights, so the
-sliders work while the VAE trains and the digit changes as the decoder learns. Below:
+Everything decodes with a frozen copy of the VAE's weights (a replica), so the sliders
+work while the VAE trains and the digit changes as the decoder learns. The panel
+reaches the app state only through the small methods under "the app state" below. Below:
 the same ten test digits and their reconstructions, updated at every snapshot; an
 interpolation strip between two of them; for a 2-D latent, the whole latent plane as
 a grid of decoded digits.
@@ -29,14 +31,14 @@ from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
+from .vae_names import add_in_order, remove_run, run_label, run_model, training_note
 
-NO_VAE = ("No VAE yet: choose vae, vae2d, vae1 or vae2 in the Training tab and press Train, "
-          "or open a VAE checkpoint (File ▸ Open).")
+NO_VAE = ("No VAE yet: choose cvae (or cvae2d for the latent plane) in the Training tab and press Train, "
+          "or open a VAE checkpoint (File ▸ Open). Seed 000's Models 1 and 2 are vae1 and vae2.")
 SLIDER_STEPS = 240  # positions across ±3σ
 SIGMAS = 3.0
 AXES_SAMPLE = 1000  # test digits whose latent means give the principal directions
 INTERPOLATION_STEPS = 10
-MODEL_TITLES = {"vae1": "Model 1 (vae1)", "vae2": "Model 2 (vae2)", "vae": "compact (vae)", "vae2d": "2-D (vae2d)"}
 
 
 def fixed_test_digits(images, labels) -> np.ndarray:
@@ -98,11 +100,39 @@ class LatentPanel(Panel):
         self._sliders: list[LatentSlider] = []
         self._fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # indices, images, labels
         self._rng = np.random.default_rng()
+        self._start = "z = 0"  # where the sliders were put before the person dragged one
         self._axes_runner = BackgroundRunner(self)
         self._build()
-        state.vae_changed.connect(self._on_vae_changed)
-        state.input_changed.connect(self._update_buttons)
+        self._connect_state()
         self.refresh()
+
+    # --- the app state (kept to these few methods, so a new state layer needs only them) --------
+    def _connect_state(self) -> None:
+        self.state.vae_changed.connect(self._on_vae_changed)
+        self.state.run_removed.connect(self._on_run_removed)
+        self.state.input_changed.connect(self._update_buttons)
+        for run_id in self.state.vaes:
+            self._on_vae_changed(run_id)
+
+    def _replica(self, run_id: str | None):
+        """The weights shown for VAE run ``run_id`` (a ModelReplica: the newest, or History's pick), or None."""
+        return self.state.vaes.get(run_id) if run_id else None
+
+    def _test_set(self):
+        """The test set of the shown VAE's dataset (may raise DatasetUnavailable; loaded once, then cached)."""
+        run = self.state.run(self.model_box.currentData())
+        return self.state.dataset(run.dataset if run is not None else "mnist")
+
+    def _drawn_image(self):
+        """The digit drawn in the Draw tab (float [28, 28]), or None."""
+        image = self.state.input_image
+        return image if image is not None and np.shape(image) == (28, 28) else None
+
+    def _history_slider(self) -> HistorySlider:
+        return HistorySlider(self.state)
+
+    def _on_run_removed(self, run_id: str) -> None:
+        remove_run(self.model_box, run_id)
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -148,7 +178,7 @@ class LatentPanel(Panel):
                                  "bottom-top is z2. Neighbouring points decode to similar digits.")
         manifold_layout = QVBoxLayout(self.manifold_box)
         manifold_layout.addWidget(self.manifold)
-        self.manifold_note = QLabel("Train vae2d (a 2-D latent) to see its whole latent plane as a grid of digits.",
+        self.manifold_note = QLabel("Train cvae2d (a 2-D latent) to see its whole latent plane as a map of digits.",
                                     wordWrap=True)
         self.manifold_note.setStyleSheet("color: #555;")
 
@@ -210,7 +240,7 @@ class LatentPanel(Panel):
         lower_widget.setLayout(lower)
         lower_widget.setMinimumHeight(170)
 
-        self.history = HistorySlider(self.state)
+        self.history = self._history_slider()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(upper, 3)
@@ -230,9 +260,9 @@ class LatentPanel(Panel):
     def _on_vae_changed(self, name: str) -> None:
         if self.model_box.findData(name) < 0:
             self.model_box.blockSignals(True)
-            self.model_box.addItem(self.state.run_title(name), name)
+            index = add_in_order(self.model_box, self.state, name)
             self.model_box.blockSignals(False)
-            self.model_box.setCurrentIndex(self.model_box.findData(name))  # a new VAE: show it
+            self.model_box.setCurrentIndex(index)  # a new VAE: show it
         if self.model_box.currentData() != name:
             return
         self.refresh_when_visible()
@@ -240,18 +270,19 @@ class LatentPanel(Panel):
     def refresh(self) -> None:
         """Take the chosen VAE's newest replica and redraw everything from it."""
         name = self.model_box.currentData()
-        replica = self.state.vaes.get(name) if name else None
-        previous, previous_run = self.replica, getattr(self, "_run_id", None)
-        self.replica, self._run_id = replica, name
+        replica = self._replica(name)
+        previous = self.replica
+        self.replica = replica
         self._update_buttons()
         if replica is None:
             self.message.setText(NO_VAE)
             self.status.setText("")
             return
-        self.message.setText("")
         self.history.set_run(name)
-        self.status.setText(f"{self.state.run_title(name)}: latent of {replica.model.latent_dim:,} numbers; "
+        self.message.setText(training_note(run_model(self.state, name), replica.step))
+        self.status.setText(f"{run_label(self.state, name)}: latent of {replica.model.latent_dim:,} numbers; "
                             f"weights at step {replica.step:,}, epoch {replica.epoch} ({replica.source}).")
+        previous_run, self._run_id = getattr(self, "_run_id", None), name
         if previous is None or previous_run != name or previous.model.latent_dim != replica.model.latent_dim:
             self.values = np.zeros(0, np.float32)
             self.residual = None
@@ -265,7 +296,7 @@ class LatentPanel(Panel):
     def _update_axes(self, replica) -> None:
         if replica.model.latent_dim <= latent.DIRECT_AXES_LIMIT:
             if self.axes is None or self.axes.count != replica.model.latent_dim:
-                self._set_axes(latent.direct_axes(replica.model.latent_dim), replica.name)
+                self._set_axes(latent.direct_axes(replica.model.latent_dim), self._run_id)
             else:
                 self.redraw()
             return
@@ -276,13 +307,13 @@ class LatentPanel(Panel):
             self.axes_title.setText("Finding the principal directions of the latent means…")
         else:
             self.redraw()  # the new weights at the old axes, until the new axes arrive
-        images = self.state.test_set("mnist").test_images[:AXES_SAMPLE]
+        images = self._test_set().test_images[:AXES_SAMPLE]
         self._axes_runner.submit(latent.latent_axes, replica.model, images,
-                                 on_result=lambda axes, name=replica.name: self._set_axes(axes, name),
+                                 on_result=lambda axes, run_id=self._run_id: self._set_axes(axes, run_id),
                                  on_error=self.message.setText)
 
     def _set_axes(self, axes: latent.LatentAxes, model_name: str) -> None:
-        if self.replica is None or self.replica.name != model_name:
+        if self.replica is None or self._run_id != model_name:
             return  # the person switched models meanwhile
         fresh = self.axes is None or self._axes_model != model_name or self.axes.count != axes.count
         encoded = None if fresh or self.residual is None else self.current_z()
@@ -331,10 +362,16 @@ class LatentPanel(Panel):
     def _on_slider(self, index: int, value: float) -> None:
         self.values[index] = value
         self._sliders[index].value_label.setText(f"{value:+.2f}")
+        name = self.axes.labels[index].split(" ")[0] if self.axes else f"z{index + 1}"
+        self.origin.setText(f"Your own latent point: {name} moved to {value:+.2f}, starting from {self._start}. "
+                            "Every slider is one coordinate of z; the decoder draws whatever z you set.")
         self.redraw()
 
-    def set_latent(self, z: np.ndarray, origin: str) -> None:
-        """Move the sliders to latent point ``z``; keep what they cannot reach as the residual."""
+    def set_latent(self, z: np.ndarray, origin: str, start: str = "") -> None:
+        """Move the sliders to latent point ``z``; keep what they cannot reach as the residual.
+
+        ``origin`` is the caption; ``start`` names the point for a later drag's caption.
+        """
         if self.axes is None:
             return
         self.values = self.axes.coordinates(z)
@@ -343,12 +380,14 @@ class LatentPanel(Panel):
         for index, slider in enumerate(self._sliders[: self.axes.count]):
             slider.show_value(float(self.values[index]))
         self.origin.setText(origin)
+        self._start = start or "that point"
         self.redraw()
 
     def sample_prior(self) -> None:
         if self.replica is not None:
             z = latent.prior_latents(self.replica.model, 1, seed=int(self._rng.integers(1 << 31)))[0]
-            self.set_latent(z, "A sample from the prior N(0, I): what the VAE generates on its own.")
+            self.set_latent(z, "A sample from the prior N(0, I): what the VAE generates on its own.",
+                            "a sample from the prior")
 
     def reset(self) -> None:
         if self.axes is None:
@@ -359,26 +398,27 @@ class LatentPanel(Panel):
             slider.show_value(0.0)
         centre = "the mean of the test digits' latent means" if self.axes.principal else "z = 0, the prior's mean"
         self.origin.setText(f"All sliders at 0: {centre}.")
+        self._start = "all sliders at 0"
         self.redraw()
 
     def encode_test_digit(self, index: int | None = None) -> None:
         if self.replica is None:
             return
         try:
-            data = self.state.test_set("mnist")
+            data = self._test_set()
         except DatasetUnavailable as error:
             self.message.setText(str(error))
             return
         index = int(self._rng.integers(len(data.test_images))) if index is None else index
         z = latent.latent_means(self.replica.model, data.test_images[index:index + 1])[0]
-        self.set_latent(z, f"Encoded test digit #{index} (a {int(data.test_labels[index])}): "
-                           "the sliders sit at its latent mean.")
+        digit = f"test digit #{index} (a {int(data.test_labels[index])})"
+        self.set_latent(z, f"Encoded {digit}: the sliders sit at its latent mean.", f"the encoded {digit}")
 
     def encode_drawn_digit(self) -> None:
-        if self.replica is None or self.state.input_image is None:
+        if self.replica is None or self._drawn_image() is None:
             return
-        z = latent.latent_means(self.replica.model, self.state.input_image)[0]
-        self.set_latent(z, "Encoded the digit you drew: the sliders sit at its latent mean.")
+        z = latent.latent_means(self.replica.model, self._drawn_image())[0]
+        self.set_latent(z, "Encoded the digit you drew: the sliders sit at its latent mean.", "your drawn digit")
 
     def _on_fixed_clicked(self, tile: int) -> None:
         if self._fixed is not None and tile % 10 < len(self._fixed[0]):
@@ -388,10 +428,11 @@ class LatentPanel(Panel):
         has_model = self.replica is not None
         for button in (self.sample_button, self.reset_button, self.encode_test_button):
             button.setEnabled(has_model)
-        self.encode_drawn_button.setEnabled(has_model and self.state.input_image is not None)
+        drawn = self._drawn_image() is not None
+        self.encode_drawn_button.setEnabled(has_model and drawn)
         self.encode_drawn_button.setToolTip(
             "Encode the digit drawn in the Draw tab and move the sliders to its mean"
-            if self.state.input_image is not None else "Draw a digit in the Draw tab first")
+            if drawn else "Draw a digit in the Draw tab first")
 
     # --- drawing --------------------------------------------------------------------------------
     def current_z(self) -> np.ndarray | None:
@@ -409,7 +450,7 @@ class LatentPanel(Panel):
     def _fixed_digits(self):
         if self._fixed is None:
             try:
-                data = self.state.test_set("mnist")
+                data = self._test_set()
             except DatasetUnavailable as error:
                 self.message.setText(str(error))
                 return None

@@ -1,0 +1,106 @@
+"""Two ways to split points into k groups: k-means (seed 000) and a Gaussian mixture (N2D).
+
+- k-means: each group is the points nearest one centre; every group is a round
+  blob of about the same spread. Several k-means++ starts, the lowest inertia kept.
+- Gaussian mixture: each group is a Gaussian with its own shape (full covariance)
+  and weight, fitted by EM. N2D (McConville et al. 2019, https://arxiv.org/abs/1908.05968)
+  clusters a UMAP of an autoencoder's embedding this way, because UMAP's clusters are
+  elongated and unevenly sized, which round k-means blobs fit badly.
+
+A Gaussian with a full covariance in 784 pixel dimensions is 300,000 numbers and
+singular (the border pixels never change), so points with more than ``GMM_PCA``
+dimensions go through PCA first.
+
+Both run one start at a time and check ``cancelled()`` between starts; ``cluster``
+runs them within the analysis thread limit (``threads.py``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Callable
+
+import numpy as np
+
+from ..cancelling import Cancelled
+from .threads import limited_threads
+
+CLUSTERINGS = ("kmeans", "gmm")
+CLUSTERING_TITLES = {"kmeans": "k-means", "gmm": "Gaussian mixture"}
+GMM_PCA = 32  # a Gaussian mixture on more dimensions than this sees their top principal components
+
+Progress = Callable[[str, float], None]  # (message, fraction 0..1)
+
+
+class ClusteringCancelled(Cancelled):
+    """The person stopped the clustering."""
+
+
+def check_cancelled(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise ClusteringCancelled("Clustering was cancelled.")
+
+
+def kmeans(features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
+           progress: Progress | None = None, cancelled: Callable[[], bool] | None = None):
+    """k-means with ``restarts`` k-means++ starts, keeping the lowest inertia: (assignments, centres)."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
+    best = None
+    for restart in range(restarts):
+        check_cancelled(cancelled)
+        with warnings.catch_warnings():
+            # an untrained VAE may draw every digit the same; fewer distinct clusters then
+            # show in the metrics, so the warning adds nothing
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fit = KMeans(n_clusters=k, n_init=1, random_state=seed + restart).fit(features)
+        if best is None or fit.inertia_ < best.inertia_:
+            best = fit
+        if progress:
+            progress(f"k-means start {restart + 1} of {restarts}", (restart + 1) / restarts)
+    return best.labels_.astype(np.int64), best.cluster_centers_.astype(np.float32)
+
+
+def gaussian_mixture(features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
+                     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None):
+    """A k-component full-covariance Gaussian mixture, best of ``restarts``: (assignments, means).
+
+    The means are in the space of ``features`` (mapped back from PCA when it was used).
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.mixture import GaussianMixture
+
+    features = np.asarray(features, dtype=np.float64)
+    reduce = None
+    if features.shape[1] > GMM_PCA:
+        reduce = PCA(n_components=GMM_PCA, svd_solver="randomized", random_state=seed).fit(features)
+        features = reduce.transform(features)
+    best, best_score = None, -np.inf
+    for restart in range(restarts):
+        check_cancelled(cancelled)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            # reg_covar: a small floor on the variances, so a collapsed direction cannot blow up
+            fit = GaussianMixture(k, covariance_type="full", init_params="k-means++", reg_covar=1e-4,
+                                  random_state=seed + restart).fit(features)
+        score = fit.lower_bound_
+        if best is None or score > best_score:
+            best, best_score = fit, score
+        if progress:
+            progress(f"Gaussian mixture start {restart + 1} of {restarts}", (restart + 1) / restarts)
+    means = best.means_ if reduce is None else reduce.inverse_transform(best.means_)
+    return best.predict(features).astype(np.int64), means.astype(np.float32)
+
+
+def cluster(method: str, features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
+            progress: Progress | None = None, cancelled: Callable[[], bool] | None = None):
+    """``kmeans`` or ``gaussian_mixture`` by name: (assignments, centres in the features' space)."""
+    if method not in CLUSTERINGS:
+        raise ValueError(f"Unknown clustering {method!r}; choose one of {', '.join(CLUSTERINGS)}.")
+    if len(features) < k:
+        raise ValueError(f"{k} clusters need at least {k} points; there are {len(features)}.")
+    fit = kmeans if method == "kmeans" else gaussian_mixture
+    with limited_threads():
+        return fit(features, k, seed, restarts, progress=progress, cancelled=cancelled)
