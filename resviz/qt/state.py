@@ -23,11 +23,12 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from ..core import models
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
-from ..core.data import Dataset, load_dataset
+from ..core.data import Dataset, dataset_spec, load_dataset
 from ..core.events import Failed, Loading, Snapshot
 from ..core.host_copy import state_to_numpy
 from ..core.replica import ModelReplica
 from ..core.runs import Run, RunStatus, RunStore
+from ..core.tensorboard_log import open_tensorboard_log
 from ..core.trainer import Trainer, TrainConfig
 from .background import BackgroundRunner
 from .worker import TrainingJob
@@ -72,6 +73,7 @@ class AppState(QObject):
         self.replica_changed.connect(self._on_replica_changed)
         self._loaders: dict[str, BackgroundRunner] = {}  # runs whose dataset is loading
         self._dataset_runners: set[BackgroundRunner] = set()  # load_dataset_async calls under way
+        self._loggers: dict[str, object] = {}  # run id -> its TensorBoard log, while it trains
 
     # --- runs -----------------------------------------------------------------------------
     @property
@@ -111,6 +113,8 @@ class AppState(QObject):
 
     def remove(self, run_id: str) -> None:
         """Forget a run (stopping it first if it trains; its checkpoint file stays)."""
+        if any(i == run_id for i, _ in self._queue):
+            self._close_log(run_id)
         self._queue = [(i, c) for i, c in self._queue if i != run_id]
         job = self._jobs.get(run_id)
         if job is not None:
@@ -135,12 +139,22 @@ class AppState(QObject):
             self.run_changed.emit(run.id, changes)
 
     # --- training ----------------------------------------------------------------------------
-    def start_run(self, config: TrainConfig, alongside: bool = False, name: str | None = None) -> Run:
-        """A new run for ``config``: it starts now, or queues when ``parallel_runs`` already train."""
+    def start_run(self, config: TrainConfig, alongside: bool = False, name: str | None = None,
+                  tensorboard: str | None = None) -> Run:
+        """A new run for ``config``: it starts now, or queues when ``parallel_runs`` already train.
+
+        ``tensorboard``: a folder to log the run's curves into for TensorBoard (raises
+        TensorBoardMissing, with the install command, when the package is absent).
+        """
         if config.data_dir is None:
             config.data_dir = self.data_dir
-        models.spec(config.model)  # an unknown model is refused before a run is made
+        spec = models.spec(config.model)  # an unknown model is refused before a run is made
+        fixed = dataset_spec(config.dataset).input_shape
+        if fixed is not None:  # a model that cannot take this dataset's inputs is refused before a run is made
+            spec.fit_config(fixed, len(dataset_spec(config.dataset).classes or ()) or 10)
         run = self.store.create(config.model, config.dataset, asdict(config), name)
+        if tensorboard:
+            self._loggers[run.id] = open_tensorboard_log(tensorboard, f"{run.id}-{run.name.replace(' ', '')}")
         self.select(run.id)
         if alongside or len(self.training_runs()) < self.parallel_runs:
             self._launch(run.id, config)
@@ -203,6 +217,11 @@ class AppState(QObject):
 
     def _on_event(self, run_id: str, event) -> None:
         changes = self.store.apply(run_id, event)
+        logger = self._loggers.get(run_id)
+        if logger is not None:
+            logger.log(event)
+            if logger.closed:
+                del self._loggers[run_id]
         if isinstance(event, Snapshot) and self._shown_index.get(run_id) is None:
             self.replica_changed.emit(run_id)
         elif isinstance(event, Failed):
@@ -233,6 +252,11 @@ class AppState(QObject):
     def _fail(self, run_id: str, message: str, traceback_text: str) -> None:
         self._on_event(run_id, Failed(message, traceback=traceback_text))
 
+    def _close_log(self, run_id: str) -> None:
+        logger = self._loggers.pop(run_id, None)
+        if logger is not None:
+            logger.close()
+
     def job(self, run_id: str | None) -> TrainingJob | None:
         return self._jobs.get(run_id) if run_id else None
 
@@ -250,6 +274,7 @@ class AppState(QObject):
             job.stop()
         elif any(i == run_id for i, _ in self._queue):
             self._queue = [(i, c) for i, c in self._queue if i != run_id]
+            self._close_log(run_id)
             self.store.set_status(run_id, RunStatus.STOPPED, "Taken out of the queue before it started.")
 
     def running_jobs(self) -> list[TrainingJob]:
@@ -259,6 +284,7 @@ class AppState(QObject):
         """Empty the queue, stop every job and wait up to ``wait_ms``; True if all threads ended."""
         for run_id, _ in self._queue:
             self.store.set_status(run_id, RunStatus.STOPPED, "The window closed before it started.")
+            self._close_log(run_id)
         self._queue.clear()
         jobs = self.running_jobs()
         for job in jobs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from resviz.core.augment import CLOTHES, DIGITS
+from resviz.core.augment import CLOTHES, DIGITS, Augmentation
 from resviz.qt.panels.augmentation import MIRROR_WARNING, WHY_MIRROR, AugmentationPanel
 from resviz.qt.state import AppState
 
@@ -73,3 +73,21 @@ def test_the_setting_is_there_before_the_tab_is_ever_shown(qtbot):
     assert hidden.augmentation() == DIGITS
     hidden.set_augmentation(CLOTHES)
     assert hidden.augmentation() == CLOTHES and hidden.image is None  # nothing drawn while hidden
+
+
+def test_train_with_and_without_makes_two_runs_to_compare(qtbot):
+    state = AppState()
+    panel = AugmentationPanel(state)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_augmentation(Augmentation(mirror_p=0.5, crop_p=1.0, crop_pad=2))
+    panel.compare_epochs.setValue(1)
+    augmented, plain = panel.train_with_and_without()
+    try:
+        assert augmented.settings["augmentation"]["mirror_p"] == 0.5 and plain.settings["augmentation"] is None
+        assert state.selected_id == augmented.id and state.ticked == {plain.id}
+        assert "+ augmentation" in augmented.name and "no augmentation" in plain.name
+    finally:
+        for run in (augmented, plain):
+            state.stop(run.id)
+        qtbot.waitUntil(lambda: not state.running_jobs() and not state.training_runs(), timeout=60_000)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from resviz.core.events import Done, Started, Step
+from resviz.core.events import Started, Step
 from resviz.core.runs import RunStatus
 from resviz.qt.worker import TrainingJob
 from run_helpers import collect, setup_small_run, train_cli, wait_done
@@ -153,3 +153,27 @@ def test_settings_are_remembered_between_launches(qtbot, settings):
     assert panel.model_name == "resnet" and panel.epochs.value() == 7 and panel.lr.value() == pytest.approx(0.0123)
     assert second.tabs.currentIndex() == 3
     assert settings.value("window/geometry") is not None and settings.value("window/state") is not None
+
+
+def test_a_model_that_cannot_take_the_dataset_is_refused_before_a_run_is_made(window, warnings_shown):
+    panel = window.panel("Training")
+    panel.model_box.setCurrentIndex(panel.model_box.findData("cnn"))
+    panel.dataset_box.setCurrentIndex(panel.dataset_box.findData("mnist1d"))
+    assert panel.start_training() is None and not window.state.runs
+    title, text = warnings_shown[0]
+    assert title == "Cannot start training" and "cnn takes images" in text and "1×40" in text
+
+
+def test_the_tensorboard_box_logs_the_run(window, qtbot, tmp_path):
+    from resviz.core.tensorboard_log import tensorboard_available
+
+    if not tensorboard_available():
+        pytest.skip('needs the optional tensorboard package (pip install "resviz[tensorboard]")')
+    panel = window.panel("Training")
+    setup_small_run(panel, epochs=1)
+    panel.tensorboard_folder = str(tmp_path / "tb")
+    panel.tensorboard.setChecked(True)
+    run = panel.start_training()
+    wait_done(qtbot, window, run, timeout=60_000)
+    files = list((tmp_path / "tb").rglob("events.out.tfevents.*"))
+    assert len(files) == 1 and files[0].stat().st_size > 0 and run.name.replace(" ", "") in str(files[0])

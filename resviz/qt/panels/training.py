@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 from ...commands.progress import format_seconds
 from ...core import models
 from ...core.augment import Augmentation
+from ...core.checkpoints import checkpoint_dir
 from ...core.data import dataset_names, dataset_spec
 from ...core.devices import available_devices, resolve_device
 from ...core.runs import Run, RunStatus
+from ...core.tensorboard_log import INSTALL_HINT, tensorboard_available
 from ...core.trainer import TrainConfig
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
@@ -97,6 +99,14 @@ class TrainingPanel(Panel):
         self.subset = QComboBox()
         for label, count in [("all", None), ("10,000 (quick)", 10_000), ("2,000 (a first look)", 2_000)]:
             self.subset.addItem(label, count)
+        self.tensorboard = QCheckBox("log to TensorBoard")
+        self.tensorboard_folder = str(checkpoint_dir().parent / "tensorboard")
+        if tensorboard_available():
+            self.tensorboard.setToolTip(f"Also write the run's curves for TensorBoard into {self.tensorboard_folder}; "
+                                        f"then: tensorboard --logdir {self.tensorboard_folder}")
+        else:
+            self.tensorboard.setEnabled(False)
+            self.tensorboard.setToolTip(INSTALL_HINT)
         self.when_busy = QComboBox()
         self.when_busy.addItem("queue it", False)
         self.when_busy.addItem("train alongside", True)
@@ -110,7 +120,8 @@ class TrainingPanel(Panel):
             ("Epochs", self.epochs, "epochs"), ("Batch size", self.batch, "batch"),
             ("Learning rate", self.lr, "lr"), ("Optimizer", self.optimizer, "optimizer"),
             ("Schedule", self.schedule, "schedule"), ("", self.augment, "augment"),
-            ("Training images", self.subset, "subset"), ("If one is training", self.when_busy, "when_busy"),
+            ("Training images", self.subset, "subset"), ("", self.tensorboard, None),
+            ("If one is training", self.when_busy, "when_busy"),
         ]:
             if tip:
                 widget.setToolTip(TIPS[tip])
@@ -226,6 +237,7 @@ class TrainingPanel(Panel):
                            ("batch", self.batch.value()), ("lr", self.lr.value()),
                            ("optimizer", self.optimizer.currentText()), ("schedule", self.schedule.currentText()),
                            ("augment", self.augment.isChecked()), ("subset", self.subset.currentIndex()),
+                           ("tensorboard", self.tensorboard.isChecked() and self.tensorboard.isEnabled()),
                            ("when_busy", self.when_busy.currentIndex())):
             settings.setValue(key, value)
         settings.endGroup()
@@ -247,8 +259,9 @@ class TrainingPanel(Panel):
             for box, key in ((self.optimizer, "optimizer"), (self.schedule, "schedule")):
                 if box.findText(str(settings.value(key))) >= 0:
                     box.setCurrentText(str(settings.value(key)))
-            if settings.value("augment") is not None:
-                self.augment.setChecked(str(settings.value("augment")).lower() in ("true", "1"))
+            for box, key in ((self.augment, "augment"), (self.tensorboard, "tensorboard")):
+                if settings.value(key) is not None and box.isEnabled():
+                    box.setChecked(str(settings.value(key)).lower() in ("true", "1"))
             for box, key in ((self.subset, "subset"), (self.when_busy, "when_busy")):
                 index = _number(settings.value(key), int)
                 if index is not None and 0 <= index < box.count():
@@ -261,7 +274,8 @@ class TrainingPanel(Panel):
         """A new run with the form's settings: started now, or queued behind a training run."""
         try:
             config = config if isinstance(config, TrainConfig) else self.config()
-            return self.state.start_run(config, alongside=bool(self.when_busy.currentData()))
+            return self.state.start_run(config, alongside=bool(self.when_busy.currentData()),
+                                        tensorboard=self.tensorboard_folder if self.tensorboard.isChecked() else None)
         except Exception as error:  # noqa: BLE001 — e.g. CUDA chosen on a machine without it
             QMessageBox.warning(self, "Cannot start training", str(error))
             return None
