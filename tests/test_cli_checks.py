@@ -91,6 +91,13 @@ def test_missing_data_dir_is_refused(capfd, tmp_path):
                            "--data-dir", str(tmp_path / "nowhere")], "--data-dir", "no such folder")
 
 
+def test_a_model_that_cannot_take_the_dataset_is_refused_before_data_loads(capfd, tmp_path):
+    _fails_naming(capfd, ["train", "--model", "mnist1d-cnn", "--dataset", "mnist", "--out", str(tmp_path / "m.pt")],
+                  "--model mnist1d-cnn", "takes signals")
+    _fails_naming(capfd, ["train", "--model", "resnet", "--dataset", "mnist1d", "--out", str(tmp_path / "r.pt")],
+                  "--model resnet", "takes images")
+
+
 def test_eval_refuses_a_bad_subset(capfd):
     _fails_naming(capfd, ["eval", "--checkpoint", "x.pt", "--test-subset", "0"], "argument --test-subset", "from 1 to")
 

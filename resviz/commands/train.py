@@ -22,8 +22,10 @@ import torch
 
 from ..core import models
 from ..core.checkpoints import default_checkpoint_path
+from ..core.compatibility import check_model_takes_dataset
 from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
+from ..core.models import ModelDoesNotFit
 from ..core.distributed import context_for
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
@@ -95,7 +97,10 @@ def run(args) -> int:
         writable_file("--out", out)
         if args.data_dir:
             existing_folder("--data-dir", args.data_dir)
+        check_model_takes_dataset(config.model, config.dataset)
         dist = context_for(resolve_device(config.device))
+    except ModelDoesNotFit as error:
+        return fail(ProgressBar(), f"--model {config.model} --dataset {config.dataset}: {error}")
     except (PathProblem, DeviceUnavailable) as error:
         return fail(ProgressBar(), str(error))
     bar = progress_bar(dist)

@@ -21,9 +21,9 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
-from ..core import models
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
-from ..core.data import Dataset, dataset_spec, load_dataset
+from ..core.compatibility import check_model_takes_dataset
+from ..core.data import Dataset, load_dataset
 from ..core.events import Failed, Loading, Snapshot
 from ..core.host_copy import state_to_numpy
 from ..core.replica import ModelReplica
@@ -148,10 +148,8 @@ class AppState(QObject):
         """
         if config.data_dir is None:
             config.data_dir = self.data_dir
-        spec = models.spec(config.model)  # an unknown model is refused before a run is made
-        fixed = dataset_spec(config.dataset).input_shape
-        if fixed is not None:  # a model that cannot take this dataset's inputs is refused before a run is made
-            spec.fit_config(fixed, len(dataset_spec(config.dataset).classes or ()) or 10)
+        # an unknown model, or one that cannot take this dataset's inputs, is refused before a run is made
+        check_model_takes_dataset(config.model, config.dataset)
         run = self.store.create(config.model, config.dataset, asdict(config), name)
         if tensorboard:
             self._loggers[run.id] = open_tensorboard_log(tensorboard, f"{run.id}-{run.name.replace(' ', '')}")
