@@ -175,7 +175,6 @@ def test_numbers_on_a_small_map_show_only_when_they_fit_their_cells(qtbot):
     _settle(qtbot)
     assert pooled.visible_count() == 0  # ~18 px cells: "0.00" would overlap its neighbours
     window.resize(1280, 820)
-    _settle(qtbot)
-    assert pooled.visible_count() == 64
+    qtbot.waitUntil(lambda: pooled.visible_count() == 64, timeout=2000)  # a wrapped formula re-lays out once more
     window.state.stop_all(5000)
     QThreadPool.globalInstance().waitForDone(60_000)

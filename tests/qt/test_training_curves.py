@@ -53,3 +53,30 @@ def test_ticked_runs_are_overlaid_in_their_colours_with_a_legend(qtbot):
     assert list(xs) == [20] and ys[0] == pytest.approx(0.95)
     pen = curves.curves[f"other:{first.id}"].opts["pen"]
     assert pen.color().name() == "#1f77b4"  # run1's colour, as in the Runs list
+
+
+def test_an_overlay_after_an_empty_run_shows_every_run_whole(qtbot):
+    """Selecting a run with no points fixes the empty frame (steps 0-100); ticking runs with
+    thousands of steps afterwards must bring them into view, not keep that frame."""
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.show()
+    empty, long_run = Run("run1", "cnn #1", "cnn", "mnist"), Run("run2", "fashion", "cnn", "fashion")
+    for n in range(100, 5001, 100):
+        long_run.apply(step(n, 1.0 / n ** 0.3))
+    curves.show_runs(empty)
+    curves.show_runs(long_run, [empty])
+    qtbot.waitUntil(lambda: curves.loss_plot.viewRange()[0][1] >= 5000, timeout=2000)
+
+
+def test_a_long_run_draws_about_ten_epoch_lines_not_one_per_epoch(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    run = Run("run1", "mnist1d", "mnist1d-cnn", "mnist1d", settings={"epochs": 50})
+    for epoch in range(1, 51):
+        run.apply(step(40 * epoch, 1.0))
+        run.apply(Epoch(epoch, 40 * epoch, 0.5, {"test_loss": 0.4, "test_accuracy": 0.9}, 1.0))
+    curves.show_runs(run)
+    qtbot.waitUntil(lambda: len(curves._epoch_lines) > 0, timeout=2000)
+    lines = [line.value() for line in curves._epoch_lines]
+    assert len(lines) == 10 and lines[:2] == [200, 400]  # every 5th epoch, at its step

@@ -32,6 +32,7 @@ class Checkpointer(Callback):
             classes=list(ctx.data.classes), input_shape=list(_input_shape(ctx)), epoch=epochs_completed,
             step=ctx.step, metrics=ctx.metrics, train_config=asdict(ctx.config), history=ctx.history,
             dataset_options=dict(ctx.data.options),
+            seconds=round(ctx.clock.elapsed(), 3),  # training time, shown for an opened run
         )
         config = models.model_config(ctx.model)
         try:

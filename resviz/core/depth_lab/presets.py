@@ -36,7 +36,7 @@ _ADAM = Recipe(steps=300, train_subset=2000, test_subset=1000, batch_size=64, op
 
 PRESETS: dict[str, Preset] = {p.key: p for p in [
     Preset(
-        "degradation", "Degradation: deeper is not better, unless residual",
+        "degradation", "Degradation: plain vs residual",
         "Without BatchNorm, a plain stack of 30 convs ends with a higher training loss than a plain stack of 6 — "
         "deeper is worse even on the data it trains on — while a residual stack of the same 30 convs trains. "
         "In the gradient heatmaps the plain 30's bottom rows are dark: almost no gradient reaches its first "
@@ -46,7 +46,7 @@ PRESETS: dict[str, Preset] = {p.key: p for p in [
         quick=replace(_ADAM, steps=150),
     ),
     Preset(
-        "batchnorm", "BatchNorm: the same deep stack, with and without",
+        "batchnorm", "BatchNorm: with and without",
         "The same plain stack of 30 convs, without and with BatchNorm after every conv. Without it the loss "
         "stays near 2.30 (chance: ln 10). In Activations each layer's output std sinks within a few layers to a "
         "floor of ~0.05 set by the biases (what differs between digits shrinks ~10× every three layers), and in "
@@ -56,7 +56,7 @@ PRESETS: dict[str, Preset] = {p.key: p for p in [
         _ADAM,
     ),
     Preset(
-        "relu-vs-tanh", "ReLU vs tanh: does ReLU train 6× faster?",
+        "relu-vs-tanh", "ReLU vs tanh: 6× faster?",
         "AlexNet (seed 001) reached 25% training error 6× sooner with ReLU than with tanh, on CIFAR-10. Here, on "
         "MNIST with a plain 6-conv net and Adam, ReLU gets the training loss below 0.5 about 1.7× sooner (the "
         "table's last column): faster, but not 6×, and with plain SGD at lr 0.1 we measured tanh ahead. The "

@@ -148,6 +148,10 @@ class ClustersPanel(Panel):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # shown only while clustering; the row keeps its place
+        self.progress.setSizePolicy(policy)
+        self.progress.hide()  # an idle empty bar reads as a text field
         self.status = QLabel(wordWrap=True)
         self.status.setStyleSheet("color: #555;")
         self.metrics = QLabel("Choose, then press Cluster to see how well the groups match the digits.",
@@ -288,6 +292,7 @@ class ClustersPanel(Panel):
         what = f"{size:,} test digits: {recipe.title()}" + (model_text if recipe.needs_model else "")
         self.status.setText(f"Clustering {what}…")
         self.progress.setValue(0)
+        self.progress.show()
         self._runner.submit(
             cluster_with_comparisons, recipe, data.test_images[:size], data.test_labels[:size].numpy(),
             None if replica is None else replica.model, known, cancelled=cancel.is_set,
@@ -322,6 +327,7 @@ class ClustersPanel(Panel):
         cancelled = ClusteringCancelled.__name__ in message
         self.status.setText("Cancelled." if cancelled else f"Clustering failed: {message}")
         self.progress.setValue(0)
+        self.progress.hide()
         self._update_buttons()
 
     def _on_result(self, results: dict, size: int, replica, what: str) -> None:
@@ -330,6 +336,7 @@ class ClustersPanel(Panel):
                 self.comparisons[self._comparison_key(role, size, replica)] = results[role]
         result = self.result = results["choice"]
         self.progress.setValue(1000)
+        self.progress.hide()
         self.status.setText(f"{what}: 10 clusters.")
         self.metrics.setText(self._metrics_table(results))
         labels = [f"c{c}→{d}" if d >= 0 else f"c{c}" for c, d in enumerate(result.cluster_to_label)]

@@ -125,9 +125,9 @@ class DrawPanel(Panel):
         views.addWidget(self.input_view, 1, 0)
         views.addWidget(self.explain_view, 1, 1)
         explain_controls = QHBoxLayout()
-        explain_controls.addWidget(self.method_box, 1)
+        explain_controls.addWidget(self.method_box, 3)
         explain_controls.addWidget(QLabel("for"))
-        explain_controls.addWidget(self.target_box)
+        explain_controls.addWidget(self.target_box, 2)  # room for "the predicted class" when there is room
         views.addLayout(explain_controls, 2, 1)
 
         self.answer = QLabel()

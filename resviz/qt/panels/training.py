@@ -10,12 +10,13 @@ what it is. Right: the selected run's curves, with every ticked run overlaid.
 from __future__ import annotations
 
 import math
+from html import escape
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox,
-    QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
 from ...commands.progress import format_seconds
@@ -27,6 +28,7 @@ from ...core.devices import available_devices, resolve_device
 from ...core.runs import Run, RunStatus
 from ...core.tensorboard_log import INSTALL_HINT, tensorboard_available
 from ...core.trainer import TrainConfig
+from ..widgets.form_scroll import FormScrollArea
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
 
@@ -73,6 +75,9 @@ class TrainingPanel(Panel):
     # --- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
         self.model_box = QComboBox()
+        # as narrow as 22 characters when the form is narrow; the open list still shows whole names
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_box.setMinimumContentsLength(22)
         for index, name in enumerate(models.names()):
             spec = models.spec(name)
             self.model_box.addItem(f"{spec.shown_name} ({name})", name)
@@ -163,11 +168,7 @@ class TrainingPanel(Panel):
         left_layout.setContentsMargins(0, 0, 4, 0)
         left_layout.addWidget(new_run)
         left_layout.addWidget(self.run_box, 1)
-        scroll = QScrollArea()  # a small window scrolls the form instead of squeezing it
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setMinimumWidth(300)
+        scroll = FormScrollArea(left)  # a small window scrolls the form instead of squeezing it
         scroll.setMaximumWidth(430)
 
         self.curves = TrainingCurves()
@@ -370,7 +371,7 @@ def _ending_text(run: Run) -> str:
     if run.status == RunStatus.FAILED:
         return "Training failed: " + (run.message or "see the log.")
     if run.status == RunStatus.OPENED:
-        return f"Opened from {run.source}."
+        return f"Opened from {breakable(run.source)}."
     verb = "Stopped" if run.status == RunStatus.STOPPED else "Finished"
     return f"{verb} after {format_seconds(run.seconds)}. {metrics_text(run.metrics)}"
 
@@ -405,7 +406,13 @@ def run_html(run: Run) -> str:
     if run.data_note:
         html += f"<p style='color:#b35900'><b>Note:</b> {run.data_note}</p>"
     if run.checkpoint:
-        html += f"<p>Checkpoint: <code>{run.checkpoint}</code></p>"
+        html += f"<p>Checkpoint: <code>{breakable(escape(str(run.checkpoint)))}</code></p>"
     if run.message and run.status not in (RunStatus.QUEUED,):
-        html += f"<p style='color:#b35900'>{run.message}</p>"
+        html += f"<p style='color:#b35900'>{breakable(run.message)}</p>"
     return html
+
+
+def breakable(text) -> str:
+    """``text`` with a zero-width space after each slash: a long path wraps in a narrow form
+    instead of widening it."""
+    return str(text).replace("/", "/\u200b")

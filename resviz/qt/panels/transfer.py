@@ -30,6 +30,7 @@ from ...core.models.transfer import backbone_state_dict
 from ...core.replica import ModelReplica
 from ...core.transfer import folder_config
 from ..background import BackgroundRunner
+from ..widgets.form_scroll import FormScrollArea
 from ..widgets.prediction_grid import Prediction, PredictionGrid
 from .base import Panel
 from ..widgets.picture_view import PictureView
@@ -147,10 +148,7 @@ class TransferPanel(Panel):
         left_layout.addWidget(setup)
         left_layout.addWidget(self.demo)
         left_layout.addStretch(1)
-        left_scroll = QScrollArea(widgetResizable=True)
-        left_scroll.setWidget(left)
-        left_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the form narrows instead
-        left_scroll.setMinimumWidth(290)
+        left_scroll = FormScrollArea(left)
 
         self.heading = QLabel(NO_RUN, wordWrap=True)
         self.heading.setStyleSheet("font-weight: bold;")

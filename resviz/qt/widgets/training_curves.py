@@ -11,6 +11,8 @@ metric, in its colour, named in the legend.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
@@ -23,6 +25,7 @@ PALETTE = {
     "recon": "#b07aa1", "kl": "#edc948", "epoch": "#888888",
 }
 EMPTY_HINT = "Press Train: the loss appears here every few batches,\nand the test scores after each epoch."
+MAX_EPOCH_LINES = 10  # epoch lines drawn at most: every k-th epoch when a run has more
 
 
 class TrainingCurves(pg.GraphicsLayoutWidget):
@@ -114,6 +117,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._set_metric_frame()
         if self._empty:
             self._show_empty_state()
+        else:  # other runs shown: the view follows their data (the empty frame may have fixed it)
+            self.loss_plot.enableAutoRange()
+            self.metric_plot.enableAutoRange()
         self._dirty = True
 
     def _metric_curves(self) -> dict[str, tuple[str, str, str, str]]:
@@ -185,7 +191,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._label_last_metric()
 
     def _draw_epoch_lines(self, run: Run) -> None:
+        # at most about ten lines: fifty labelled lines would be a grey smear
+        total = max(int(run.settings.get("epochs") or 0), len(run.curves.epochs))
+        stride = max(1, math.ceil(total / MAX_EPOCH_LINES))
         for row in run.curves.epochs[self._epochs_drawn:]:
+            if row["epoch"] % stride:
+                continue
             line = pg.InfiniteLine(row["step"], angle=90, pen=pg.mkPen(PALETTE["epoch"], style=_pen_style("dot")),
                                    label=f"epoch {row['epoch']}",
                                    labelOpts=dict(position=0.95, color=PALETTE["epoch"]))

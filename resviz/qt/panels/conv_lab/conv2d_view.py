@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ....core.analysis import convolution as conv
+from ...widgets.wrapped_label import WrappedLabel
 from .image_card import ImageCard
 from .input_picker import InputPicker
 from .kernel_picker import KernelPicker
@@ -154,7 +155,7 @@ class Conv2dView(QWidget):
         self.map_card = ImageCard("Feature map", TIPS["feature_map"])
         self.relu_card = ImageCard("After ReLU", TIPS["relu"], colorbar=False)
         self.pool_card = ImageCard("Pooled", TIPS["pool_type"], colorbar=False)
-        self.formula = QLabel(textFormat=Qt.TextFormat.PlainText, wordWrap=True)  # wraps in a narrow window
+        self.formula = WrappedLabel(textFormat=Qt.TextFormat.PlainText)  # wraps in a narrow window
         self.formula.setStyleSheet("font-family: monospace; font-size: 11pt;")
         self.formula.setToolTip(TIPS["formula"])
         self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

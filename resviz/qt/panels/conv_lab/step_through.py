@@ -37,7 +37,8 @@ class StepControls(QWidget):
         self.speed = QSpinBox(minimum=1, maximum=60, value=8, suffix=" steps/s")
         self.speed.setToolTip("How fast Play slides the kernel.")
         self.position = QLabel()
-        self.position.setMinimumWidth(120)
+        # the widest it gets (a 256×256 input), so the text never overflows as the window moves
+        self.position.setMinimumWidth(self.position.fontMetrics().horizontalAdvance("window 65536/65536 → [255, 255]"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.first_button, self.back_button, self.play_button, self.next_button):
