@@ -6,7 +6,8 @@ per-epoch metrics, the weight snapshots a person can scrub back through, what it
 recorders measured, its checkpoint, and on failure the message and traceback.
 ``Run.apply(event)`` folds each training event into it. The ``RunStore`` holds the runs
 in order, keeps all their snapshots within one memory budget (by bytes: old snapshots
-are thinned, never a run's first or last), and tells subscribers what changed — the Qt
+are thinned, never a run's first or last until only those are left; then the oldest
+finished runs keep just their last), and tells subscribers what changed — the Qt
 layer observes it (napari's pattern: a plain model, a Qt view). Nothing here imports Qt.
 """
 
@@ -23,7 +24,9 @@ from .curves import Curves
 from .events import Done, Epoch, Failed, Loading, Recorded, Snapshot, Started, Step
 from .objectives import objective_class
 
-SNAPSHOT_BUDGET = 768 * 2 ** 20  # bytes of snapshots kept for all runs together
+SNAPSHOT_BUDGET = 128 * 2 ** 20  # bytes of snapshots kept for all runs together (an hour of
+# Train -> Stop cycles must stay within 150 MB of resident memory; the seed ResNet's 48 History
+# positions take 48 MB)
 SNAPSHOTS_PER_RUN = 48  # the History slider's positions, at most
 RECORDS_PER_RUN = 400  # of each recorder: older ones are thinned like snapshots
 
@@ -281,11 +284,18 @@ class RunStore:
         return sum(r.snapshot_bytes for r in self._runs.values())
 
     def _enforce_budget(self) -> None:
-        """Thin the snapshots of the run holding the most bytes until all fit (first and last stay)."""
+        """Thin the snapshots of the run holding the most bytes until all fit (first and last stay);
+        when only firsts and lasts are left, the oldest finished runs give up their first."""
         while self.snapshot_bytes > self.snapshot_budget:
             thinnable = [r for r in self._runs.values() if len(r.snapshots) > 2]
-            if not thinnable:
+            if thinnable:
+                heaviest = max(thinnable, key=lambda r: r.snapshot_bytes)
+                heaviest.snapshots = thin(heaviest.snapshots)
+                self._tell("changed", heaviest, {"snapshots"})
+                continue
+            finished = [r for r in self._runs.values() if len(r.snapshots) > 1 and not r.status.active]
+            if not finished:
                 return
-            heaviest = max(thinnable, key=lambda r: r.snapshot_bytes)
-            heaviest.snapshots = thin(heaviest.snapshots)
-            self._tell("changed", heaviest, {"snapshots"})
+            oldest = finished[0]  # the store keeps runs in the order they were made
+            oldest.snapshots = oldest.snapshots[-1:]  # the weights it ended with stay, to look at
+            self._tell("changed", oldest, {"snapshots"})

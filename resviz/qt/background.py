@@ -31,6 +31,14 @@ class _Job(QRunnable):
 
     def run(self):
         try:
+            self._run()
+        finally:
+            # PySide keeps a started Python QRunnable alive after it ran: drop what it holds
+            # (models, images), or every finished job keeps its arguments for good
+            self.fn = self.args = self.kwargs = None
+
+    def _run(self):
+        try:
             result = self.fn(*self.args, **self.kwargs)
         except Cancelled as error:  # the person asked for it: not a failure, nothing to log
             self._emit(self.signals.failed, self.ticket, f"{type(error).__name__}: {error}")

@@ -19,13 +19,14 @@ from typing import Callable
 
 import numpy as np
 import torch
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
 from ..core.compatibility import check_model_takes_dataset
 from ..core.data import Dataset, load_dataset
 from ..core.events import Failed, Loading, Snapshot
 from ..core.host_copy import state_to_numpy
+from ..core.memory import return_freed_memory
 from ..core.replica import ModelReplica
 from ..core.runs import Run, RunStatus, RunStore
 from ..core.tensorboard_log import open_tensorboard_log
@@ -234,6 +235,8 @@ class AppState(QObject):
         if job is not None:
             job.release()
             job.deleteLater()  # the trainer, its model, optimizer and data go with it
+            # once the job is deleted, give its freed memory back to the system
+            QTimer.singleShot(1000, return_freed_memory)
         run = self.store.get(run_id)
         if run is not None and run.status.active:  # the thread ended without a last event
             self._fail(run_id, "Training ended unexpectedly.", "")

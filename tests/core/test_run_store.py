@@ -82,6 +82,21 @@ def test_snapshots_stay_within_one_budget_by_bytes_first_and_last_kept():
     assert len(small.snapshots) == 12  # the light run kept everything: the heavy one paid
 
 
+def test_many_kept_runs_stay_within_the_budget_the_oldest_keeping_only_their_last():
+    """An hour of Train -> Stop: once only firsts and lasts are left, old finished runs give up their first."""
+    store = RunStore(snapshot_budget=12 * 2 ** 20)  # 8 runs of 4 snapshots of 1 MB: 32 MB
+    runs = []
+    for _ in range(8):
+        run = store.create("resnet", "mnist")
+        for step in range(4):
+            store.apply(run.id, snapshot(step, megabytes=1.0))
+        store.set_status(run.id, RunStatus.STOPPED)
+        runs.append(run)
+    assert store.snapshot_bytes <= 12 * 2 ** 20
+    assert all(r.snapshots[-1].step == 3 for r in runs)  # each run can still be shown as it ended
+    assert len(runs[0].snapshots) == 1 and runs[-1].snapshots[0].step == 0  # the oldest paid first
+
+
 def test_a_run_keeps_at_most_so_many_snapshots_and_recordings():
     run = Run("run1", "r", "cnn", "mnist")
     for step in range(SNAPSHOTS_PER_RUN + 1):
