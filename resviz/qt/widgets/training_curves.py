@@ -53,7 +53,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._epochs_drawn = 0
         self._dirty = False
         self._timer = QTimer(self)
-        self._timer.setInterval(33)
+        self._timer.setInterval(200)  # 5 redraws a second: live to the eye; on 2 cores each repaint of the
+        # four axes takes the GIL from training (30 a second cost 16% of its speed)
         self._timer.timeout.connect(self._redraw)
         self._timer.start()
         self._rebuild()
