@@ -106,3 +106,22 @@ def test_headers_teach(panel):
 
 def test_the_main_window_has_the_tab(window):
     assert window.panel("Architectures") is not None
+
+
+def test_showing_the_tab_reads_the_catalog_off_the_gui_thread(qtbot, monkeypatch):
+    """The last tab of a session may be this one: the window must not wait ~2 s for torchvision."""
+    threads = []
+    real = catalog.architectures
+
+    def recording():
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real()
+
+    monkeypatch.setattr(catalog, "architectures", recording)
+    widget = ArchitecturesPanel(None)
+    qtbot.addWidget(widget)
+    widget.show()
+    assert "Reading the architectures" in widget.about.text()
+    qtbot.waitUntil(lambda: widget.model_box.count() > 0, timeout=30_000)
+    assert threads[0] is False  # the first, slow reading (later calls hit the cache)
+    _settle(qtbot, widget)

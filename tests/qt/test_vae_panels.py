@@ -35,6 +35,13 @@ def vae_replica(name="vae", seed=0, step=0, **config):
     return ModelReplica(name, models.model_config(model), model, step=step)
 
 
+def loaded_state() -> AppState:
+    """App state with MNIST already loaded, as after training a VAE in this session."""
+    state = AppState()
+    state.dataset("mnist")
+    return state
+
+
 def shown(qtbot, widget):
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
@@ -50,7 +57,7 @@ def test_fixed_test_digits_are_the_first_of_each_class():
 
 
 def test_moving_a_slider_changes_the_decoded_image(qtbot):
-    panel = shown(qtbot, LatentPanel(AppState()))
+    panel = shown(qtbot, LatentPanel(loaded_state()))
     assert panel.message.text() == NO_VAE and not panel.sample_button.isEnabled()
     panel.state.show_model(vae_replica("vae"))
     assert len(panel.sliders) == 8 and panel.sliders[0].name.text() == "z1"
@@ -89,7 +96,7 @@ def _drag(qtbot, slider, fraction):
 
 
 def test_dragging_a_slider_on_the_conv_vae_redraws_and_recaptions(qtbot):
-    panel = shown(qtbot, LatentPanel(AppState()))
+    panel = shown(qtbot, LatentPanel(loaded_state()))
     run = panel.state.show_model(vae_replica("cvae", step=90))
     assert len(panel.sliders) == 16 and panel.origin.text().startswith("All sliders at 0")
     # 90 steps: the panel says digits come later, so a blur is not taken for what the VAE can do
@@ -113,7 +120,7 @@ def test_dragging_a_slider_on_the_conv_vae_redraws_and_recaptions(qtbot):
 
 
 def test_pickers_list_the_conv_vaes_first_and_name_the_seed_models(qtbot):
-    state = AppState()
+    state = loaded_state()
     latent_panel, clusters = shown(qtbot, LatentPanel(state)), shown(qtbot, ClustersPanel(state))
     for name in ("vae2", "vae1", "cvae2d", "cvae"):
         state.show_model(vae_replica(name))
@@ -126,7 +133,7 @@ def test_pickers_list_the_conv_vaes_first_and_name_the_seed_models(qtbot):
 
 
 def test_sliders_follow_principal_directions_for_the_seed_models(qtbot):
-    panel = shown(qtbot, LatentPanel(AppState()))
+    panel = shown(qtbot, LatentPanel(loaded_state()))
     run = panel.state.show_model(vae_replica("vae2"))
     qtbot.waitUntil(lambda: panel.axes is not None, timeout=60_000)  # PCA runs in the background
     assert panel.axes.principal and panel.sliders[0].name.text().startswith("PC1")
@@ -143,7 +150,7 @@ def test_sliders_follow_principal_directions_for_the_seed_models(qtbot):
 
 
 def test_drawn_digit_and_manifold_grid(qtbot):
-    panel = shown(qtbot, LatentPanel(AppState()))
+    panel = shown(qtbot, LatentPanel(loaded_state()))
     panel.state.show_model(vae_replica("vae2d"))
     assert panel.manifold_box.isVisible() and panel.manifold.count == 225
     assert not panel.encode_drawn_button.isEnabled()
@@ -161,7 +168,7 @@ def test_drawn_digit_and_manifold_grid(qtbot):
 def test_generated_panel_shows_the_seed_models_beside_the_conv_vae(qtbot):
     from resviz.qt.panels.generated import COMPARE_HINT, WHY_SEED_BLURS
 
-    state = AppState()
+    state = loaded_state()
     panel = shown(qtbot, GeneratedPanel(state))
     assert panel.message.isVisible()
     state.show_model(vae_replica("cvae"))
@@ -190,7 +197,7 @@ def _choose(box, key):
 
 
 def test_clusters_run_in_the_background_and_hover_shows_the_digit(qtbot):
-    state = AppState()
+    state = loaded_state()
     panel = shown(qtbot, ClustersPanel(state))
     assert not panel.run_button.isEnabled()  # reconstructions need a VAE
     run = state.show_model(vae_replica("vae", latent_dim=4))
@@ -235,7 +242,7 @@ def test_clusters_run_in_the_background_and_hover_shows_the_digit(qtbot):
 def test_clusters_umap_and_gaussian_mixture_on_the_map_keep_the_window_live(qtbot):
     from PySide6.QtCore import QTimer
 
-    state = AppState()
+    state = loaded_state()
     panel = shown(qtbot, ClustersPanel(state))
     state.show_model(vae_replica("cvae"))
     _size(panel, 300)
@@ -269,7 +276,7 @@ def test_clusters_umap_and_gaussian_mixture_on_the_map_keep_the_window_live(qtbo
 
 
 def test_clusters_can_be_cancelled(qtbot):
-    state = AppState()
+    state = loaded_state()
     panel = shown(qtbot, ClustersPanel(state))
     _choose(panel.source_box, "pixels")
     _choose(panel.projection_box, "tsne")
@@ -283,13 +290,15 @@ def test_clusters_can_be_cancelled(qtbot):
 
 
 def test_clusters_offer_only_as_many_digits_as_the_test_set_has(qtbot, monkeypatch):
-    full = shown(qtbot, ClustersPanel(AppState()))
+    full = shown(qtbot, ClustersPanel(AppState()))  # the test set loads off the GUI thread, then sizes
+    qtbot.waitUntil(lambda: full.size_box.count() == 4, timeout=30_000)
     assert [full.size_box.itemData(i) for i in range(full.size_box.count())] == [1000, 2000, 5000, 10000]
     assert full.size_box.currentData() == 2000
-    small = ClustersPanel(AppState())
-    offline = small._test_set().subset(None, 1000)  # the offline fallback's test split has 1,000 digits
-    monkeypatch.setattr(small, "_test_set", lambda: offline)
-    shown(qtbot, small)
+    offline_state = AppState()
+    # the offline fallback's test split has 1,000 digits: the state holds that set, as it would offline
+    offline_state._datasets["mnist"] = full._test_set().subset(None, 1000)
+    small = shown(qtbot, ClustersPanel(offline_state))
+    qtbot.waitUntil(lambda: small._sizes_known, timeout=30_000)
     assert [small.size_box.itemText(i) for i in range(small.size_box.count())] == ["1,000 test digits"]
 
 
@@ -304,3 +313,28 @@ def test_slider_latency_bench_moves_the_real_panel():
 
     times = screen_latency("vae", moves=6, warmup=1)
     assert len(times) == 6 and all(t > 0 for t in times)
+
+
+def test_latent_space_and_clusters_load_the_test_set_off_the_gui_thread(qtbot, monkeypatch):
+    """Issue 10, item 22: the first look at a VAE never loads its test digits on the GUI thread."""
+    import threading
+
+    from resviz.qt import state as state_module
+
+    threads = []
+    real_load = state_module.load_dataset
+
+    def recording_load(*args, **kwargs):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(state_module, "load_dataset", recording_load)
+    state = AppState()
+    latent_panel = shown(qtbot, LatentPanel(state))
+    state.show_model(vae_replica("cvae"))
+    qtbot.waitUntil(lambda: latent_panel._fixed is not None, timeout=30_000)  # the fixed digits arrive
+    assert latent_panel.reconstructions.mosaic() is not None
+    clusters = shown(qtbot, ClustersPanel(state))
+    clusters.run()
+    qtbot.waitUntil(lambda: clusters.result is not None, timeout=60_000)
+    assert threads and not any(threads)  # loaded once, and never on the GUI thread

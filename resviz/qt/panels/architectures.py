@@ -57,6 +57,8 @@ class ArchitecturesPanel(Panel):
         self.shown_key: str | None = None
         self.shown_size: int | None = None
         self._ready = False
+        self._preparing = False  # the catalog is being read off the GUI thread
+        self._catalog_runner = BackgroundRunner(self)
 
         self.model_box = QComboBox()
         self.model_box.setToolTip("The architecture to tabulate: built without weights, nothing is downloaded")
@@ -135,15 +137,24 @@ class ArchitecturesPanel(Panel):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        self.ensure_ready()
+        if not self._ready and not self._preparing:  # off the GUI thread: it imports torchvision (~2 s)
+            self._preparing = True
+            self.about.setText("Reading the architectures…")
+            self._catalog_runner.submit(catalog.architectures, on_result=self._fill,
+                                        on_error=lambda message: self.about.setText(f"Cannot list them: {message}"))
 
     def ensure_ready(self) -> None:
+        """Fill in now (a test or another tab picking an architecture does not wait for the thread)."""
+        if not self._ready:
+            self._fill(catalog.architectures())
+
+    def _fill(self, entries) -> None:
         if self._ready:
             return
         self._ready = True
         family = None
         self.model_box.blockSignals(True)
-        for entry in catalog.architectures():
+        for entry in entries:
             if family is not None and entry.family != family:
                 self.model_box.insertSeparator(self.model_box.count())
             family = entry.family

@@ -100,6 +100,7 @@ class ClustersPanel(Panel):
         self._sizes_known = False
         self._cancel = threading.Event()
         self._runner = BackgroundRunner(self)
+        self._dataset_runner = BackgroundRunner(self)  # the test set, loaded off the GUI thread on first use
         self._build()
         self._connect_state()
         self._update_buttons()
@@ -115,10 +116,14 @@ class ClustersPanel(Panel):
         """The weights shown for VAE run ``run_id`` (a ModelReplica), or None."""
         return self.state.vaes.get(run_id) if run_id else None
 
-    def _test_set(self):
-        """The test set of the chosen VAE's dataset, MNIST without one (may raise DatasetUnavailable)."""
+    def _dataset_key(self) -> str:
+        """The chosen VAE's dataset, MNIST without one."""
         run = self.state.run(self.model_box.currentData())
-        return self.state.dataset(run.dataset if run is not None else "mnist")
+        return run.dataset if run is not None else "mnist"
+
+    def _test_set(self):
+        """That dataset once loaded (may raise DatasetUnavailable)."""
+        return self.state.dataset(self._dataset_key())
 
     # --- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -247,11 +252,12 @@ class ClustersPanel(Panel):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._sizes_known:  # offer only as many digits as the test set has (1,000 offline)
-            try:
-                self._offer_sizes(size_choices(len(self._test_set().test_images)))
-                self._sizes_known = True
-            except DatasetUnavailable as error:
-                self.status.setText(str(error))
+            self._dataset_runner.submit(self.state.dataset, self._dataset_key(), on_result=self._on_test_set,
+                                        on_error=self.status.setText)
+
+    def _on_test_set(self, data) -> None:
+        self._offer_sizes(size_choices(len(data.test_images)))
+        self._sizes_known = True
 
     def _on_vae_changed(self, name: str) -> None:
         if self.model_box.findData(name) < 0:
@@ -277,6 +283,12 @@ class ClustersPanel(Panel):
         recipe = self.recipe()
         replica = self._replica(self.model_box.currentData())
         if recipe.needs_model and replica is None:
+            return
+        if not self.state.has_dataset(self._dataset_key()):  # loaded off the GUI thread, then clustered
+            self.status.setText("Loading the test digits…")
+            self._dataset_runner.submit(
+                self.state.dataset, self._dataset_key(), on_result=lambda _data: self.run(),
+                on_error=lambda message: self.status.setText(f"Could not load the test digits: {message}"))
             return
         try:
             data = self._test_set()

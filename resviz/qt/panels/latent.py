@@ -99,6 +99,9 @@ class LatentPanel(Panel):
         self.residual: np.ndarray | None = None  # the part of an encoded z the sliders cannot reach
         self._sliders: list[LatentSlider] = []
         self._fixed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # indices, images, labels
+        self._fixed_key: str | None = None  # the dataset they come from
+        self._loading: str | None = None  # the dataset being loaded off the GUI thread
+        self._dataset_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
         self._start = "z = 0"  # where the sliders were put before the person dragged one
         self._axes_runner = BackgroundRunner(self)
@@ -448,7 +451,12 @@ class LatentPanel(Panel):
         self.digit.set_images(latent.decode(self.replica.model, z), levels=(0.0, 1.0))
 
     def _fixed_digits(self):
-        if self._fixed is None:
+        """The first test digit of each class of the shown VAE's dataset, or None while it loads."""
+        key = self._dataset_key()
+        if self._fixed is None or self._fixed_key != key:
+            if not self.state.has_dataset(key):  # never load it on the GUI thread
+                self._load_test_set(key)
+                return None
             try:
                 data = self._test_set()
             except DatasetUnavailable as error:
@@ -456,8 +464,28 @@ class LatentPanel(Panel):
                 return None
             indices = fixed_test_digits(data.test_images, data.test_labels.numpy())
             images = data.test_images[indices].numpy().astype(np.float32) / 255.0
-            self._fixed = (indices, images, data.test_labels[indices].numpy())
+            self._fixed, self._fixed_key = (indices, images, data.test_labels[indices].numpy()), key
         return self._fixed
+
+    def _dataset_key(self) -> str:
+        run = self.state.run(self.model_box.currentData())
+        return run.dataset if run is not None else "mnist"
+
+    def _load_test_set(self, key: str) -> None:
+        if self._loading == key:
+            return
+        self._loading = key  # a moment on first use; the rest of the tab works meanwhile
+
+        def loaded(_data) -> None:
+            self._loading = None
+            self.refresh_when_visible()
+
+        def failed(message: str) -> None:
+            self._loading = None
+            self.message.setText(f"Could not load the test digits: {message}")
+
+        # a runner of this panel's own: if the panel goes first, no answer arrives for it
+        self._dataset_runner.submit(self.state.dataset, key, on_result=loaded, on_error=failed)
 
     def _draw_reconstructions(self) -> None:
         fixed = self._fixed_digits()
