@@ -149,4 +149,5 @@ def test_a_hidden_tab_does_no_drawing_until_shown(window, qtbot, monkeypatch):
     window.tabs.setCurrentWidget(panel)
     assert drawn  # shown: it catches up at once
     _wait_finished(qtbot, panel)
+    qtbot.waitUntil(lambda: panel.table.rows[0]["status"] == "done", timeout=2000)  # the table redraws on a timer
     assert np.isfinite(panel.table.rows[0]["train_loss"])
