@@ -9,7 +9,7 @@ ResNet's BasicBlock beside its Bottleneck. The tab needs no training run.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QSplitter, QVBoxLayout, QWidget,
 )
@@ -22,6 +22,8 @@ from ..background import BackgroundRunner
 from ..widgets.block_comparison import BlockComparisonView
 from ..widgets.layer_tree import LayerTree
 from .base import Panel
+
+FIRST_PAINT_MS = 400  # the window's first paint comes before the catalog is read
 
 INPUT_TIP = (f"Side of the square input image in pixels ({catalog.MIN_INPUT_SIZE}–{catalog.MAX_INPUT_SIZE:,}). "
              "Shapes and multiply-adds follow it; parameters do not (a conv's weights do not depend on the "
@@ -137,11 +139,16 @@ class ArchitecturesPanel(Panel):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._ready and not self._preparing:  # off the GUI thread: it imports torchvision (~2 s)
+        if not self._ready and not self._preparing:
             self._preparing = True
             self.about.setText("Reading the architectures…")
-            self._catalog_runner.submit(catalog.architectures, on_result=self._fill,
-                                        on_error=lambda message: self.about.setText(f"Cannot list them: {message}"))
+            # off the GUI thread (it imports torchvision, ~1-2 s), and only once the window has been
+            # painted: the import holds Python's lock, and the remembered tab may be this one
+            QTimer.singleShot(FIRST_PAINT_MS, self._read_catalog)
+
+    def _read_catalog(self) -> None:
+        self._catalog_runner.submit(catalog.architectures, on_result=self._fill,
+                                    on_error=lambda message: self.about.setText(f"Cannot list them: {message}"))
 
     def ensure_ready(self) -> None:
         """Fill in now (a test or another tab picking an architecture does not wait for the thread)."""
