@@ -216,6 +216,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.metric_label.setText("")
             return
         self.metric_label.setText(f"{y[-1]:.1f} nats" if generates else f"{y[-1]:.2%}")
+        (x_low, x_high), _ = self.metric_plot.viewRange()
+        # left of its point, unless the point is near the left edge, where it would be cut off
+        self.metric_label.setAnchor((0, 1) if x[-1] < x_low + 0.25 * (x_high - x_low) else (1, 1))
         self.metric_label.setPos(x[-1], y[-1])
         if not generates:  # from a little below the worst epoch shown up to 100%
             lowest = min([float(y.min())] + [float(v.min()) for v in self._other_metric_values() if len(v)])
