@@ -50,6 +50,7 @@ def _spin(minimum: float, maximum: float, step: float, decimals: int = 2, suffix
 
 class AugmentationPanel(Panel):
     title = "Augmentation"
+    builds_lazily = True
     description = ("One test image under each random augmentation (AlexNet's mirror and crop, shift, rotate, "
                    "zoom), with the probability and range of each adjustable.")
 
@@ -59,19 +60,8 @@ class AugmentationPanel(Panel):
         self.image: np.ndarray | None = None  # the chosen test image, uint8 [H, W]
         self.label = ""
         self.rows: dict[str, torch.Tensor] = {}
-        self._built = False
 
-    # --- layout ------------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        self._build_once()
-        super().showEvent(event)
-
-    def _build_once(self) -> None:
-        """The widgets are made when the tab is first shown (or used): seven image grids slow the start-up."""
-        if not self._built:
-            self._built = True
-            self._build()
-            self._apply_preset(DATASET_PRESET["mnist"])
+    # --- layout (made when the tab is first shown or used: seven image grids would slow the start-up) ---
 
     def _build(self) -> None:
         self.dataset_box = QComboBox()
@@ -139,6 +129,7 @@ class AugmentationPanel(Panel):
         self.random_button.clicked.connect(self._another_image)
         self.preset_box.textActivated.connect(self._apply_preset)
         self.redraw_button.clicked.connect(self._new_draws)
+        self._apply_preset(DATASET_PRESET["mnist"])
 
     def _build_controls(self) -> None:
         """A probability and a range for each augmentation, in ``self.controls[name]``."""
@@ -219,7 +210,7 @@ class AugmentationPanel(Panel):
     # --- the setting ------------------------------------------------------------------------------------
     def augmentation(self) -> Augmentation:
         """What the controls say, as the trainer's augmentation config."""
-        self._build_once()
+        self.ensure_built()
         return Augmentation(
             mirror_p=self.mirror_p.value(), crop_p=self.crop_p.value(), crop_pad=self.crop_pad.value(),
             shift_p=self.shift_p.value(), shift=self.shift.value(), rotate_p=self.rotate_p.value(),
@@ -227,7 +218,7 @@ class AugmentationPanel(Panel):
             zoom=(self.zoom_low.value(), self.zoom_high.value()))
 
     def set_augmentation(self, config: Augmentation) -> None:
-        self._build_once()
+        self.ensure_built()
         values = (config.mirror_p, config.crop_p, config.crop_pad, config.shift_p, config.shift, config.rotate_p,
                   config.degrees, config.zoom_p, config.zoom[0], config.zoom[1])
         for spin, value in zip(self._spins(), values):

@@ -21,11 +21,13 @@ class Panel(QWidget):
     description = ""  # the tab's tooltip: one sentence that teaches what it shows
     shows: Callable | None = None  # which runs the panel inspects (None: it inspects none)
     history = None  # a HistorySlider kept on the shown run, for panels that have one
+    builds_lazily = False  # True: _build() makes the widgets when the tab is first shown (or used)
 
     def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = state
         self._refresh_owed = False  # refresh() is due the next time the tab is shown
+        self._built = not type(self).builds_lazily
         self._shown_key: tuple | None = None
         if type(self).shows is not None:
             state.replica_changed.connect(self._check_shown_model)
@@ -66,7 +68,17 @@ class Panel(QWidget):
         else:
             self._refresh_owed = True
 
+    def ensure_built(self) -> None:
+        """Make a lazily built panel's widgets now (a tab with many plots need not slow the start-up)."""
+        if not self._built:
+            self._built = True
+            self._build()
+
+    def _build(self) -> None:
+        """A lazily built panel's widgets."""
+
     def showEvent(self, event) -> None:
+        self.ensure_built()
         super().showEvent(event)
         if self._refresh_owed:
             self._refresh_owed = False

@@ -35,7 +35,7 @@ from ...core.data import DatasetUnavailable
 from ..background import BackgroundRunner
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .vae_names import add_in_order, remove_run, run_label
+from .vae_names import add_in_order, remove_run, run_dataset, run_label
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10
@@ -117,9 +117,7 @@ class ClustersPanel(Panel):
         return self.state.vaes.get(run_id) if run_id else None
 
     def _dataset_key(self) -> str:
-        """The chosen VAE's dataset, MNIST without one."""
-        run = self.state.run(self.model_box.currentData())
-        return run.dataset if run is not None else "mnist"
+        return run_dataset(self.state, self.model_box.currentData())
 
     def _test_set(self):
         """That dataset once loaded (may raise DatasetUnavailable)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSplitter,
+    QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSplitter,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -24,6 +24,7 @@ from ...core.runs import Run
 from ..widgets.activation_profiles import ActivationProfiles
 from ..widgets.depth_configs import DepthConfigList
 from ..widgets.depth_results import DepthResultsTable
+from ..widgets.form_scroll import FormScrollArea
 from ..widgets.gradient_heatmaps import GradientHeatmaps
 from ..widgets.plot_export import ExportButton, plot_csv
 from ..widgets.training_curves import TrainingCurves
@@ -129,11 +130,7 @@ class DepthLabPanel(Panel):
         left_layout.addWidget(self.status)
         left_layout.addWidget(nets)
         left_layout.addStretch(1)
-        left = QScrollArea()  # on a short screen the controls scroll instead of being cut off
-        left.setWidget(controls)
-        left.setWidgetResizable(True)
-        left.setFrameShape(QFrame.Shape.NoFrame)
-        left.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left = FormScrollArea(controls)  # on a short screen the controls scroll instead of being cut off
         left.setFixedWidth(280)
 
         self.curves = LabCurves()

@@ -31,7 +31,7 @@ from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .vae_names import add_in_order, remove_run, run_label, run_model, training_note
+from .vae_names import add_in_order, remove_run, run_dataset, run_label, run_model, training_note
 
 NO_VAE = ("No VAE yet: choose cvae (or cvae2d for the latent plane) in the Training tab and press Train, "
           "or open a VAE checkpoint (File ▸ Open). Seed 000's Models 1 and 2 are vae1 and vae2.")
@@ -123,8 +123,7 @@ class LatentPanel(Panel):
 
     def _test_set(self):
         """The test set of the shown VAE's dataset (may raise DatasetUnavailable; loaded once, then cached)."""
-        run = self.state.run(self.model_box.currentData())
-        return self.state.dataset(run.dataset if run is not None else "mnist")
+        return self.state.dataset(self._dataset_key())
 
     def _drawn_image(self):
         """The digit drawn in the Draw tab (float [28, 28]), or None."""
@@ -468,8 +467,7 @@ class LatentPanel(Panel):
         return self._fixed
 
     def _dataset_key(self) -> str:
-        run = self.state.run(self.model_box.currentData())
-        return run.dataset if run is not None else "mnist"
+        return run_dataset(self.state, self.model_box.currentData())
 
     def _load_test_set(self, key: str) -> None:
         if self._loading == key:

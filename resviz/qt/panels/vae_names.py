@@ -54,6 +54,12 @@ def run_label(state, run_id: str) -> str:
     return "—" if run is None else f"{run.name} — {model_title(run.model)}"
 
 
+def run_dataset(state, run_id: str | None) -> str:
+    """The dataset VAE run ``run_id`` learned (its test digits are the ones to show), MNIST without one."""
+    run = state.run(run_id)
+    return run.dataset if run is not None else "mnist"
+
+
 def run_model(state, run_id: str) -> str:
     run = state.run(run_id)
     return run.model if run is not None else ""

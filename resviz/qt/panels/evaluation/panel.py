@@ -69,6 +69,7 @@ class EvaluationPanel(Panel):
                    "its test images), the most confident mistakes and a reliability diagram; compare two models.")
 
     shows = classifies
+    builds_lazily = True
 
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
@@ -81,19 +82,9 @@ class EvaluationPanel(Panel):
         self._last_start = 0.0
         self._shown_replica = None
         self._later = QTimer(self, singleShot=True, timeout=self.refresh_when_visible)
-        self._built = False
         state.selection_changed.connect(self._update_ticked_button)
 
-    # --- layout ------------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        self._build_once()
-        super().showEvent(event)
-
-    def _build_once(self) -> None:
-        """The widgets are made when the tab is first shown (or used): two plots cost the start-up ~0.1 s."""
-        if not self._built:
-            self._built = True
-            self._build()
+    # --- layout (made when the tab is first shown or used: two plots cost the start-up ~0.1 s) ---------
 
     def _build(self) -> None:
         self.summary = QLabel(NO_MODEL, wordWrap=True)
@@ -176,7 +167,7 @@ class EvaluationPanel(Panel):
     # --- the narrow interface ------------------------------------------------------------------------
     def show_classifier(self, model, dataset: Dataset, title: str) -> None:
         """Evaluate ``model`` (an ``nn.Module`` or a ``ModelReplica``) on ``dataset``'s test set and show it."""
-        self._build_once()
+        self.ensure_built()
         model = getattr(model, "model", model)
         if self._runner.busy:
             self._pending = (model, dataset, title)  # run it when the current one ends
@@ -188,7 +179,7 @@ class EvaluationPanel(Panel):
 
     def set_comparison(self, model, dataset: Dataset, title: str) -> None:
         """Evaluate ``model`` as B, to compare the selected model A with."""
-        self._build_once()
+        self.ensure_built()
         self.status.setText(f"Evaluating B ({title})…")
         self._reference_runner.submit(evaluate_model, getattr(model, "model", model), dataset, title,
                                       on_result=self._on_reference, on_error=self._on_error)
