@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import json
 import math
 import platform
 from pathlib import Path
 
 import torch
 
+from ..commands.json_output import write_json_file
 from .context import BenchContext
 from .rows import Row
 
@@ -59,7 +59,7 @@ def report(ctx: BenchContext, rows: list[Row]) -> dict:
 
 
 def write_json(result: dict, path: str | Path) -> None:
-    Path(path).write_text(json.dumps(result, indent=2) + "\n")
+    write_json_file(result, path)
 
 
 def _number(value: float | None) -> str:

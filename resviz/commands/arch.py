@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import sys
 
+from .json_output import emit
+
 
 def add_arguments(parser) -> None:
     # the catalog is read in run(): building it here would slow every other command's start
@@ -31,20 +33,6 @@ def _fail(flag: str, message: str) -> int:
     print(f"error: {flag}: {message}", file=sys.stderr)
     print(json.dumps({"error": f"{flag}: {message}"}))
     return 2
-
-
-def _emit(record: dict, path: str | None) -> int:
-    line = json.dumps(record)
-    if path and path != "-":
-        try:
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(json.dumps(record, indent=2) + "\n")
-        except OSError as error:
-            print(f"error: --json: cannot write {path}: {error}", file=sys.stderr)
-            print(line)
-            return 1
-    print(line)
-    return 0
 
 
 def run(args) -> int:
@@ -65,7 +53,7 @@ def run(args) -> int:
         entries = catalog.architectures()
         for e in entries:
             print(f"{e.key:14s} {e.title:26s} {e.family:16s} {e.about}")
-        return _emit({"architectures": [
+        return emit({"architectures": [
             {"model": e.key, "title": e.title, "family": e.family, "input_size": e.default_size} for e in entries
         ]}, args.json)
     if key is None:
@@ -84,7 +72,7 @@ def run(args) -> int:
     print(_totals_line(entry, size, summary, report))
     for note in report.notes(entry, size, summary):
         print(f"note: {note}")
-    return _emit(report.to_json(entry, size, summary, args.depth), args.json)
+    return emit(report.to_json(entry, size, summary, args.depth), args.json)
 
 
 def _totals_line(entry, size, summary, report) -> str:
@@ -126,4 +114,4 @@ def _all_totals(size: int | None, json_path: str | None) -> int:
     print(header)
     for line in lines:
         print(line)
-    return _emit({"models": records}, json_path)
+    return emit({"models": records}, json_path)

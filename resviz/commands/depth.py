@@ -21,6 +21,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .json_output import emit
 from .progress import ProgressBar, format_seconds
 
 
@@ -109,16 +110,7 @@ def run(args) -> int:
                 break
     finally:
         signal.signal(signal.SIGINT, previous)
-    line = json.dumps(rows)
-    if args.json:
-        try:
-            Path(args.json).expanduser().write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-        except OSError as error:
-            print(f"error: --json: cannot write {args.json}: {error}", file=sys.stderr)
-            print(line)
-            return 1
-    print(line)
-    return 0
+    return emit(rows, args.json)
 
 
 def _reporter(bar: ProgressBar, count: int):

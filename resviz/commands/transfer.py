@@ -27,6 +27,7 @@ from ..core.events import Failed
 from ..core.models.transfer import WeightsUnavailable, backbone_state_dict
 from ..core.trainer import Trainer
 from ..core.transfer import folder_config
+from .json_output import write_json_file
 from .progress import ProgressBar
 from .train import fail, progress_bar, train_with_progress
 
@@ -134,7 +135,7 @@ def run_digits_demo(args) -> int:
     except (DatasetUnavailable, RuntimeError) as error:
         return fail(bar, str(error))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        write_json_file(rows, args.json)
     at_10 = {row["mode"]: row["test_accuracy"] for row in rows if row["k"] == 10}
     best_transfer = max(at_10.get("frozen", 0.0), at_10.get("finetune", 0.0))
     print(json.dumps({"demo": "digits", "modes": list(MODES), "rows": rows, "json": args.json,
