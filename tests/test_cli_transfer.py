@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from image_folders import save_untrained_resnet50, write_digit_folder
+
 from resviz.core.checkpoints import load_checkpoint
 
 HEAD = 2048 * 512 + 512 + 512 * 3 + 3  # Linear(2048, 512) and Linear(512, 3)

@@ -8,7 +8,7 @@ import pytest
 from resviz.cli import main
 from resviz.core.data import load_dataset
 from resviz.core.events import Done
-from resviz.core.trainer import Trainer, TrainConfig
+from resviz.core.trainer import TrainConfig, Trainer
 
 
 @pytest.fixture(scope="module")

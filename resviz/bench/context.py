@@ -26,7 +26,7 @@ class BenchContext:
     _data: Dataset | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, device: str = "auto", **options) -> "BenchContext":
+    def create(cls, device: str = "auto", **options) -> BenchContext:
         return cls(resolve_device(device), **options)
 
     @property

@@ -57,7 +57,7 @@ def mode_shown(args) -> dict:
     painted = {}
 
     class FirstPaint(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+        def eventFilter(self, obj, event):
             if event.type() == QEvent.Type.Paint and "at" not in painted:
                 painted["at"] = time.perf_counter()
                 QTimer.singleShot(0, app.quit)
@@ -160,9 +160,8 @@ def _show_every_tab_once(app, window) -> None:
 def mode_watch(args) -> dict:
     import numpy as np
 
-    from ..qt.app import freeze_startup_objects
-
     from ..core.data import as_float_images
+    from ..qt.app import freeze_startup_objects
 
     app = _app()
     window = _window()

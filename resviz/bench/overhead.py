@@ -10,7 +10,7 @@ the ratio is of the median epoch times. Target: at most 1.05x slower.
 from __future__ import annotations
 
 from ..core.events import Epoch, Failed
-from ..core.trainer import Trainer, TrainConfig
+from ..core.trainer import TrainConfig, Trainer
 from .bare_loop import bare_epoch_seconds
 from .context import BenchContext
 from .rows import Row, median, target_row
@@ -43,7 +43,7 @@ def run(ctx: BenchContext) -> list[Row]:
     bare_epoch_seconds(config, warm)
 
     trainer_times, bare_times = [], []
-    for repeat in range(repeats):
+    for _ in range(repeats):
         trainer_times.append(trainer_epoch_seconds(config, data))
         seconds, trained = bare_epoch_seconds(config, data)
         bare_times.append(seconds)

@@ -9,7 +9,7 @@ thousand training images (tested on all 10,000) and no target applies.
 from __future__ import annotations
 
 from ..core.events import Done, Epoch, Failed
-from ..core.trainer import Trainer, TrainConfig
+from ..core.trainer import TrainConfig, Trainer
 from .context import BenchContext, is_full_mnist
 from .rows import Row, target_row
 

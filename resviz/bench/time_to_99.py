@@ -18,7 +18,7 @@ import warnings
 import torch
 
 from ..core.events import Epoch, Failed
-from ..core.trainer import Trainer, TrainConfig, use_cuda_graphs
+from ..core.trainer import TrainConfig, Trainer, use_cuda_graphs
 from .context import BenchContext, is_full_mnist
 from .record import prepare_record_data, train_record
 from .rows import Row, mean, median, percentile, target_row

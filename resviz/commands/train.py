@@ -25,12 +25,12 @@ from ..core.checkpoints import default_checkpoint_path
 from ..core.compatibility import check_model_takes_dataset
 from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
-from ..core.models import ModelDoesNotFit
 from ..core.distributed import context_for
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
-from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
-from ..core.trainer import Trainer, TrainConfig
 from ..core.logs import log_failure, with_log_hint
+from ..core.models import ModelDoesNotFit
+from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
+from ..core.trainer import TrainConfig, Trainer
 from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
 from .progress import ProgressBar, format_seconds
 

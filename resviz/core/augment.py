@@ -41,7 +41,7 @@ class Augmentation:
         }
         return tuple(name for name, is_on in on.items() if is_on)
 
-    def only(self, name: str) -> "Augmentation":
+    def only(self, name: str) -> Augmentation:
         """This config with every augmentation but ``name`` switched off."""
         off = {f"{other}_p": 0.0 for other in NAMES if other != name}
         return replace(self, **off)

@@ -57,7 +57,7 @@ class Curves:
         return (np.array([r[0] for r in rows], float), np.array([r[1] for r in rows], float))
 
     @classmethod
-    def from_history(cls, history: dict) -> "Curves":
+    def from_history(cls, history: dict) -> Curves:
         """The curves a checkpoint stored (``Trainer.history``)."""
         curves = cls()
         steps = history.get("step", [])

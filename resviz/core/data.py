@@ -14,9 +14,9 @@ the one way in for the trainer, the CLI and the panels.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -74,7 +74,7 @@ class Dataset:
     def device(self) -> torch.device:
         return self.train_inputs.device
 
-    def to(self, device: torch.device | str) -> "Dataset":
+    def to(self, device: torch.device | str) -> Dataset:
         return replace(
             self,
             train_inputs=self.train_inputs.to(device),
@@ -83,7 +83,7 @@ class Dataset:
             test_labels=self.test_labels.to(device),
         )
 
-    def subset(self, train: int | None = None, test: int | None = None) -> "Dataset":
+    def subset(self, train: int | None = None, test: int | None = None) -> Dataset:
         """The first ``train`` / ``test`` examples (for quick runs and tests)."""
         return replace(
             self,

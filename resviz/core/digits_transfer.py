@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .data import load_dataset
 from .datasets.subset import class_subset

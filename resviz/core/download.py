@@ -11,8 +11,8 @@ import hashlib
 import os
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def download_checked(url: str, target: Path, algorithm: str, expected: str, timeout: float,

@@ -8,7 +8,7 @@ the Draw, Evaluation and saliency views; ``generates``: a decoder for the latent
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

@@ -56,13 +56,13 @@ class ModelReplica:
         return self.input_shape == (1, 28, 28)
 
     @classmethod
-    def from_snapshot(cls, snapshot: Snapshot, classes=None, dataset: str = "mnist") -> "ModelReplica":
+    def from_snapshot(cls, snapshot: Snapshot, classes=None, dataset: str = "mnist") -> ModelReplica:
         model = build_with_state(snapshot.model, snapshot.model_config, snapshot.state)
         return cls(snapshot.model, dict(snapshot.model_config), model, tuple(classes) if classes else DIGITS,
                    dataset, snapshot.step, snapshot.epoch)
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: Checkpoint) -> "ModelReplica":
+    def from_checkpoint(cls, checkpoint: Checkpoint) -> ModelReplica:
         meta = checkpoint.meta
         return cls(checkpoint.model_name, dict(meta.get("model_config", {})), checkpoint.build_model(),
                    tuple(meta.get("classes") or DIGITS), meta.get("dataset", "mnist"),

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable
 
 from . import models
 from .curves import Curves
@@ -172,7 +172,7 @@ class Run:
             self.status = RunStatus.PAUSED if paused else RunStatus.RUNNING
 
     @classmethod
-    def from_checkpoint(cls, run_id: str, name: str, checkpoint) -> "Run":
+    def from_checkpoint(cls, run_id: str, name: str, checkpoint) -> Run:
         """A run for a checkpoint file: its curves, metrics and settings, and its weights as the one snapshot."""
         meta = checkpoint.meta
         state = {k: v.numpy() for k, v in checkpoint.state_dict.items()}

@@ -13,7 +13,7 @@ capture fails, a warning says so and training goes on eagerly.
 from __future__ import annotations
 
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -93,7 +93,7 @@ class TrainStep:
             with torch.cuda.graph(graph, capture_error_mode="thread_local"):  # the GUI thread may use CUDA
                 self.static_out = self._forward_backward_step(self.static_index)
         except Exception as error:  # noqa: BLE001 — slower, but the run goes on
-            warnings.warn(f"CUDA graph capture failed, training on without it: {error}", RuntimeWarning)
+            warnings.warn(f"CUDA graph capture failed, training on without it: {error}", RuntimeWarning, stacklevel=2)
             self.graph_batch = 0
             return self(index)
         self.graph = graph

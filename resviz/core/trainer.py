@@ -19,17 +19,24 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import torch
 
 from . import models
 from .augment import Augmentation
 from .callbacks import (
-    RECORDERS, Callback, CallbackList, Checkpointer, Evaluator, FrozenFeatures, ProgressReporter, Snapshotter,
+    RECORDERS,
+    Callback,
+    CallbackList,
+    Checkpointer,
+    Evaluator,
+    FrozenFeatures,
+    ProgressReporter,
+    Snapshotter,
 )
 from .clock import Clock
 from .data import Dataset, load_dataset, to_model_input
@@ -39,7 +46,12 @@ from .events import Done, Event, Failed, Loading, Started
 from .logs import log_failure
 from .objectives import objective_for
 from .optim import (
-    freeze_modules, frozen_state_names, make_optimizer, make_scheduler, parameter_counts, resolve_precision,
+    freeze_modules,
+    frozen_state_names,
+    make_optimizer,
+    make_scheduler,
+    parameter_counts,
+    resolve_precision,
     set_training_mode,
 )
 from .train_step import TrainStep, use_cuda_graphs
@@ -93,7 +105,7 @@ class TrainConfig:
         self.init_skip = tuple(self.init_skip)
 
     @classmethod
-    def for_model(cls, model: str, **overrides) -> "TrainConfig":
+    def for_model(cls, model: str, **overrides) -> TrainConfig:
         """A config with the model's own training defaults (for this dataset), then ``overrides``."""
         recipe = models.spec(model).recipe(overrides.get("dataset", cls.dataset))
         return cls(**{"model": model, **recipe, **overrides})
@@ -103,7 +115,7 @@ class TrainConfig:
 class FitContext:
     """What the callbacks see of a run in progress (made by ``Trainer._prepare``)."""
 
-    trainer: "Trainer"
+    trainer: Trainer
     config: TrainConfig
     spec: models.ModelSpec
     objective: object

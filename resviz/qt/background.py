@@ -10,7 +10,8 @@ keyword it may call from its thread; the callback runs on the GUI thread.
 from __future__ import annotations
 
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Callable
 
 import numpy as np
 import torch
@@ -30,7 +30,7 @@ from ..core.memory import return_freed_memory
 from ..core.replica import ModelReplica
 from ..core.runs import Run, RunStatus, RunStore
 from ..core.tensorboard_log import open_tensorboard_log
-from ..core.trainer import Trainer, TrainConfig
+from ..core.trainer import TrainConfig, Trainer
 from .background import BackgroundRunner
 from .worker import TrainingJob
 

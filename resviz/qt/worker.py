@@ -22,7 +22,7 @@ from ..core.trainer import Trainer
 
 class _TrainingThread(QThread):
     event = Signal(object)
-    instances: "weakref.WeakSet[_TrainingThread]" = weakref.WeakSet()  # tests check none is left running
+    instances: weakref.WeakSet[_TrainingThread] = weakref.WeakSet()  # tests check none is left running
 
     def __init__(self, trainer: Trainer, snapshot_interval: float):
         super().__init__()

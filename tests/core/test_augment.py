@@ -6,7 +6,15 @@ import pytest
 import torch
 
 from resviz.core.augment import (
-    CLOTHES, DIGITS, NAMES, Augmentation, affine_warp, augment, augmentation_previews, pad_and_crop, random_affine,
+    CLOTHES,
+    DIGITS,
+    NAMES,
+    Augmentation,
+    affine_warp,
+    augment,
+    augmentation_previews,
+    pad_and_crop,
+    random_affine,
 )
 
 

@@ -11,7 +11,11 @@ import torch
 
 from resviz.core import models
 from resviz.core.analysis.clusters import (
-    ClusteringCancelled, agreement, cluster_test_images, clustering_accuracy, kmeans,
+    ClusteringCancelled,
+    agreement,
+    cluster_test_images,
+    clustering_accuracy,
+    kmeans,
 )
 from resviz.core.data import load_dataset
 

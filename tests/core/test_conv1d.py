@@ -107,7 +107,7 @@ def test_unit_placements_of_the_seed_network_centre_each_unit_over_its_inputs():
 
 def test_unit_placements_match_the_windows_actually_read():
     layers = [(5, 1, 2, 1), (3, 2, 0, 2), (3, 3, 1, 1)]  # padding and dilation too
-    length, position = 64, lambda i: float(i)  # noqa: E731 — where unit i of the layer below sits
+    length, position = 64, lambda i: float(i)
     for (k, s, p, d), placement in zip(layers, c1.unit_placements(layers)):
         length = (length + 2 * p - d * (k - 1) - 1) // s + 1
         centres = np.array([np.mean([position(i * s - p + j * d) for j in range(k)]) for i in range(length)])

@@ -11,7 +11,7 @@ from resviz.core.checkpoints import load_checkpoint, save_checkpoint
 from resviz.core.data import load_dataset
 from resviz.core.events import Failed, Step
 from resviz.core.models.cvae import ConvVAE
-from resviz.core.trainer import Trainer, TrainConfig
+from resviz.core.trainer import TrainConfig, Trainer
 
 
 def test_pickers_list_the_conv_vaes_first():

@@ -1,8 +1,8 @@
 """Datasets: the raw idx layout, where files are looked for, downloads, the offline fallback."""
 
 import gzip
-import os
 import http.server
+import os
 import threading
 from functools import partial
 from pathlib import Path

@@ -11,8 +11,17 @@ import torch
 
 from resviz.core.data import Dataset
 from resviz.core.depth_lab import (
-    MAX_DEPTH, PRESETS, QUICK_PRESET, DepthLabError, DepthRun, Recipe, preset, steps_to_target, tail_mean,
-    train_preset, train_runs,
+    MAX_DEPTH,
+    PRESETS,
+    QUICK_PRESET,
+    DepthLabError,
+    DepthRun,
+    Recipe,
+    preset,
+    steps_to_target,
+    tail_mean,
+    train_preset,
+    train_runs,
 )
 from resviz.core.events import Step
 

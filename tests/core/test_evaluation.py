@@ -7,8 +7,15 @@ from sklearn.metrics import classification_report as sklearn_report
 from sklearn.metrics import confusion_matrix as sklearn_confusion
 
 from resviz.core.evaluation import (
-    Predictions, classification_report, confident_mistakes, confusion_cell, confusion_matrix,
-    evaluate_classifier, predict, reliability, top_classes,
+    Predictions,
+    classification_report,
+    confident_mistakes,
+    confusion_cell,
+    confusion_matrix,
+    evaluate_classifier,
+    predict,
+    reliability,
+    top_classes,
 )
 from resviz.core.models.cnn import SimpleCNN
 

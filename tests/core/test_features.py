@@ -85,7 +85,7 @@ def test_every_feature_map_shape_matches_a_plain_forward_pass(digit):
         model = models.build(name).eval()
         expected = {}
 
-        def note(module_name):
+        def note(module_name, expected=expected):
             def hook(module, inputs, output):
                 expected.setdefault(module_name, tuple(output.shape[1:]))
             return hook

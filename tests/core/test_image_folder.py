@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from image_folders import write_digit_folder
 from PIL import Image
 
-from image_folders import write_digit_folder
 from resviz.core.data import DatasetUnavailable, load_dataset
 from resviz.core.datasets import image_folder
 from resviz.core.datasets.image_folder import decode_image, split_per_class

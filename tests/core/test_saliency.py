@@ -6,7 +6,11 @@ import torch
 
 from resviz.core import models
 from resviz.core.analysis.saliency import (
-    class_activation_map, default_cam_layer, grad_cam, gradient_saliency, hires_cam,
+    class_activation_map,
+    default_cam_layer,
+    grad_cam,
+    gradient_saliency,
+    hires_cam,
 )
 from resviz.core.data import load_dataset
 from resviz.core.trainer import TrainConfig, Trainer

@@ -8,7 +8,7 @@ from resviz.core import models
 from resviz.core.data import load_dataset
 from resviz.core.events import Done, Step
 from resviz.core.models.speedrun import SpeedrunNet
-from resviz.core.trainer import Trainer, TrainConfig
+from resviz.core.trainer import TrainConfig, Trainer
 
 
 def test_speedrun_is_a_registered_classifier_with_a_short_recipe():

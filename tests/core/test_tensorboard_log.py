@@ -8,7 +8,10 @@ import pytest
 from resviz.cli import main
 from resviz.core.events import Done, Epoch, Step
 from resviz.core.tensorboard_log import (
-    TensorBoardLogger, TensorBoardMissing, open_tensorboard_log, tensorboard_available,
+    TensorBoardLogger,
+    TensorBoardMissing,
+    open_tensorboard_log,
+    tensorboard_available,
 )
 
 

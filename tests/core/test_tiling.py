@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from resviz.core.analysis.tiling import (
-    grid_shape, normalise_global, normalise_tiles, symmetric_limit, tile, tile_index_at, tile_origin,
+    grid_shape,
+    normalise_global,
+    normalise_tiles,
+    symmetric_limit,
+    tile,
+    tile_index_at,
+    tile_origin,
 )
 
 

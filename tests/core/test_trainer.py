@@ -66,7 +66,7 @@ def test_twenty_steps_lower_the_loss(mnist):
 
 def _run_in_thread(trainer, on_event):
     """Iterate fit() in a thread (as the GUI does); on_event runs there for each event."""
-    events: "queue.Queue" = queue.Queue()
+    events: queue.Queue = queue.Queue()
 
     def consume():
         for event in trainer.fit():

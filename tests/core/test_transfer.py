@@ -7,8 +7,8 @@ import urllib.error
 import pytest
 import torch
 import torch.nn.functional as F
-
 from image_folders import save_untrained_resnet50, write_digit_folder
+
 from resviz.core import models
 from resviz.core.checkpoints import load_checkpoint
 from resviz.core.data import load_dataset

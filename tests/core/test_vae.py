@@ -16,7 +16,7 @@ from resviz.core.events import Done, Epoch, Failed, Snapshot, Step
 from resviz.core.models.vae import CompactVAE, SeedVAE
 from resviz.core.objectives import VAEObjective, objective_for
 from resviz.core.replica import ModelReplica
-from resviz.core.trainer import Trainer, TrainConfig
+from resviz.core.trainer import TrainConfig, Trainer
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import warnings
 
 import numpy as np
 import pytest
+from clipping import clipped
 from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 
-from clipping import clipped
 from resviz.qt.main_window import MainWindow
 
 
@@ -118,7 +118,7 @@ def test_shapes_calculator_with_dilation_shows_f_d_on_its_own_line(qtbot, lab_wi
 def test_the_largest_shapes_and_typed_overflow_keep_the_window(qtbot, lab_window, no_warnings):
     window, lab = lab_window
     lab.show_view(lab.shapes)
-    for key, spin in lab.shapes.fields.items():
+    for spin in lab.shapes.fields.values():
         spin.lineEdit().selectAll()
         qtbot.keyClicks(spin.lineEdit(), "999999999999")  # the spin box refuses what is over its maximum
         spin.setValue(spin.maximum())

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from resviz.core.data import load_dataset
 from resviz.core.evaluation import confusion_cell
 from resviz.core.replica import ModelReplica
-from resviz.core.trainer import Trainer, TrainConfig
+from resviz.core.trainer import TrainConfig, Trainer
 from resviz.qt.panels.evaluation import EvaluationPanel
 from resviz.qt.panels.evaluation.galleries import SHOWN
 from resviz.qt.state import AppState

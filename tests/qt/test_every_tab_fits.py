@@ -4,8 +4,8 @@ open: nothing cut off, no form wider than its column, and the window never grows
 from __future__ import annotations
 
 import pytest
-
 from clipping import clipped
+
 from resviz.core.data import load_dataset
 from resviz.core.trainer import TrainConfig, Trainer
 

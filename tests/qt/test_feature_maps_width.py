@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from clipping import clipped
 from PySide6.QtWidgets import QApplication
 
-from clipping import clipped
 from resviz.core import models
 from resviz.core.replica import ModelReplica
 

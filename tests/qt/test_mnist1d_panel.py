@@ -10,12 +10,11 @@ import pytest
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
+from run_helpers import wait_done
 
 from resviz.core import models
 from resviz.core.replica import ModelReplica
 from resviz.core.runs import RunStatus
-
-from run_helpers import wait_done
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from run_helpers import collect, setup_small_run, train_cli, wait_done
 
 from resviz.core.events import Step
 from resviz.core.runs import RunStatus
 from resviz.core.trainer import TrainConfig
-
-from run_helpers import collect, setup_small_run, train_cli, wait_done
 
 
 def small(model="cnn", **overrides) -> TrainConfig:
@@ -160,7 +159,7 @@ def test_finished_runs_let_go_of_their_trainer_model_and_data(window, qtbot, cou
     trainers = []
     for seed in range(count):
         run = state.start_run(small(epochs=1, seed=seed, train_subset=512))
-        qtbot.waitUntil(lambda: state.job(run.id) is not None, timeout=30_000)  # after its data has loaded
+        qtbot.waitUntil(lambda run=run: state.job(run.id) is not None, timeout=30_000)  # after its data has loaded
         trainers.append(weakref.ref(state.job(run.id).trainer))
         wait_done(qtbot, window, run, timeout=60_000)
     qtbot.wait(50)  # deleteLater runs on the next event-loop pass

@@ -6,10 +6,10 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import Qt, QThreadPool
+from run_helpers import setup_small_run, wait_done
 
 from resviz.core.replica import ModelReplica
 from resviz.qt.state import REPLICAS_KEPT
-from run_helpers import setup_small_run, wait_done
 
 
 def test_finished_runs_leave_only_a_few_models_alive(window, qtbot):
@@ -19,7 +19,7 @@ def test_finished_runs_leave_only_a_few_models_alive(window, qtbot):
     for _ in range(6):
         qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
         run = window.state.selected_run()
-        qtbot.waitUntil(lambda: len(run.snapshots) >= 2, timeout=30_000)
+        qtbot.waitUntil(lambda run=run: len(run.snapshots) >= 2, timeout=30_000)
         qtbot.wait(1500)  # the other tabs see the new weights too
         qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
         wait_done(qtbot, window, run)

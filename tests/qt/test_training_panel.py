@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from run_helpers import collect, setup_small_run, train_cli, wait_done
 
 from resviz.core.events import Started, Step
 from resviz.core.runs import RunStatus
 from resviz.qt.worker import TrainingJob
-from run_helpers import collect, setup_small_run, train_cli, wait_done
+
 
 def test_train_shows_curve_and_progress_then_stop_saves(window, qtbot, warnings_shown):
     panel = window.panel("Training")

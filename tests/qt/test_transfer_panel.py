@@ -7,9 +7,9 @@ import urllib.error
 import numpy as np
 import pytest
 import torch
+from image_folders import save_untrained_resnet50, write_digit_folder
 from PySide6.QtCore import Qt
 
-from image_folders import save_untrained_resnet50, write_digit_folder
 from resviz.core.models import transfer
 from resviz.core.runs import RunStatus
 from resviz.qt.panels.transfer import NO_RUN, TransferPanel

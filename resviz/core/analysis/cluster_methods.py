@@ -18,7 +18,7 @@ runs them within the analysis thread limit (``threads.py``).
 from __future__ import annotations
 
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -13,8 +13,8 @@ itself never sees.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .cluster_methods import CLUSTERINGS, check_cancelled
 from .clusters import SOURCES, ClusterRecipe, cluster_digits, embed

@@ -24,14 +24,19 @@ run them off the GUI thread and a person can stop them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from . import latent
 from .cluster_methods import (
-    CLUSTERING_TITLES, CLUSTERINGS, ClusteringCancelled, check_cancelled, cluster, kmeans,
+    CLUSTERING_TITLES,
+    CLUSTERINGS,
+    ClusteringCancelled,
+    check_cancelled,
+    cluster,
+    kmeans,
 )
 from .projections import PROJECTION_TITLES, PROJECTIONS, project
 

@@ -26,7 +26,11 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .convolution import (
-    Padding, effective_kernel_size, output_size_padded, padding_amounts, parse_weight,
+    Padding,
+    effective_kernel_size,
+    output_size_padded,
+    padding_amounts,
+    parse_weight,
 )
 
 MAX_KERNEL_1D = 9

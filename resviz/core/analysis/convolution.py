@@ -13,14 +13,14 @@ shapes/parameters summary with seed 001's "why not fully connected" numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence, Union
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-Padding = Union[str, int]  # "valid", "same", or a number of zero rings p
+Padding = str | int  # "valid", "same", or a number of zero rings p
 PADDING_MODES = ("valid", "same")
 
 
@@ -120,7 +120,7 @@ class ConvGeometry:
 
     @classmethod
     def of(cls, image_shape, kernel_shape, padding: Padding = 0, stride: int = 1,
-           dilation: int = 1) -> "ConvGeometry":
+           dilation: int = 1) -> ConvGeometry:
         require_positive(stride=stride, dilation=dilation)
         (h, w), (fh, fw) = image_shape, kernel_shape
         pads = (padding_amounts(padding, fh, dilation), padding_amounts(padding, fw, dilation))

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 import torch
@@ -103,7 +103,7 @@ class ActivationCapture:
             return False
         return self.only_layers is None or name in self.only_layers
 
-    def __enter__(self) -> "ActivationCapture":
+    def __enter__(self) -> ActivationCapture:
         try:
             blocks = [name for name, m in self.model.named_modules() if name and is_residual_block(m)]
             for name, module in self.model.named_modules():

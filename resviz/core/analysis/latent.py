@@ -115,7 +115,7 @@ class LatentAxes:
         """Where latent vector(s) sit along the axes: [D] -> [k]."""
         return ((np.asarray(z, dtype=np.float32) - self.centre) @ self.directions.T).astype(np.float32)
 
-    def aligned_to(self, previous: "LatentAxes | None") -> "LatentAxes":
+    def aligned_to(self, previous: LatentAxes | None) -> LatentAxes:
         """Flip axes whose direction turned round since ``previous`` (a principal direction's
         sign is arbitrary), so a slider keeps its meaning while the model trains."""
         if previous is None or previous.directions.shape != self.directions.shape:

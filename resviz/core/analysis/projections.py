@@ -24,8 +24,8 @@ the loop when cancelled. Only UMAP's neighbour search (a few seconds) runs uncut
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

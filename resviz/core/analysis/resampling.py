@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .convolution import ConvGeometry, as_2d, require_positive, conv_windows
+from .convolution import ConvGeometry, as_2d, conv_windows, require_positive
 
 
 def subsample(x: np.ndarray, factor: int = 2) -> np.ndarray:

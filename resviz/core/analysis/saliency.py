@@ -55,7 +55,7 @@ def _scale_to_unit(values: torch.Tensor) -> np.ndarray:
     return scaled.detach().float().numpy().astype(np.float32)
 
 
-_default_layers: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+_default_layers: weakref.WeakKeyDictionary[nn.Module, dict] = weakref.WeakKeyDictionary()
 
 
 def default_cam_layer(model: nn.Module, input_shape=(1, 28, 28)) -> str:

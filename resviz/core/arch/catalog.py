@@ -11,9 +11,9 @@ in resviz's own registry with its default config.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
+from functools import cache, lru_cache
 
 import torch
 from torch import nn
@@ -89,7 +89,7 @@ def _highway(size: int) -> nn.Module:
     return DeepNet(variant="highway", depth=50, batchnorm=False, image_size=size)
 
 
-@lru_cache(maxsize=None)  # a registered model's spec does not change while resviz runs
+@cache  # a registered model's spec does not change while resviz runs
 def _registry_entry(name: str) -> Architecture:
     from .. import models
 
@@ -192,7 +192,7 @@ def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-@lru_cache(maxsize=None)
+@cache
 def smallest_input_size(key: str) -> int:
     """The smallest square input ``key`` takes (a bisection: each try is an instant meta pass)."""
     entry = get(key)

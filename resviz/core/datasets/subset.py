@@ -12,8 +12,8 @@ pretrains on MNIST's 0-4 and transfers to 5-9 with K labels a class.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 import torch

@@ -8,8 +8,8 @@ tab's table are the same computation.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from typing import Callable, Sequence
 
 from ..data import Dataset, load_dataset
 from ..events import Failed

@@ -59,7 +59,7 @@ class DepthRun:
                     activation=self.activation, width=self.width)
 
     @classmethod
-    def from_model_config(cls, config: dict) -> "DepthRun":
+    def from_model_config(cls, config: dict) -> DepthRun:
         return cls(**{k: config[k] for k in ("variant", "depth", "batchnorm", "activation", "width") if k in config})
 
 

@@ -14,11 +14,10 @@ see mostly zero padding.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
-from collections import OrderedDict
-
 from torch import nn
 
 from .registry import ModelSpec, register

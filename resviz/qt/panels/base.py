@@ -9,7 +9,7 @@ snapshot it shows, changes.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 

@@ -22,13 +22,28 @@ from html import escape
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSplitter,
-    QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...core.analysis.cluster_methods import CLUSTERING_TITLES, CLUSTERINGS, ClusteringCancelled
 from ...core.analysis.clusters import (
-    PIXELS_RECIPE, SEED_RECIPE, SOURCE_TITLES, SOURCES, ClusterRecipe, ClusterResult, cluster_digits,
+    PIXELS_RECIPE,
+    SEED_RECIPE,
+    SOURCE_TITLES,
+    SOURCES,
+    ClusterRecipe,
+    ClusterResult,
+    cluster_digits,
 )
 from ...core.analysis.projections import PROJECTION_TITLES, PROJECTIONS
 from ...core.data import DatasetUnavailable

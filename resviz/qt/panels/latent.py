@@ -21,8 +21,17 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider,
-    QSplitter, QVBoxLayout, QWidget,
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...core.analysis import latent
@@ -491,7 +500,7 @@ class LatentPanel(Panel):
             return
         indices, images, labels = fixed
         recon = latent.reconstruct(self.replica.model, images)
-        self.reconstructions.set_images(np.concatenate([images, recon]), [str(l) for l in labels],
+        self.reconstructions.set_images(np.concatenate([images, recon]), [str(label) for label in labels],
                                         levels=(0.0, 1.0), columns=len(images))
 
     def _draw_interpolation(self) -> None:

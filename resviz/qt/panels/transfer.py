@@ -19,8 +19,21 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
-    QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...core.analysis.saliency import class_activation_map
@@ -31,9 +44,9 @@ from ...core.replica import ModelReplica
 from ...core.transfer import folder_config
 from ..background import BackgroundRunner
 from ..widgets.form_scroll import FormScrollArea
+from ..widgets.picture_view import PictureView
 from ..widgets.prediction_grid import Prediction, PredictionGrid
 from .base import Panel
-from ..widgets.picture_view import PictureView
 from .transfer_demo import DigitsDemoBox
 
 SAMPLES = 12  # test images shown

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QGridLayout, QHeaderView, QLabel, QSizePolicy, QTreeWidget, QTreeWidgetItem, QWidget,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
 )
 
 from ...core.arch.blocks import BlockComparison

@@ -7,7 +7,7 @@ example it shows (``Qt.UserRole``), so a click can be traced back to the data.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal

@@ -9,7 +9,7 @@ is drawn as it is, without a colour map or colour bar.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,7 +18,12 @@ from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from ...core.analysis.tiling import (
-    grid_shape, normalise_tiles, symmetric_limit, tile, tile_index_at, tile_origin,
+    grid_shape,
+    normalise_tiles,
+    symmetric_limit,
+    tile,
+    tile_index_at,
+    tile_origin,
 )
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)

@@ -25,7 +25,7 @@ class FittingScrollArea(QScrollArea):
         self.setWidgetResizable(False)
         self.setFrameShape(QFrame.Shape.NoFrame)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.fit()
 
@@ -47,16 +47,16 @@ class PanelTabs(QTabWidget):
         page = super().widget(index)
         return page.widget() if isinstance(page, QScrollArea) else page
 
-    def currentWidget(self) -> QWidget | None:  # noqa: N802 (Qt's name)
+    def currentWidget(self) -> QWidget | None:
         return self.widget(self.currentIndex())
 
-    def indexOf(self, widget: QWidget) -> int:  # noqa: N802
+    def indexOf(self, widget: QWidget) -> int:
         for index in range(self.count()):
             if self.widget(index) is widget or super().widget(index) is widget:
                 return index
         return -1
 
-    def setCurrentWidget(self, widget: QWidget) -> None:  # noqa: N802
+    def setCurrentWidget(self, widget: QWidget) -> None:
         index = self.indexOf(widget)
         if index >= 0:
             self.setCurrentIndex(index)

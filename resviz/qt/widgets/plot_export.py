@@ -14,8 +14,8 @@ the numbers are not curves (a heatmap is an image, which that exporter skips), a
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import CSVExporter, ImageExporter

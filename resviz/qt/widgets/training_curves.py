@@ -104,7 +104,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             if self.test_loss:  # in an overlay, in the run's own colour: orange may be another run's
                 self._add("test", self.loss_plot, f"test loss{suffix}", colour if overlay else PALETTE["test"],
                           symbol="o", style="dot" if overlay else None)
-            for name, (key, label, pen_colour, symbol) in self._metric_curves().items():
+            for name, (_key, label, pen_colour, symbol) in self._metric_curves().items():
                 self._add(name, self.metric_plot, label + suffix if overlay else label,
                           colour if overlay and name == "metric:0" else pen_colour, symbol=symbol)
         for run in self.others:

@@ -16,11 +16,11 @@ class WrappedLabel(QLabel):
         super().__init__(text, parent, **kwargs)
         self.setWordWrap(True)
 
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+    def setText(self, text: str) -> None:
         super().setText(text)
         self._claim_height()
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._claim_height()
 

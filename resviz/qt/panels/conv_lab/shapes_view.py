@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ....core.analysis.convolution import (
-    ConvLayerSpec, compare_with_fully_connected, conv_layer_shapes, output_size_formula,
+    ConvLayerSpec,
+    compare_with_fully_connected,
+    conv_layer_shapes,
+    output_size_formula,
     weights_per_dense_neuron,
 )
 from .tips import TIPS

@@ -74,7 +74,7 @@ class KernelsView(QWidget):
         self.layers = [(name, np.asarray(weight, np.float32)) for name, weight in layers]
         self._ensure_plots(len(self.layers))
         relabel = shapes != [w.shape for _name, w in self.layers]  # titles and ranges only when shapes change
-        for index, ((name, weight), plot, image) in enumerate(zip(self.layers, self.plots, self.images)):
+        for index, ((_name, weight), plot, image) in enumerate(zip(self.layers, self.plots, self.images)):
             out, inputs, taps = weight.shape
             picture = kernel_image(weight)
             image.setImage(picture, levels=symmetric_levels(weight), autoLevels=False)
