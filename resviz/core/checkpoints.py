@@ -1,19 +1,23 @@
 """One checkpoint format for the GUI and the CLI: weights + a small metadata dict.
 
-Written atomically (a temporary file in the same folder, then ``os.replace``), so a
-crash mid-write never leaves half a checkpoint under the real name. Read with
+Written with ``atomic.atomic_write``, so a crash mid-write never leaves half a
+checkpoint under the real name, and a full disk says so (``DiskFull``). Read with
 ``torch.load(..., weights_only=True)``: a file from the internet can hold tensors and
-plain data but never code. Every way a file can be wrong becomes a
-``CheckpointError`` whose message a person can act on.
+plain data but never code. The metadata carries a SHA-256 of the weights, so flipped
+bytes are refused as corrupt rather than silently evaluated; every metadata field is
+checked against what resviz writes. Every way a file can be wrong becomes a
+``CheckpointError`` whose message a person can act on; weights that load but hold
+NaN or infinite values are kept with a warning (``Checkpoint.warnings``).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import itertools
+import logging
 import os
 import pickle
-import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
@@ -24,9 +28,13 @@ import torch
 
 from .. import __version__
 from . import models
+from .atomic import atomic_write
 
 FORMAT = "resviz.checkpoint"
 FORMAT_VERSION = 1
+DIGEST_KEY = "weights_digest"  # "sha256:<hex>" of the weights (weights_digest()); absent in older files
+
+log = logging.getLogger("resviz")
 
 
 class CheckpointError(RuntimeError):
@@ -37,12 +45,23 @@ class CheckpointError(RuntimeError):
 class Checkpoint:
     path: Path
     meta: dict  # model, model_config, objective, dataset, classes, input_shape, epoch, step, metrics,
-    #             train_config, history, ...
+    #             train_config, history, weights_digest, ...
     state_dict: dict[str, torch.Tensor]
+    non_finite: tuple[str, ...] = ()  # names of the weight tensors holding NaN or infinite values
 
     @property
     def model_name(self) -> str:
         return self.meta["model"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What a person should be told before using these weights (empty when nothing)."""
+        if not self.non_finite:
+            return []
+        shown = ", ".join(self.non_finite[:5]) + (", ..." if len(self.non_finite) > 5 else "")
+        return [f"{self.path.name}: {len(self.non_finite)} of {len(self.state_dict)} weight tensors hold NaN or "
+                f"infinite values ({shown}); the model's outputs will be meaningless (the run diverged "
+                "before it was saved)."]
 
     def build_model(self, device: str | torch.device = "cpu") -> torch.nn.Module:
         """The model with these weights, in eval mode."""
@@ -55,7 +74,7 @@ def build_with_state(name: str, config: dict, state: dict, device="cpu") -> torc
         model = models.build(name, **config)
     except KeyError as error:
         raise CheckpointError(f"This checkpoint is for a model this resviz does not know: {error}") from None
-    except TypeError as error:
+    except Exception as error:  # noqa: BLE001 — settings read from a file can fail a builder in any way
         raise CheckpointError(f"The checkpoint's model settings do not fit model {name!r}: {error}") from None
     tensors = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in state.items()}
     try:
@@ -66,9 +85,23 @@ def build_with_state(name: str, config: dict, state: dict, device="cpu") -> torc
     return model.to(device).eval()
 
 
+def weights_digest(state_dict: dict[str, torch.Tensor]) -> str:
+    """``sha256:<hex>`` over every tensor's name, dtype, shape and bytes, in sorted name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name].detach().to("cpu").contiguous()
+        digest.update(f"{name}\0{tensor.dtype}\0{tuple(tensor.shape)}\0".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
 def save_checkpoint(path: str | Path, *, model: str, model_config: dict, state_dict: dict, **meta) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write weights + metadata (and the weights' digest) to ``path`` atomically.
+
+    Raises ``atomic.UnsafeTarget`` (a ValueError) when ``path`` is not a file resviz may
+    replace, ``atomic.DiskFull`` (an OSError) when the disk is full, other OSErrors as they come.
+    """
+    state = {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()}
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -77,30 +110,44 @@ def save_checkpoint(path: str | Path, *, model: str, model_config: dict, state_d
         "model": model,
         "model_config": _plain(model_config),
         **_plain(meta),
-        "state_dict": {k: v.detach().to("cpu").contiguous() for k, v in state_dict.items()},
+        DIGEST_KEY: weights_digest(state),
+        "state_dict": state,
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda file: torch.save(payload, file))
 
 
 def load_checkpoint(path: str | Path) -> Checkpoint:
+    """Read and check a checkpoint: plain data only, every field as resviz writes it, the digest
+    matching the weights, the weights fitting the model. Raises ``CheckpointError`` otherwise."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No such file: {path}")
+    payload = _read(path)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a PyTorch file but not a resviz checkpoint.")
+    state = payload.pop("state_dict", None)
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in state.items()):
+        raise CheckpointError(f"{path.name} has no weights.")
+    _check_fields(path, payload)
+    if payload.get("format_version", 0) > FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} was written by a newer resviz ({payload.get('resviz_version')}); update resviz.")
+    if payload.get("model") not in models.names():
+        raise CheckpointError(f"{path.name} is for model {payload.get('model')!r}, which this resviz does not know.")
+    _check_digest(path, payload, state)
+    checkpoint = Checkpoint(path, payload, state, _non_finite(state))
+    checkpoint.build_model()  # fail now, with a clear message, if the weights do not fit
+    for warning in checkpoint.warnings:
+        log.warning(warning)
+    return checkpoint
+
+
+def _read(path: Path):
+    """``torch.load`` with plain data only; any failure becomes a CheckpointError."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about pickle protocols of foreign files
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         if "GLOBAL" in str(error) or "Unsupported global" in str(error):
             raise CheckpointError(
@@ -111,18 +158,122 @@ def load_checkpoint(path: str | Path) -> Checkpoint:
     except Exception as error:  # noqa: BLE001 — random bytes make the unpickler fail in any way (IndexError, KeyError, ...)
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CheckpointError(f"{path.name} is corrupt, truncated or not a checkpoint ({reason}).") from None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is a PyTorch file but not a resviz checkpoint.")
-    if payload.get("format_version", 0) > FORMAT_VERSION:
-        raise CheckpointError(f"{path.name} was written by a newer resviz ({payload.get('resviz_version')}); update resviz.")
-    state = payload.pop("state_dict", None)
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(f"{path.name} has no weights.")
-    if payload.get("model") not in models.names():
-        raise CheckpointError(f"{path.name} is for model {payload.get('model')!r}, which this resviz does not know.")
-    checkpoint = Checkpoint(path, payload, state)
-    checkpoint.build_model()  # fail now, with a clear message, if the weights do not fit
-    return checkpoint
+
+
+def _check_digest(path: Path, payload: dict, state: dict) -> None:
+    """Refuse weights whose bytes differ from those saved; a file without a digest (older) passes."""
+    stored = payload.get(DIGEST_KEY)
+    if stored is None:
+        return
+    if stored != weights_digest(state):
+        raise CheckpointError(f"{path.name} is corrupt: its weights do not match the digest saved with them "
+                              "(the file was damaged or altered after it was written).")
+
+
+def _non_finite(state: dict[str, torch.Tensor]) -> tuple[str, ...]:
+    """Names of the floating-point tensors holding NaN or infinity."""
+    return tuple(name for name, tensor in state.items()
+                 if (tensor.is_floating_point() or tensor.is_complex()) and not bool(torch.isfinite(tensor).all()))
+
+
+# --- metadata: each field as resviz writes it -----------------------------------------------------
+_MAX_DEPTH = 32  # deeper nesting than any settings resviz writes
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_plain(value, depth: int = 0) -> bool:
+    """None, bools, numbers, strings, and lists / str-keyed dicts of them: settings, never tensors."""
+    if depth > _MAX_DEPTH:
+        return False
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def _is_plain_dict(value) -> bool:
+    return isinstance(value, dict) and _is_plain(value)
+
+
+def _list_of(check):
+    return lambda value: isinstance(value, (list, tuple)) and all(check(v) for v in value)
+
+
+def _dict_of(check):
+    return lambda value: isinstance(value, dict) and all(isinstance(k, str) and check(v) for k, v in value.items())
+
+
+def _optional(check):
+    """For fields their readers treat None as absent (``meta.get(key) or default``)."""
+    return lambda value: value is None or check(value)
+
+
+def _shape(value) -> bool:
+    return _list_of(lambda n: _is_int(n) and n > 0)(value) and 1 <= len(value) <= 4
+
+
+def _count(value) -> bool:
+    return _is_int(value) and value >= 0
+
+
+def _digest(value) -> bool:
+    return isinstance(value, str) and value.startswith("sha256:") and len(value) == 7 + 64
+
+
+def _str(value) -> bool:
+    return isinstance(value, str)
+
+_FIELDS = {  # field -> (check, what resviz writes there)
+    "format_version": (_is_int, "the whole number resviz writes"),
+    "resviz_version": (_str, "the version string resviz writes"),
+    "created": (_str, "the date string resviz writes"),
+    "model": (_str, "a model name"),
+    "model_config": (_is_plain_dict, "the dict of plain settings resviz writes"),
+    "objective": (_str, "an objective name"),
+    "kind": (_str, "a model kind name"),
+    "dataset": (_str, "a dataset name"),
+    "dataset_title": (_str, "a dataset title"),
+    "dataset_options": (_optional(_is_plain_dict), "the dict of plain options resviz writes"),
+    "classes": (_optional(_list_of(_str)), "the list of class names (strings) resviz writes"),
+    "input_shape": (_optional(_shape), "the list of 1 to 4 positive whole numbers resviz writes"),
+    "epoch": (_count, "the whole number of epochs resviz writes"),
+    "step": (_count, "the whole number of steps resviz writes"),
+    "metrics": (_dict_of(_is_number), "the dict of named numbers resviz writes"),
+    "train_config": (_is_plain_dict, "the dict of plain settings resviz writes"),
+    "history": (_optional(_dict_of(_list_of(_is_number))), "the dict of lists of numbers resviz writes"),
+    "seconds": (_optional(lambda v: _is_number(v) and v >= 0), "the non-negative number of seconds resviz writes"),
+    DIGEST_KEY: (_digest, "the 'sha256:<hex>' string resviz writes"),
+}
+
+
+def _check_fields(path: Path, meta: dict) -> None:
+    """Every metadata field as resviz writes it; unknown fields hold plain data only."""
+    for key, value in meta.items():
+        check, expected = _FIELDS.get(key, (_is_plain, "plain data (resviz keeps weights only in 'state_dict')"))
+        if not check(value):
+            raise CheckpointError(f"{path.name} is not a checkpoint resviz wrote as it is: its {key!r} is "
+                                  f"{_describe(value)}, not {expected}.")
+
+
+def _describe(value) -> str:
+    """``a str``, ``a list holding a str``, ...: what a wrong field is, in a few words."""
+    kind = type(value).__name__
+    article = "an" if kind[:1] in "aeiou" else "a"
+    if isinstance(value, (list, tuple)) and value:
+        return f"{article} {kind} holding {', '.join(sorted({type(v).__name__ for v in value}))}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{article} {kind} ({value})"
+    return f"{article} {kind}"
 
 
 def _plain(value):
