@@ -1,7 +1,8 @@
 """The main window: a tab per panel, the Runs list, menus, a status bar, and a clean close.
 
-It remembers between launches (QSettings): its size and position, the docks, the last
-tab, the Training form and the recently opened checkpoints. Closing it stops every run
+It remembers between launches (``settings.Settings``, plain JSON: never QSettings, which
+unpickles what it reads): its size and position, the docks, the last tab, the Training
+form and the recently opened checkpoints. Closing it stops every run
 (each saves its checkpoint), cancels background work and waits for all of it: if a
 training step is slow the window says "Stopping…" and closes when the step ends.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
@@ -20,6 +21,7 @@ from ..core.devices import resolve_device
 from ..core.events import Failed, Started
 from ..core.runs import RunStatus
 from .panels import PANEL_CLASSES
+from .settings import Settings
 from .state import AppState
 from .widgets.failure_box import failure_box
 from .widgets.panel_tabs import PanelTabs
@@ -36,10 +38,10 @@ SHORTCUTS = [
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, state: AppState | None = None, settings: QSettings | None = None):
+    def __init__(self, state: AppState | None = None, settings: Settings | None = None):
         super().__init__()
         self.state = state or AppState(parent=self)
-        self.settings = settings or QSettings()
+        self.settings = _settings(settings)
         self.failure: QMessageBox | None = None  # the last failure shown (tests read it)
         self._closing = False
         self.setWindowTitle("resviz — watch neural networks learn")
@@ -147,8 +149,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("recent", [path, *recent][:RECENT_LIMIT])
 
     def _recent(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        return [value] if isinstance(value, str) else [str(v) for v in value or []]
+        return self.settings.texts("recent")[:RECENT_LIMIT]
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -200,22 +201,20 @@ class MainWindow(QMainWindow):
 
     # --- settings -------------------------------------------------------------------------
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
+        geometry = self.settings.data("window/geometry")
         if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
+            self.restoreGeometry(QByteArray(geometry))  # Qt checks its own format: bad bytes are ignored
+        state = self.settings.data("window/state")
         if state is not None:
-            self.restoreState(state)
-        tab = self.settings.value("window/tab")
-        try:
-            self.tabs.setCurrentIndex(min(max(int(tab), 0), self.tabs.count() - 1))
-        except (TypeError, ValueError):
-            pass
+            self.restoreState(QByteArray(state))
+        tab = self.settings.integer("window/tab", 0, self.tabs.count() - 1)
+        if tab is not None:
+            self.tabs.setCurrentIndex(tab)
         self.panel("Training").restore_settings(self.settings)
 
     def save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/geometry", self.saveGeometry().data())
+        self.settings.setValue("window/state", self.saveState().data())
         self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.panel("Training").save_settings(self.settings)
         self.settings.sync()
@@ -238,3 +237,11 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone()
         QCoreApplication.sendPostedEvents()  # the runs' last events (Done, with their checkpoints) arrive
         super().closeEvent(event)
+
+
+def _settings(given) -> Settings:
+    """``given``, or the user's settings file. A QSettings (older callers) only says where: a JSON
+    file beside it is used, and the QSettings itself is never read."""
+    if given is None or isinstance(given, Settings):
+        return given or Settings()
+    return Settings(Path(given.fileName()).with_suffix(".json"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,6 +40,7 @@ from ...core.devices import available_devices, resolve_device
 from ...core.runs import Run, RunStatus
 from ...core.tensorboard_log import INSTALL_HINT, tensorboard_available
 from ...core.trainer import TrainConfig
+from ..settings import Settings
 from ..widgets.form_scroll import FormScrollArea
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
@@ -66,7 +67,7 @@ TIPS = {
     "when_busy": "A small computer trains one run at a time best: queue new runs (they start when the "
                  "running one ends), or train them alongside (each then goes slower).",
 }
-SETTINGS = "training"  # the QSettings group
+SETTINGS = "training"  # the settings group
 
 
 class TrainingPanel(Panel):
@@ -243,7 +244,7 @@ class TrainingPanel(Panel):
             return dict(augment=False, augmentation=dict(self._recipe.augmentation))
         return dict(augment=True, augmentation=None)
 
-    def save_settings(self, settings: QSettings) -> None:
+    def save_settings(self, settings: Settings) -> None:
         settings.beginGroup(SETTINGS)
         for key, value in (("model", self.model_name), ("dataset", self.dataset_box.currentData()),
                            ("device", self.device_box.currentText()), ("epochs", self.epochs.value()),
@@ -255,28 +256,34 @@ class TrainingPanel(Panel):
             settings.setValue(key, value)
         settings.endGroup()
 
-    def restore_settings(self, settings: QSettings) -> None:
-        """The last launch's form; values that no longer fit (an unknown model, a bad number) are skipped."""
+    def restore_settings(self, settings: Settings) -> None:
+        """The last launch's form; values that no longer fit (an unknown model, a bad number) are skipped,
+        numbers out of a box's range are clamped to it."""
         settings.beginGroup(SETTINGS)
         try:
             for box, key in ((self.model_box, "model"), (self.dataset_box, "dataset")):
-                index = box.findData(settings.value(key))
+                index = box.findData(settings.text(key))
                 if index >= 0:
                     box.setCurrentIndex(index)  # fills in that model's recipe first
-            device = self.device_box.findText(str(settings.value("device", "auto")))
+            device = self.device_box.findText(settings.text("device") or "auto")
             self.device_box.setCurrentIndex(max(device, 0))
-            for spin, key, cast in ((self.epochs, "epochs", int), (self.batch, "batch", int), (self.lr, "lr", float)):
-                value = _number(settings.value(key), cast)
+            for spin, key in ((self.epochs, "epochs"), (self.batch, "batch")):
+                value = settings.integer(key, spin.minimum(), spin.maximum())  # a C int: clamp before setValue
                 if value is not None:
-                    spin.setValue(value)  # the spin box clamps it to its range
+                    spin.setValue(value)
+            lr = settings.number("lr", self.lr.minimum(), self.lr.maximum())
+            if lr is not None:
+                self.lr.setValue(lr)
             for box, key in ((self.optimizer, "optimizer"), (self.schedule, "schedule")):
-                if box.findText(str(settings.value(key))) >= 0:
-                    box.setCurrentText(str(settings.value(key)))
+                text = settings.text(key)
+                if text is not None and box.findText(text) >= 0:
+                    box.setCurrentText(text)
             for box, key in ((self.augment, "augment"), (self.tensorboard, "tensorboard")):
-                if settings.value(key) is not None and box.isEnabled():
-                    box.setChecked(str(settings.value(key)).lower() in ("true", "1"))
+                checked = settings.flag(key)
+                if checked is not None and box.isEnabled():
+                    box.setChecked(checked)
             for box, key in ((self.subset, "subset"), (self.when_busy, "when_busy")):
-                index = _number(settings.value(key), int)
+                index = settings.integer(key, -1, box.count())
                 if index is not None and 0 <= index < box.count():
                     box.setCurrentIndex(index)
         finally:
@@ -369,14 +376,6 @@ class TrainingPanel(Panel):
             self.progress.setValue(1 if status in (RunStatus.DONE, RunStatus.OPENED) else 0)
             self.progress.setFormat(status.value)
             self.progress_label.setText(_ending_text(run))
-
-
-def _number(value, cast):
-    try:
-        number = cast(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _ending_text(run: Run) -> str:
