@@ -20,7 +20,7 @@ import os
 import pickle
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +66,22 @@ class Checkpoint:
     def build_model(self, device: str | torch.device = "cpu") -> torch.nn.Module:
         """The model with these weights, in eval mode."""
         return build_with_state(self.model_name, self.meta.get("model_config", {}), self.state_dict, device)
+
+
+@dataclass(frozen=True)
+class UnsavedCheckpoint:
+    """A checkpoint no folder had room for: what ``save_checkpoint`` needs, held on the CPU so
+    the trained weights outlive the run until someone saves them (``save``)."""
+
+    model: str
+    model_config: dict
+    meta: dict
+    state_dict: dict[str, torch.Tensor] = field(repr=False)
+    tried: tuple[str, ...] = ()  # where writing it failed, in order
+
+    def save(self, path: str | Path) -> Path:
+        return save_checkpoint(path, model=self.model, model_config=self.model_config,
+                               state_dict=self.state_dict, **self.meta)
 
 
 def build_with_state(name: str, config: dict, state: dict, device="cpu") -> torch.nn.Module:

@@ -8,8 +8,12 @@ writing the model in another thread.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .checkpoints import UnsavedCheckpoint
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class Done:
     seconds: float
     checkpoint: str | None
     message: str = ""  # something the person should know (the checkpoint went elsewhere, ...)
+    # the weights no folder had room for (checkpoint is then None): the caller saves them later
+    unsaved: UnsavedCheckpoint | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,7 @@ class Failed:
     checkpoint: str | None = None  # the last good weights, when they could be kept
     traceback: str = ""  # the full traceback, when an exception caused it
     log: str | None = None  # the log file that holds it
+    unsaved: UnsavedCheckpoint | None = field(default=None, repr=False, compare=False)  # as Done.unsaved
 
 
 Event = Loading | Started | Step | Epoch | Snapshot | Recorded | Done | Failed

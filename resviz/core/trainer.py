@@ -130,6 +130,7 @@ class FitContext:
     total_steps: int
     history: dict
     clock: Clock = field(default_factory=Clock)
+    seconds: float = 0.0  # the training time, read once when training ends (the checkpoint and Done share it)
     start_loss: float = 1.0
     step: int = 0
     epoch: int = 0
@@ -320,14 +321,22 @@ class Trainer:
             stopped = ctx.dist.any(self.stopped)
             if stopped:  # pressed while testing: the epoch is trained, its test is not
                 break
+        self._stop_clock(ctx)
         yield from callbacks.fire("on_fit_end", ctx)
         ctx.model.eval()
         if ctx.failure:
             yield ctx.failure
             return
-        note = next((c.note for c in callbacks.callbacks if isinstance(c, Checkpointer)), "")
-        yield Done(stopped, ctx.completed, ctx.step, dict(ctx.metrics), ctx.clock.elapsed(), ctx.checkpoint,
-                   note)
+        saver = next((c for c in callbacks.callbacks if isinstance(c, Checkpointer)), None)
+        yield Done(stopped, ctx.completed, ctx.step, dict(ctx.metrics), ctx.seconds, ctx.checkpoint,
+                   saver.note if saver else "", unsaved=saver.unsaved if saver else None)
+
+    @staticmethod
+    def _stop_clock(ctx: FitContext) -> None:
+        """Read the training time once, before saving: the checkpoint and Done then say the same."""
+        ctx.clock.sync(ctx.device)
+        ctx.seconds = ctx.clock.elapsed()
+        ctx.clock.pause()
 
     def _wait_while_paused(self, clock: Clock) -> None:
         if not self._running.is_set():

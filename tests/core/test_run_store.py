@@ -54,7 +54,7 @@ def test_a_checkpoint_becomes_an_opened_run_with_its_curves(trained):
     assert [e["test_accuracy"] for e in run.curves.epochs] == [e["test_accuracy"] for e in live.epochs]
     assert len(run.snapshots) == 1 and run.snapshots[0].step == 16 and run.headline is not None
     done = events[-1]
-    assert isinstance(done, Done) and run.seconds == pytest.approx(done.seconds, abs=0.01) and run.seconds > 0
+    assert isinstance(done, Done) and run.seconds == done.seconds and run.seconds > 0  # one clock for both
 
 
 def test_status_follows_the_run_to_its_end():

@@ -1,9 +1,12 @@
 """Saving the run: at its end (finished or stopped), and the last good weights when it fails.
 
 A trained model is never lost: if the checkpoint cannot be written where it was asked
-(a full disk, a folder that went away, no permission), it is written to the default
-checkpoints folder instead and the run's last event says where. Only the main process
-writes (under torchrun, rank 0).
+(a full disk, a folder that went away, no permission, a target that is not a file), it
+is written to the default checkpoints folder instead and the run's last event says
+where. If that fails too (the disk is full there as well), the weights are kept in
+memory as an ``UnsavedCheckpoint`` on the run's last event (``Done.unsaved`` /
+``Failed.unsaved``) for the caller to save once there is room, and its message says
+why and where it tried. Only the main process writes (under torchrun, rank 0).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from .. import models
-from ..checkpoints import default_checkpoint_path, save_checkpoint
+from ..checkpoints import UnsavedCheckpoint, default_checkpoint_path, save_checkpoint
 from ..data import describe_error
 from .base import Callback
 
@@ -23,37 +26,70 @@ class Checkpointer(Callback):
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path else None
         self.note = ""  # what the person should know about where it went
+        self.unsaved: UnsavedCheckpoint | None = None  # the weights no folder had room for
 
     def save(self, ctx, state, epochs_completed: int) -> str | None:
+        """The path the checkpoint was written to; None when not written (not asked, not rank 0,
+        or no folder could take it: then ``self.unsaved`` holds it)."""
         if self.path is None or not ctx.dist.is_main:
             return None
-        meta = dict(
-            objective=ctx.spec.objective, dataset=ctx.config.dataset, dataset_title=ctx.data.title,
-            classes=list(ctx.data.classes), input_shape=list(_input_shape(ctx)), epoch=epochs_completed,
-            step=ctx.step, metrics=ctx.metrics, train_config=asdict(ctx.config), history=ctx.history,
-            dataset_options=dict(ctx.data.options),
-            seconds=round(ctx.clock.elapsed(), 3),  # training time, shown for an opened run
-        )
-        config = models.model_config(ctx.model)
-        try:
-            return str(save_checkpoint(self.path, model=ctx.config.model, model_config=config,
-                                       state_dict=state, **meta))
-        except OSError as error:
-            fallback = default_checkpoint_path(ctx.config.model, ctx.config.dataset)
-            saved = save_checkpoint(fallback, model=ctx.config.model, model_config=config, state_dict=state, **meta)
-            self.note = (f"Could not write the checkpoint to {self.path} ({describe_error(error)}); "
-                         f"it was saved to {saved} instead.")
+        model, config, meta = ctx.config.model, models.model_config(ctx.model), _meta(ctx, epochs_completed)
+        failures: list[tuple[Path, BaseException]] = []
+        for target in self._targets(ctx):
+            try:
+                saved = save_checkpoint(target, model=model, model_config=config, state_dict=state, **meta)
+            except (OSError, ValueError, RuntimeError) as error:  # full disk, no folder, not a file, torch's writer
+                failures.append((target, error))
+                continue
+            if failures:
+                self.note = (f"Could not write the checkpoint to {self.path} ({_reason(failures[0][1])}); "
+                             f"it was saved to {saved} instead.")
             return str(saved)
+        self.unsaved = UnsavedCheckpoint(model, config, meta, _cpu_copy(state), tuple(str(p) for p, _ in failures))
+        tried = "; ".join(f"{path}: {_reason(error)}" for path, error in failures)
+        self.note = (f"Could not save the checkpoint anywhere ({tried}). The trained weights are kept in memory "
+                     "only: save them once there is room, or they are lost when this run is closed.")
+        return None
+
+    def _targets(self, ctx):
+        """Where to try, in order: the path asked for, then a new file in the default folder."""
+        yield self.path
+        yield default_checkpoint_path(ctx.config.model, ctx.config.dataset)
 
     def on_fit_end(self, ctx):
         if ctx.failure is not None:
             if ctx.last_good_state is not None:
                 path = self.save(ctx, ctx.last_good_state, ctx.tested_epoch or 0)
                 kept = f" The weights after epoch {ctx.tested_epoch} were saved to {path}." if path else ""
-                ctx.failure = replace(ctx.failure, message=ctx.failure.message + kept, checkpoint=path)
+                note = f" {self.note}" if self.note else ""
+                ctx.failure = replace(ctx.failure, message=ctx.failure.message + kept + note, checkpoint=path,
+                                      unsaved=self.unsaved)
             return ()
         ctx.checkpoint = self.save(ctx, ctx.model.state_dict(), ctx.completed)
         return ()
+
+
+def _meta(ctx, epochs_completed: int) -> dict:
+    """What the checkpoint says about the run besides its weights."""
+    return dict(
+        objective=ctx.spec.objective, dataset=ctx.config.dataset, dataset_title=ctx.data.title,
+        classes=list(ctx.data.classes), input_shape=list(_input_shape(ctx)), epoch=epochs_completed,
+        step=ctx.step, metrics=dict(ctx.metrics), train_config=asdict(ctx.config), history=ctx.history,
+        dataset_options=dict(ctx.data.options),
+        seconds=ctx.seconds,  # the training time Done reports too (one clock, stopped before saving)
+    )
+
+
+def _reason(error: BaseException) -> str:
+    """``the disk is full: ... (12 KB free)`` for a full disk; the exception's own words otherwise."""
+    if isinstance(error, OSError) and error.strerror and "disk is full" in error.strerror:
+        return error.strerror
+    return describe_error(error)
+
+
+def _cpu_copy(state: dict) -> dict:
+    """The weights detached onto the CPU, so they stay as they are whatever the model does next."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
 
 
 def _input_shape(ctx) -> tuple[int, ...]:
