@@ -68,6 +68,7 @@ class ArchitecturesPanel(Panel):
         self.shown_size: int | None = None
         self._ready = False
         self._preparing = False  # the catalog is being read off the GUI thread
+        self._pending_size: str | None = None  # a size typed before the catalog was in
         self._catalog_runner = BackgroundRunner(self)
 
         self.model_box = QComboBox()
@@ -85,6 +86,8 @@ class ArchitecturesPanel(Panel):
         self.expand_button.setToolTip("Unfold every block down to its single layers")
         self.collapse_button = QPushButton("Stages only")
         self.collapse_button.setToolTip("Fold everything back to the model's top-level parts")
+        for widget in (self.size_edit, self.default_button):
+            widget.setEnabled(False)  # until the catalog is in: there is no model to size yet
         self.status = QLabel()
         self.status.setToolTip("Tables are computed on meta tensors in a background thread")
 
@@ -181,6 +184,10 @@ class ArchitecturesPanel(Panel):
         self.blocks = BlockComparisonView(compare_blocks())
         self.blocks_holder.layout().addWidget(self.blocks)
         self._on_model_changed()
+        pending, self._pending_size = self._pending_size, None
+        if pending is not None and self.size_edit.isEnabled():
+            self.size_edit.setText(pending)
+            self.apply_size()
 
     # --- choosing
 
@@ -207,11 +214,19 @@ class ArchitecturesPanel(Panel):
         self.apply_size()
 
     def _use_default_size(self) -> None:
-        self.size_edit.setText(str(self.entry().default_size))
-        self.apply_size()
+        if self._ready:
+            self.size_edit.setText(str(self.entry().default_size))
+            self.apply_size()
 
     def apply_size(self) -> None:
-        """Read the input field; refuse what cannot be an image size, with a message and no change."""
+        """Read the input field; refuse what cannot be an image size, with a message and no change.
+
+        Before the catalog is in, a typed size waits and is applied once it is."""
+        if not self._ready:
+            self._pending_size = self.size_edit.text().strip() or None
+            if self._pending_size is not None:
+                self._show_message("Still reading the architectures: this size is applied when they are in.")
+            return
         entry = self.entry()
         try:
             size = catalog.parse_input_size(self.size_edit.text())
