@@ -28,6 +28,11 @@ class DatasetUnavailable(RuntimeError):
     """The dataset is neither on disk nor downloadable; the message says what to do."""
 
 
+class DatasetFileError(DatasetUnavailable, ValueError):
+    """A dataset file on disk is damaged (truncated, not gzip, not idx); the message names it and says
+    to delete or download it again. A DatasetUnavailable, so every place that says those says this."""
+
+
 @dataclass(frozen=True)
 class Dataset:
     """One dataset as four tensors (see the module docstring for their shapes)."""

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from resviz.core import data
-from resviz.core.data import DatasetUnavailable, load_dataset
+from resviz.core.data import DatasetFileError, DatasetUnavailable, load_dataset
 from resviz.core.datasets import idx
 from resviz.core.datasets.idx import read_idx
 
@@ -127,3 +127,35 @@ def test_subset_and_device_copy(tmp_path):
     assert len(ds.train_images) == 5 and len(ds.test_labels) == 3
     x = data.as_float_images(ds.train_images)
     assert x.shape == (5, 1, 28, 28) and 0 <= x.min() and x.max() <= 1
+
+
+def _corrupt_truncated_gz(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-40])  # a download cut short: the gzip stream ends early
+
+
+def _corrupt_not_gzip(path: Path) -> None:
+    path.write_bytes(b"<html>404 Not Found</html>")  # a proxy's error page saved under the name
+
+
+def _corrupt_bad_deflate(path: Path) -> None:
+    blob = bytearray(path.read_bytes())
+    blob[20:60] = b"\xff" * 40  # inside the deflate stream
+    path.write_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize("corrupt", [_corrupt_truncated_gz, _corrupt_not_gzip, _corrupt_bad_deflate])
+def test_a_damaged_raw_file_is_named_with_what_to_do(tmp_path, corrupt):
+    _fake_mnist(tmp_path, n_train=200)
+    damaged = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte.gz"
+    corrupt(damaged)
+    with pytest.raises(DatasetFileError) as error:
+        load_dataset("mnist", tmp_path, download=False)
+    assert str(damaged) in str(error.value) and "delete it and download it again" in str(error.value)
+    assert isinstance(error.value, DatasetUnavailable)  # commands and panels already say those (exit 2)
+
+
+def test_a_wrong_idx_header_is_a_damaged_file_too(tmp_path):
+    path = tmp_path / "x-idx1-ubyte"
+    path.write_bytes(b"\x00\x00\x08\x02" + b"\x00" * 12)
+    with pytest.raises(DatasetFileError, match="x-idx1-ubyte is damaged .not an idx file"):
+        read_idx(path)

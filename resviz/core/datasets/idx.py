@@ -14,6 +14,7 @@ import gzip
 import os
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,7 @@ import torch
 
 from ..data import (
     Dataset,
+    DatasetFileError,
     DatasetSpec,
     DatasetUnavailable,
     ProgressCallback,
@@ -131,12 +133,18 @@ def _has_files(folder: Path, info: IdxSource) -> bool:
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Read an idx file (gzipped or not): images -> [N, rows, cols], labels -> [N]."""
+    """Read an idx file (gzipped or not): images -> [N, rows, cols], labels -> [N].
+
+    A damaged file (truncated, not gzip, not idx) raises DatasetFileError naming it.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        raw = f.read()
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:  # truncated download, not gzip, bad data
+        raise _damaged(path, describe_error(error)) from error
     if len(raw) < 8:
-        raise ValueError(f"{path} is too short to be an idx file")
+        raise _damaged(path, f"{len(raw)} bytes: too short to be an idx file")
     magic = int.from_bytes(raw[0:4], "big")
     count = int.from_bytes(raw[4:8], "big")
     if magic == 2051:
@@ -145,11 +153,16 @@ def read_idx(path: Path) -> np.ndarray:
     elif magic == 2049:
         shape, offset = (count,), 8
     else:
-        raise ValueError(f"{path} is not an idx file (magic number {magic})")
+        raise _damaged(path, f"not an idx file: magic number {magic}")
     expected = offset + int(np.prod(shape))
     if len(raw) != expected:
-        raise ValueError(f"{path} is truncated or corrupt ({len(raw)} bytes, expected {expected})")
+        raise _damaged(path, f"truncated or corrupt: {len(raw)} bytes, expected {expected}")
     return np.frombuffer(raw, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+def _damaged(path: Path, why: str) -> DatasetFileError:
+    return DatasetFileError(f"{path} is damaged ({why}): delete it and download it again (resviz downloads "
+                            "a missing file itself when the network allows).")
 
 
 def _read_folder(info: IdxSource, folder: Path) -> Dataset:
