@@ -1,5 +1,12 @@
 """MNIST-1D (seed 004, section 4.1): the dataset, the 1-D CNN and its same-sized MLP, training them."""
 
+import errno
+import logging
+import os
+import pickle
+import struct
+import zipfile
+
 import numpy as np
 import pytest
 import torch
@@ -52,6 +59,103 @@ def test_it_is_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
     second = mnist1d_source.load_mnist1d(cache_dir=tmp_path)
     assert len(builds) == 1  # read back, not rebuilt
     assert torch.equal(first.train_inputs, second.train_inputs) and torch.equal(first.test_labels, second.test_labels)
+
+
+def _small_arrays(seed=0):
+    rng = np.random.default_rng(seed)
+    return {"x": rng.normal(size=(20, 40)), "y": rng.integers(0, 10, 20),
+            "x_test": rng.normal(size=(5, 40)), "y_test": rng.integers(0, 10, 5)}
+
+
+@pytest.fixture
+def fake_build(monkeypatch):
+    """build_arrays counted and fast: small random arrays instead of mnist1d's generator."""
+    builds = []
+    monkeypatch.setattr(mnist1d_source, "build_arrays", lambda args: builds.append(1) or _small_arrays())
+    return builds
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > pwned.txt",))
+
+
+def _flip_a_byte_of_x(path):
+    with zipfile.ZipFile(path) as archive:
+        record = archive.getinfo("x.npy")
+    data = bytearray(path.read_bytes())
+    name_length, extra_length = struct.unpack("<HH", data[record.header_offset + 26:record.header_offset + 30])
+    data[record.header_offset + 30 + name_length + extra_length + record.file_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _damage(kind, path):
+    """Turn the good cache at ``path`` into one of the ways a cache file can be wrong."""
+    good = _small_arrays(seed=1)
+    if kind == "random-bytes":
+        path.write_bytes(np.random.default_rng(0).integers(0, 256, 3000, dtype=np.uint8).tobytes())
+    elif kind == "truncated":
+        path.write_bytes(path.read_bytes()[:700])
+    elif kind == "a-pickle":
+        path.write_bytes(pickle.dumps(_RunsCode()))
+    elif kind == "object-array-inside":
+        with open(path, "wb") as f:
+            np.savez(f, **{**good, "x": np.array([_RunsCode()], dtype=object)},
+                     sha256=np.array(mnist1d_source.arrays_digest(good)))
+    elif kind == "a-key-missing":
+        with open(path, "wb") as f:
+            np.savez(f, x=good["x"], y=good["y"], sha256=np.array("0" * 64))
+    elif kind == "bytes-flipped":
+        _flip_a_byte_of_x(path)
+    elif kind == "altered-under-its-digest":
+        with np.load(path) as stored:
+            arrays = {key: stored[key] for key in stored.files}
+        arrays["x"] = arrays["x"] + 1.0
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+    elif kind == "no-digest":
+        with open(path, "wb") as f:
+            np.savez(f, **good)
+    elif kind == "labels-not-matching":
+        bad = {**good, "y": good["y"][:3]}
+        with open(path, "wb") as f:
+            np.savez(f, **bad, sha256=np.array(mnist1d_source.arrays_digest(bad)))
+    elif kind == "a-plain-npy":
+        with open(path, "wb") as f:
+            np.save(f, good["x"])
+
+
+DAMAGES = ["random-bytes", "truncated", "a-pickle", "object-array-inside", "a-key-missing", "bytes-flipped",
+           "altered-under-its-digest", "no-digest", "labels-not-matching", "a-plain-npy"]
+
+
+@pytest.mark.parametrize("kind", DAMAGES)
+def test_a_cache_that_cannot_be_trusted_is_rebuilt_with_a_note(tmp_path, monkeypatch, caplog, fake_build, kind):
+    monkeypatch.chdir(tmp_path)
+    path = mnist1d_source.cache_path(mnist1d_source._arguments(), tmp_path)
+    mnist1d_source.load_arrays(tmp_path)
+    assert len(fake_build) == 1 and path.is_file()
+    _damage(kind, path)
+    with caplog.at_level(logging.WARNING, logger="resviz"):
+        arrays = mnist1d_source.load_arrays(tmp_path)
+    assert len(fake_build) == 2 and "building it again" in caplog.text and str(path) in caplog.text
+    assert all(np.array_equal(arrays[k], v) for k, v in _small_arrays().items())
+    assert not (tmp_path / "pwned.txt").exists()
+    mnist1d_source.load_arrays(tmp_path)  # the rebuilt cache is good again: read, not rebuilt
+    assert len(fake_build) == 2
+
+
+def test_a_cache_that_cannot_be_written_leaves_no_temporary_file(tmp_path, monkeypatch, fake_build):
+    real_savez = np.savez
+
+    def savez_on_a_full_disk(file, **arrays):
+        real_savez(file, **arrays)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", savez_on_a_full_disk)
+    arrays = mnist1d_source.load_arrays(tmp_path)
+    assert np.array_equal(arrays["x"], _small_arrays()["x"])  # the run goes on without a cache
+    assert os.listdir(tmp_path / "MNIST1D") == []
 
 
 def test_the_cnn_takes_40_positions_to_19_then_9_then_4():

@@ -9,24 +9,31 @@ Building takes a few seconds (about 3.5 s, plus 2.7 s to import the package, on 
 2-core machine), so the arrays are kept as one ``.npz`` in the per-user cache folder
 and read back in milliseconds. The file name carries the package version and a hash
 of the arguments, so a package that builds a different set never reads a stale one.
+The file also holds a SHA-256 of its arrays and is read without pickles: a cache that
+is damaged, altered, incomplete or not an ``.npz`` at all is rebuilt (with a logged
+note), never trusted and never the reason every later run fails.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import logging
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from ..atomic import UnsafeTarget, atomic_write
 from ..data import Dataset, DatasetSpec, DatasetUnavailable, default_cache_dir, register_dataset
 
 DIGITS = tuple(str(d) for d in range(10))
 LENGTH = 40  # mnist1d's final_seq_length
+KEYS = ("x", "y", "x_test", "y_test")
+DIGEST_KEY = "sha256"  # the cache's own entry: arrays_digest() of the four arrays
+
+log = logging.getLogger("resviz")
 
 
 def _arguments() -> dict:
@@ -54,27 +61,70 @@ def build_arrays(args: dict) -> dict[str, np.ndarray]:
     return {"x": built["x"], "y": built["y"], "x_test": built["x_test"], "y_test": built["y_test"]}
 
 
+def arrays_digest(arrays: dict[str, np.ndarray]) -> str:
+    """SHA-256 over each array's name, dtype, shape and bytes, in ``KEYS`` order."""
+    digest = hashlib.sha256()
+    for key in KEYS:
+        array = np.ascontiguousarray(arrays[key])
+        digest.update(f"{key}\0{array.dtype.str}\0{array.shape}\0".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
 def _save(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write atomically (a temporary file, then rename); a cache that cannot be written is skipped."""
+    """Write the arrays and their digest atomically; a cache that cannot be written is skipped."""
+    entries = {key: arrays[key] for key in KEYS}
+    entries[DIGEST_KEY] = np.array(arrays_digest(entries))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # read-only home: build again next time
+        atomic_write(path, lambda file: np.savez(file, **entries))
+    except (OSError, UnsafeTarget) as error:  # a read-only home, a full disk: build again next time
+        log.info("MNIST-1D: not cached (%s); it is built again next time.", error)
+
+
+def _read(path: Path) -> dict[str, np.ndarray]:
+    """The cached arrays, checked against their digest and shapes; ValueError says what is wrong."""
+    stored = np.load(path, allow_pickle=False)  # a pickle inside is refused, never run
+    if not isinstance(stored, np.lib.npyio.NpzFile):
+        raise ValueError("not an .npz archive")
+    with stored:
+        missing = [key for key in (*KEYS, DIGEST_KEY) if key not in stored.files]
+        if missing:
+            raise ValueError(f"no {', '.join(missing)} in it")
+        arrays = {key: stored[key] for key in KEYS}
+        expected = stored[DIGEST_KEY]
+    if expected.dtype.kind != "U" or expected.shape != () or str(expected) != arrays_digest(arrays):
+        raise ValueError("its arrays do not match the digest saved with them")
+    _check_shapes(arrays)
+    return arrays
+
+
+def _check_shapes(arrays: dict[str, np.ndarray]) -> None:
+    """Signals [N, L] of numbers and labels [N] of whole numbers, for both splits."""
+    for signals, labels in (("x", "y"), ("x_test", "y_test")):
+        x, y = arrays[signals], arrays[labels]
+        if x.dtype.kind not in "fiu" or x.ndim != 2 or y.dtype.kind not in "iu" or y.shape != (len(x),):
+            raise ValueError(f"its {signals!r} {x.dtype}{list(x.shape)} and {labels!r} {y.dtype}{list(y.shape)} "
+                             "are not signals and their labels")
+
+
+def _cached(path: Path) -> dict[str, np.ndarray] | None:
+    """The verified cache, or None (logged) when it is missing or cannot be trusted."""
+    if not path.is_file():
+        return None
+    try:
+        return _read(path)
+    except Exception as error:  # noqa: BLE001 — damaged bytes fail numpy's zip reader in any way (BadZipFile, EOFError, ...)
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        log.warning("MNIST-1D: the cache %s is damaged or not resviz's (%s); building it again.", path, reason)
+        return None
 
 
 def load_arrays(cache_dir: Path | None = None, progress=None) -> dict[str, np.ndarray]:
     args = _arguments()
     path = cache_path(args, cache_dir)
-    if path.is_file():
-        try:
-            with np.load(path) as stored:
-                return {key: stored[key] for key in ("x", "y", "x_test", "y_test")}
-        except (OSError, KeyError, ValueError):
-            pass  # a damaged cache file is rebuilt
+    arrays = _cached(path)
+    if arrays is not None:
+        return arrays
     if progress:
         progress("Building MNIST-1D (a few seconds, once)…", 0.0)
     arrays = build_arrays(args)
