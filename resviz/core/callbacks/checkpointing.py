@@ -83,7 +83,7 @@ def _meta(ctx, epochs_completed: int) -> dict:
 def _reason(error: BaseException) -> str:
     """``the disk is full: ... (12 KB free)`` for a full disk; the exception's own words otherwise."""
     if isinstance(error, OSError) and error.strerror and "disk is full" in error.strerror:
-        return error.strerror
+        return error.strerror.split(" [", 1)[0]  # torch's own "[enforce fail ...] unexpected pos" says no more
     return describe_error(error)
 
 
