@@ -71,3 +71,18 @@ def test_configure_logging_sends_warnings_to_the_file_and_debug_to_stderr_when_v
     logging.getLogger("resviz.test").info("quiet now")
     assert "quiet now" not in capfd.readouterr().err
     assert len([h for h in logger.handlers if getattr(h, "_resviz", False)]) == 1
+
+
+def test_a_core_modules_warning_reaches_the_log_file_once(tmp_path, monkeypatch):
+    from resviz.core.analysis import numba_cache
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(shared))
+    logs.configure_logging()
+    logs.configure_logging()  # again (the CLI, then a test): still one handler, one entry
+    assert numba_cache.private_cache_dir() is None
+    text = logs.log_path().read_text()
+    assert text.count("numba's disk cache is off") == 1 and "WARNING resviz" in text
