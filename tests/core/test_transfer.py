@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import urllib.error
 
 import pytest
@@ -74,6 +75,30 @@ def test_weights_that_cannot_be_had_say_what_to_do(tmp_path, monkeypatch, weight
     torch.save({"conv1.weight": torch.zeros(1), "hook": print}, pickled)  # a file that would run code
     with pytest.raises(WeightsUnavailable, match="not a plain PyTorch state-dict file"):
         backbone_state_dict(str(pickled))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # torch's, on the plain pickle
+@pytest.mark.parametrize("content", [
+    lambda path: torch.save({"conv1.weight": torch.zeros(1), "hook": print}, path),  # would run code
+    lambda path: path.write_bytes(pickle.dumps({"conv1.weight": [0.0]}, protocol=4)),  # a plain pickle
+    lambda path: path.write_bytes(b"hello, not weights"),
+])
+def test_a_refused_weights_file_never_advises_loading_it_anyway(tmp_path, content):
+    path = tmp_path / "weights.pt"
+    content(path)
+    with pytest.raises(WeightsUnavailable, match="weights.pt is not a plain PyTorch state-dict file") as error:
+        backbone_state_dict(str(path))
+    message = str(error.value)
+    assert "weights_only" not in message and "safe_globals" not in message and "still be loaded" not in message
+    assert "torchvision's own ResNet-50 weights file" in message and "torch.save(model.state_dict(), FILE)" in message
+
+
+def test_a_file_with_python_objects_is_refused_as_code(tmp_path):
+    path = tmp_path / "code.pt"
+    torch.save({"conv1.weight": torch.zeros(1), "hook": print}, path)
+    with pytest.raises(WeightsUnavailable, match=r"holds Python objects \(print\) besides tensors, and loading "
+                                                 "those could run code"):
+        backbone_state_dict(str(path))
 
 
 def _config(weights, data, **overrides):

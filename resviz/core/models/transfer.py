@@ -24,6 +24,7 @@ model from them never downloads anything: their own weights are loaded over it.
 from __future__ import annotations
 
 import pickle
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -32,12 +33,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..compatibility import import_torchvision
 from ..download import download_checked
 from .registry import ModelSpec, register
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 FEATURES = 2048  # what ResNet-50's global average pool gives per image
+SAVE_HINT = ("Use torchvision's own ResNet-50 weights file (resnet50-11ad3fa6.pth), or a plain state dict saved "
+             "with torch.save(model.state_dict(), FILE).")
 
 
 class WeightsUnavailable(RuntimeError):
@@ -58,11 +62,9 @@ class TransferResNet(nn.Module):
 
     def __init__(self, config: TransferConfig | None = None, weights: str = "none", **overrides):
         super().__init__()
-        from torchvision.models import resnet50
-
         config = config or TransferConfig(**overrides)
         self.config = config
-        backbone = resnet50(weights=None)
+        backbone = import_torchvision().models.resnet50(weights=None)
         backbone.fc = nn.Identity()  # the 1000 ImageNet classes go; the head replaces them
         self.backbone = backbone
         self.head = nn.Sequential(
@@ -93,9 +95,7 @@ class TransferResNet(nn.Module):
 # --- where the backbone's weights come from ------------------------------------------------
 def imagenet_weights_file(download: bool = True, progress=None, timeout: float = 30.0) -> Path:
     """torchvision's ResNet-50 ImageNet weights in torch's cache, downloaded there if missing."""
-    from torchvision.models import ResNet50_Weights
-
-    url = ResNet50_Weights.IMAGENET1K_V2.url
+    url = import_torchvision().models.ResNet50_Weights.IMAGENET1K_V2.url
     target = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
     if target.is_file():
         return target
@@ -128,11 +128,7 @@ def backbone_state_dict(weights: str, expected: dict | None = None, progress=Non
     path = imagenet_weights_file(progress=progress) if weights == "imagenet" else Path(weights).expanduser()
     if not path.is_file():
         raise WeightsUnavailable(f"The weights file {path} does not exist.")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)  # a file can hold tensors, never code
-    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise WeightsUnavailable(f"{path.name} is not a plain PyTorch state-dict file ({reason}).") from None
+    state = _load_tensors(path)
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):  # a resviz (or Lightning) checkpoint
         state = state["state_dict"]
     if not isinstance(state, dict):
@@ -148,6 +144,37 @@ def backbone_state_dict(weights: str, expected: dict | None = None, progress=Non
         raise WeightsUnavailable(f"{path.name} is not a ResNet-50 state dict ({len(missing)} tensors missing, "
                                  f"{len(misfit)} of another shape: {shown}…).")
     return {key: state[key] for key in expected}
+
+
+def _load_tensors(path: Path):
+    """What ``path`` holds, read with ``weights_only=True`` (tensors, never code); raises WeightsUnavailable.
+
+    torch's own refusal advises loading with ``weights_only=False``, which would run whatever
+    the file holds: that advice is never passed on.
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise WeightsUnavailable(_holds_objects(path, str(error))) from None
+    except (RuntimeError, OSError, EOFError, ValueError, KeyError) as error:  # KeyError: not a torch file at all
+        raise WeightsUnavailable(f"{path.name} is not a plain PyTorch state-dict file ({_reason(error)}). "
+                                 f"{SAVE_HINT}") from None
+
+
+def _holds_objects(path: Path, torch_message: str) -> str:
+    objects = sorted(set(re.findall(r"GLOBAL ([\w.]+)", torch_message)))
+    named = f" ({', '.join(objects[:3])})" if objects else ""
+    return (f"{path.name} is not a plain PyTorch state-dict file: resviz refused it because it holds Python "
+            f"objects{named} besides tensors, and loading those could run code. {SAVE_HINT}")
+
+
+def _reason(error: BaseException) -> str:
+    """The first line of ``error``, unless it is torch's advice about weights_only."""
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    if isinstance(error, KeyError) or not first or "weights_only" in first:
+        return "not a file torch.save wrote" if isinstance(error, KeyError) else type(error).__name__
+    return first[:300]
 
 
 def _strip(key: str) -> str:
