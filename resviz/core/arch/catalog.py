@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 import torch
 from torch import nn
 
+from ..compatibility import import_torchvision
 from .summary import Summary, summarize
 
 MIN_INPUT_SIZE = 1
@@ -44,6 +45,7 @@ class Architecture:
         """torchvision's own (parameters, GMACs) for this model, read from the installed package."""
         if not self.torchvision_name:
             return None
+        import_torchvision()  # a torch it was not built for: say which it needs, not "torchvision::nms"
         from torchvision.models import get_model_weights
 
         meta = get_model_weights(self.torchvision_name).DEFAULT.meta
@@ -52,9 +54,7 @@ class Architecture:
 
 def _torchvision(name: str, **kwargs) -> Callable[[int], nn.Module]:
     def build(_size: int) -> nn.Module:
-        import torchvision
-
-        return torchvision.models.get_model(name, weights=None, **kwargs)
+        return import_torchvision().models.get_model(name, weights=None, **kwargs)
     return build
 
 
@@ -112,7 +112,12 @@ def _registry_entry(name: str) -> Architecture:
 
 
 def architectures() -> list[Architecture]:
-    """Every architecture, in the order the tab lists them."""
+    """Every architecture, in the order the tab lists them.
+
+    Raises TorchvisionMismatch (core.compatibility) when torchvision does not work with the
+    installed torch: every entry is built with torchvision or beside it.
+    """
+    import_torchvision()
     from .. import models
 
     entries = [
