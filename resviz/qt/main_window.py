@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         path = str(Path(path).resolve())
         recent = [p for p in self._recent() if p != path]
         self.settings.setValue("recent", [path, *recent][:RECENT_LIMIT])
+        self.settings.sync()  # now, not at close: a crash must not lose it
 
     def _recent(self) -> list[str]:
         return self.settings.texts("recent")[:RECENT_LIMIT]
