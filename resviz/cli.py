@@ -5,7 +5,9 @@ Each command lives in its own module under ``resviz.commands`` with
 imported, so ``resviz train`` never loads Qt. ``resviz FILE.pt`` is ``resviz gui FILE.pt``.
 
 A failure nobody foresaw becomes one line for the person, with the traceback
-written to the log folder (``resviz.core.logs``); ``--verbose`` prints it too.
+written to the log folder (``resviz.core.logs``); ``--verbose`` prints it too. A full
+disk and a target that may not be replaced (``core.atomic``) are foreseen: their own
+message, no "failed: RuntimeError".
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(route(argv))
     except SystemExit as done:  # --help, or a bad flag (argparse printed why)
         return done.code if isinstance(done.code, int) else 1
+    from .core.atomic import DiskFull, UnsafeTarget
     from .core.logs import configure_logging, log_failure, with_log_hint
 
     configure_logging(args.verbose)
@@ -89,12 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (DiskFull, UnsafeTarget) as error:  # a command that did not catch them: still one plain line
+        return _say(module, f"resviz {args.command}: {error}", 1 if isinstance(error, DiskFull) else 2)
     except Exception as error:  # noqa: BLE001 — one clear line for the person, the traceback in the log
         message = f"resviz {args.command} failed: {type(error).__name__}: {error}"
         log = log_failure(message, traceback.format_exc())
         if args.verbose:
             traceback.print_exc()
-        print(f"error: {with_log_hint(message, log)}", file=sys.stderr)
-        if getattr(module, "PRINTS_JSON", False):
-            print(json.dumps({"error": message, "log": str(log) if log else None}))
-        return 1
+        return _say(module, with_log_hint(message, log), 1, log=str(log) if log else None, error=message)
+
+
+def _say(module, message: str, code: int, **json_fields) -> int:
+    """``error: message`` on stderr, and the JSON line for commands whose last line is JSON."""
+    print(f"error: {message}", file=sys.stderr)
+    if getattr(module, "PRINTS_JSON", False):
+        print(json.dumps({"error": message, **json_fields}))
+    return code

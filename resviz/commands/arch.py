@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 
+from .checks import PathProblem, writable_file
 from .json_output import emit
 
 
@@ -41,6 +42,11 @@ def run(args) -> int:
     if args.name and args.model and args.name != args.model:
         return _fail("--model", f"two different names given: {args.name!r} and {args.model!r}")
     key = args.model or args.name
+    if args.json and args.json != "-":
+        try:  # before summarizing: the file is the point of --json
+            writable_file("--json", args.json)
+        except PathProblem as error:
+            return _fail("--json", str(error).removeprefix("--json").lstrip(": "))
     if args.depth is not None and args.depth < 1:
         return _fail("--depth", f"must be at least 1 (got {args.depth})")
     size = None

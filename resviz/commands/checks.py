@@ -5,6 +5,9 @@ stops the command at once with exit status 2 and argparse's
 ``argument --epochs: must be a whole number from 1 to 10,000 (got -1)``, so the message
 names the flag and the allowed range. ``writable_file`` and ``existing_folder`` check
 paths the same way but are called from ``run``, where the flag name is passed in.
+``writable_file`` also refuses a target that exists and is not a regular file the user
+may write (``core.atomic.check_target``): ``/dev/null``, a FIFO, a read-only file, as
+root too, so no command does its work and then fails, or writes into a device.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import math
 import os
 import tempfile
 from pathlib import Path
+
+from ..core.atomic import UnsafeTarget, check_target
 
 
 def whole_number(low: int, high: int):
@@ -57,8 +62,12 @@ def writable_file(flag: str, path: str | os.PathLike) -> Path:
     existing one is probed). Raises ``PathProblem`` naming ``flag``.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise PathProblem(f"{flag} {path} is a folder; give a file name, e.g. {flag} {path / 'model.pt'}")
+    try:
+        check_target(path)
+    except UnsafeTarget as error:
+        raise PathProblem(f"{flag}: {error}") from None
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -70,6 +79,17 @@ def writable_file(flag: str, path: str | os.PathLike) -> Path:
         raise PathProblem(f"{flag} {path}: cannot write in {folder} ({error.strerror or error})") from None
     os.close(fd)
     os.unlink(probe)
+    return path
+
+
+def writable_folder(flag: str, path: str | os.PathLike, names: tuple[str, ...] = ()) -> Path:
+    """``path`` is (or can be made) a folder whose files ``names`` can each be written."""
+    path = Path(path).expanduser()
+    if os.path.lexists(path) and not path.is_dir():
+        kind = "a file" if path.is_file() else "not a folder"
+        raise PathProblem(f"{flag} {path} is {kind}; give a folder (it is created if missing)")
+    for name in names or ("probe",):
+        writable_file(flag, path / name)
     return path
 
 

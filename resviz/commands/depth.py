@@ -10,19 +10,19 @@ Torch gets one CPU thread unless --threads says otherwise (the nets are small).
 Each preset's runs train one after another (core/depth_lab). Progress goes to stderr,
 a table per preset to stdout, and the last stdout line is the JSON list of rows (one
 per run: variant, depth, batchnorm, activation, train_loss, test_accuracy, grad_ratio,
-seconds, parameters, ...); ``--json PATH`` also writes it to PATH. Ctrl-C stops the run
+seconds, parameters, ...); ``--json PATH`` also writes it to PATH. Ctrl-C (or SIGTERM) stops the run
 in progress and skips the rest; the rows so far are still printed.
 """
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 
+from .checks import PathProblem, existing_folder, writable_file
 from .json_output import emit
-from .progress import ProgressBar, format_seconds
+from .progress import ProgressBar, format_seconds, stopping_on_signals
 
 
 def add_arguments(parser) -> None:
@@ -43,6 +43,12 @@ def _fail(flag: str, message: str) -> int:
     print(f"error: {flag}: {message}", file=sys.stderr)
     print(json.dumps({"error": f"{flag}: {message}"}))
     return 2
+
+
+def _flag_and_reason(message: str) -> tuple[str, str]:
+    """("--json", "the reason") from a PathProblem's "--json PATH: the reason"."""
+    flag, _, rest = message.partition(" ")
+    return flag.rstrip(":"), rest
 
 
 def _chosen(args, depth_lab) -> tuple[list, tuple[str, str] | None]:
@@ -81,6 +87,13 @@ def run(args) -> int:
         return _fail("--threads", f"must be at least 1 (got {args.threads})")
     if args.json and not Path(args.json).expanduser().resolve().parent.is_dir():
         return _fail("--json", f"the folder of {args.json} does not exist")
+    try:  # before training: an hour's rows must have somewhere to go
+        if args.json:
+            writable_file("--json", args.json)
+        if args.data_dir:
+            existing_folder("--data-dir", args.data_dir)
+    except PathProblem as error:
+        return _fail(*_flag_and_reason(str(error)))
     import torch
 
     torch.set_num_threads(args.threads)
@@ -93,9 +106,8 @@ def run(args) -> int:
         bar.message(f"note: {dataset.note}")
 
     stopping = []
-    previous = signal.signal(signal.SIGINT, lambda *_: (bar.message("stopping…"), stopping.append(True)))
     rows = []
-    try:
+    with stopping_on_signals(bar, lambda: stopping.append(True)):  # Ctrl-C or SIGTERM: the rows so far
         for p in presets:
             runs, recipe = p.plan(args.quick)
             bar.message(f"{p.key}: {len(runs)} runs, {recipe.text}")
@@ -108,8 +120,6 @@ def run(args) -> int:
             print()
             if stopping:
                 break
-    finally:
-        signal.signal(signal.SIGINT, previous)
     return emit(rows, args.json)
 
 

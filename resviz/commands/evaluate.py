@@ -22,9 +22,10 @@ from ..core import models
 from ..core.analysis import cluster_survey
 from ..core.analysis.clusters import ClusterRecipe
 from ..core.checkpoints import CheckpointError, load_checkpoint
-from ..core.data import DatasetUnavailable, dataset_names, load_dataset
+from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.evaluation import evaluate_classifier
+from ..core.models import ModelDoesNotFit
 from ..core.objectives import objective_for
 from .checks import PathProblem, existing_folder, whole_number
 from .progress import ProgressBar
@@ -43,6 +44,13 @@ def add_arguments(parser) -> None:
                              "pixels, and of every recipe of the Clusters tab (clusters.methods, clusters.best)")
 
 
+def _fail(message: str) -> int:
+    """A refusal: said on stderr for the person, as JSON on stdout for scripts; exit 2."""
+    print(f"error: {message}", file=sys.stderr)
+    print(json.dumps({"error": message}))
+    return 2
+
+
 def run(args) -> int:
     try:
         if args.data_dir:
@@ -50,23 +58,20 @@ def run(args) -> int:
         checkpoint = load_checkpoint(args.checkpoint)
         device = resolve_device(args.device)
         key = args.dataset or checkpoint.meta.get("dataset", "mnist")
+        check_checkpoint_takes(checkpoint, key)  # before the data loads: a clear reason, not a weight error
         # the checkpoint says how its own dataset was loaded (an image folder's path and size, a subset's classes)
         options = (checkpoint.meta.get("dataset_options") or {}) if key == checkpoint.meta.get("dataset") else {}
         dataset = load_dataset(key, args.data_dir, **options)
         dataset = dataset.subset(None, args.test_subset).to(device)
-    except (PathProblem, CheckpointError, DatasetUnavailable, DeviceUnavailable) as error:
-        print(f"error: {error}", file=sys.stderr)
-        print(json.dumps({"error": str(error)}))
-        return 2
+    except (PathProblem, CheckpointError, DatasetUnavailable, DeviceUnavailable, ModelDoesNotFit) as error:
+        return _fail(str(error))
     objective = objective_for(models.spec(checkpoint.model_name).objective)
     if args.clusters and not objective.generates:
-        print(json.dumps({"error": f"--clusters needs a VAE checkpoint; {checkpoint.path.name} holds "
-                                   f"{checkpoint.model_name}, which does not encode and decode."}))
-        return 2
+        return _fail(f"--clusters needs a VAE checkpoint; {checkpoint.path.name} holds "
+                     f"{checkpoint.model_name}, which does not encode and decode.")
     if args.clusters and len(dataset.test_labels) < 10:
-        print(json.dumps({"error": f"--clusters needs at least 10 test digits (10 clusters); "
-                                   f"--test-subset gave {len(dataset.test_labels)}."}))
-        return 2
+        return _fail(f"--clusters needs at least 10 test digits (10 clusters); "
+                     f"--test-subset gave {len(dataset.test_labels)}.")
     model = checkpoint.build_model(device)
     with torch.no_grad():
         metrics = objective.evaluate(model, dataset.test_inputs, dataset.test_labels)
@@ -78,6 +83,28 @@ def run(args) -> int:
         "device": device.type, **metrics, **extra, "test_size": len(dataset.test_labels), "data_note": dataset.note,
     }))
     return 0
+
+
+def check_checkpoint_takes(checkpoint, key: str) -> None:
+    """ModelDoesNotFit unless the checkpoint's model, as it was built, takes dataset ``key``'s inputs.
+
+    The same check as ``resviz train`` (``ModelSpec.fit_config``), plus: the settings the model
+    takes from its data (channels, size, classes) must be those it was trained with."""
+    data = dataset_spec(key)
+    if data.input_shape is None:  # an image folder: its shape is known once read
+        return
+    name = checkpoint.model_name
+    try:
+        fitted = models.spec(name).fit_config(data.input_shape, len(data.classes or ()) or 10)
+    except ModelDoesNotFit as error:
+        raise ModelDoesNotFit(f"--dataset {key}: {checkpoint.path.name} holds {error}") from None
+    saved = checkpoint.meta.get("model_config") or {}
+    differs = [f"{field} {saved[field]} (the data has {value})" for field, value in fitted.items()
+               if field in saved and saved[field] != value]
+    if differs:
+        raise ModelDoesNotFit(f"--dataset {key}: {checkpoint.path.name} holds a {name} trained on "
+                              f"{checkpoint.meta.get('dataset', 'another dataset')}, built for "
+                              f"{', '.join(differs)}; evaluate it on data like that.")
 
 
 def cluster_agreement(model, dataset) -> dict:

@@ -1,4 +1,9 @@
-"""The commands' JSON: one line on stdout for scripts, and an indented copy in ``--json PATH``."""
+"""The commands' JSON: one line on stdout for scripts, and an indented copy in ``--json PATH``.
+
+The copy is written with ``core.atomic.atomic_write`` (never half a file, never into a
+device or over a read-only file); commands check ``--json`` with ``checks.writable_file``
+before their work, so a refusal here is only for what changed meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,11 @@ import json
 import sys
 from pathlib import Path
 
+from ..core.atomic import UnsafeTarget, atomic_write_bytes
+
 
 def write_json_file(value, path: str | Path) -> None:
-    Path(path).expanduser().write_text(json.dumps(value, indent=2) + "\n", encoding="utf-8")
+    atomic_write_bytes(Path(path).expanduser(), (json.dumps(value, indent=2) + "\n").encode("utf-8"))
 
 
 def emit(value, path: str | None) -> int:
@@ -17,7 +24,7 @@ def emit(value, path: str | None) -> int:
     if path and path != "-":
         try:
             write_json_file(value, path)
-        except OSError as error:
+        except (OSError, UnsafeTarget) as error:  # DiskFull is an OSError and says so itself
             print(f"error: --json: cannot write {path}: {error}", file=sys.stderr)
             print(json.dumps(value))
             return 1

@@ -1,9 +1,15 @@
-"""A terminal progress bar on stderr (stdout stays clean for the JSON line)."""
+"""A terminal progress bar on stderr (stdout stays clean for the JSON line), and the stop signals."""
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+# Ctrl-C, and what a scheduler, ``kill`` or torchrun sends: each asks for a clean stop
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class ProgressBar:
@@ -37,3 +43,19 @@ def format_seconds(seconds: float) -> str:
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@contextmanager
+def stopping_on_signals(bar: ProgressBar, stop: Callable[[], None]):
+    """While inside, SIGINT and SIGTERM call ``stop()`` (the run ends at its next step and saves)
+    instead of ending the process with nothing saved; the previous handlers come back after."""
+    def handle(signum, _frame):
+        bar.message(f"stopping… ({signal.Signals(signum).name}: the run ends at the next step and is saved)")
+        stop()
+
+    previous = {number: signal.signal(number, handle) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

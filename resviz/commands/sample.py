@@ -9,14 +9,14 @@ seed gives the same digits (numpy's generator picks z).
 - ``.png``: the digits as one grid image, with dark grey gutters between them.
 
 The last stdout line is one line of JSON; a wrong flag exits 2 with a message
-naming it.
+naming it (on stderr too). The file is written with ``core.atomic.atomic_write``.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +25,14 @@ import torch
 from ..core import models
 from ..core.analysis import latent
 from ..core.analysis.tiling import tile
+from ..core.atomic import UnsafeTarget, atomic_write_bytes
 from ..core.checkpoints import CheckpointError, load_checkpoint
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.objectives import objective_class
+from .checks import PathProblem, whole_number, writable_file
 from .progress import ProgressBar
+
+PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
 MAX_SAMPLES = 100_000  # 78 MB as uint8; more is surely a typo
 MAX_PNG_SAMPLES = 10_000  # a 100 x 100 grid, 2,900 pixels square
@@ -39,12 +43,15 @@ BATCH = 1000
 def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint", required=True, help="a VAE .pt file written by resviz")
     parser.add_argument("--n", type=int, required=True, help=f"how many digits (1 to {MAX_SAMPLES:,})")
-    parser.add_argument("--seed", type=int, default=0, help="same seed, same digits (default 0)")
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0,
+                        help="same seed, same digits (default 0)")
     parser.add_argument("--out", required=True, help="FILE.npy (uint8 [N, 28, 28]) or FILE.png (a grid)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
 
 
 def _fail(message: str) -> int:
+    """A refusal: said on stderr for the person, as JSON on stdout for scripts; exit 2."""
+    print(f"error: {message}", file=sys.stderr)
     print(json.dumps({"error": message}))
     return 2
 
@@ -59,8 +66,10 @@ def run(args) -> int:
         return _fail(f"--n must be between 1 and {limit:,} for a {suffix} file; got {args.n}.")
     if not out.parent.is_dir():
         return _fail(f"--out: the folder {str(out.parent)!r} does not exist.")
-    if not os.access(out.parent, os.W_OK):
-        return _fail(f"--out: cannot write into {str(out.parent)!r} (no permission).")
+    try:
+        writable_file("--out", out)  # a device, a FIFO, a read-only file; a folder it may not write in
+    except PathProblem as error:
+        return _fail(str(error))
     try:
         checkpoint = load_checkpoint(args.checkpoint)
         device = resolve_device(args.device)
@@ -77,8 +86,8 @@ def run(args) -> int:
     written = digits if suffix == ".npy" else grid(digits)
     try:
         write(out, written)
-    except OSError as error:
-        return _fail(f"--out: could not write {args.out}: {error.strerror or error}")
+    except (OSError, UnsafeTarget) as error:  # DiskFull is an OSError that says so
+        return _fail(f"--out: could not write {args.out}: {getattr(error, 'strerror', None) or error}")
     print(json.dumps({
         "checkpoint": str(checkpoint.path), "model": checkpoint.model_name, "n": args.n, "seed": args.seed,
         "out": str(out), "format": suffix[1:], "shape": list(written.shape),
@@ -106,18 +115,12 @@ def grid(digits: np.ndarray) -> np.ndarray:
 
 
 def write(out: Path, array: np.ndarray) -> None:
-    """Write a uint8 array as .npy or a .png image, atomically (a temporary file, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if out.suffix.lower() == ".npy":
-                np.save(f, array)
-            else:
-                from PIL import Image  # Pillow comes with torchvision
+    """Write a uint8 array as .npy or a .png image, by ``atomic_write`` (never half a file)."""
+    data = io.BytesIO()
+    if out.suffix.lower() == ".npy":
+        np.save(data, array)
+    else:
+        from PIL import Image  # Pillow comes with torchvision
 
-                Image.fromarray(array).save(f, format="PNG")
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        Image.fromarray(array).save(data, format="PNG")
+    atomic_write_bytes(out, data.getvalue())

@@ -1,20 +1,23 @@
 """``resviz train``: the same job as the Train button, in a terminal.
 
 Prints a progress bar on stderr and, as its last line on stdout, one line of JSON
-with the run's results (for scripts). Ctrl-C stops the run cleanly: the checkpoint
-is still written and the JSON still printed. ``--tensorboard DIR`` also logs the
+with the run's results (for scripts). Ctrl-C or SIGTERM (a scheduler's, ``kill``'s)
+stops the run cleanly at its next step: the checkpoint is still written and the JSON
+still printed. ``--tensorboard DIR`` also logs the
 run's curves for TensorBoard into DIR/<checkpoint name> (an optional extra).
 
 Under ``torchrun --nproc_per_node N -m resviz train ...`` the same command trains
 data-parallel (``core/distributed.py``): ``--batch-size`` is the global batch, split
-over the N processes; rank 0 alone prints and writes the checkpoint.
+over the N processes; rank 0 alone prints and writes the checkpoint. Every process
+stops at the same step (they vote each step), and a process that stops answering
+(stalled, stopped) ends the job after ``--dist-timeout`` seconds with a message naming it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -25,14 +28,14 @@ from ..core.checkpoints import default_checkpoint_path
 from ..core.compatibility import check_model_takes_dataset
 from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
-from ..core.distributed import context_for
+from ..core.distributed import DEFAULT_TIMEOUT_S, LostContact, context_for, looks_like_lost_contact
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.logs import log_failure, with_log_hint
 from ..core.models import ModelDoesNotFit
 from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
 from ..core.trainer import TrainConfig, Trainer
 from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
-from .progress import ProgressBar, format_seconds
+from .progress import ProgressBar, format_seconds, stopping_on_signals
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
@@ -69,6 +72,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--test-subset", type=whole_number(1, 10_000_000), help="use only the first N test images")
     parser.add_argument("--tensorboard", metavar="DIR",
                         help='also log curves for TensorBoard into DIR/<run> (pip install "resviz[tensorboard]")')
+    add_dist_timeout(parser)
+
+
+def add_dist_timeout(parser) -> None:
+    parser.add_argument("--dist-timeout", type=whole_number(10, 86_400), default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                        help="under torchrun: how long a process waits for the others before the job ends, "
+                             f"naming the one that stopped answering (default {DEFAULT_TIMEOUT_S})")
 
 
 def config_from_args(args) -> TrainConfig:
@@ -98,7 +108,7 @@ def run(args) -> int:
         if args.data_dir:
             existing_folder("--data-dir", args.data_dir)
         check_model_takes_dataset(config.model, config.dataset)
-        dist = context_for(resolve_device(config.device))
+        dist = context_for(resolve_device(config.device), args.dist_timeout)
     except ModelDoesNotFit as error:
         return fail(ProgressBar(), f"--model {config.model} --dataset {config.dataset}: {error}")
     except (PathProblem, DeviceUnavailable) as error:
@@ -127,25 +137,65 @@ def run(args) -> int:
         if logger is not None:
             logger.close()
     if isinstance(result, Failed):
-        log = result.log or log_failure(result.message, result.traceback or result.detail)
-        if args.verbose and (result.traceback or result.detail):
-            bar.message(result.traceback or result.detail)
-        return fail(bar, with_log_hint(result.message, log), dist, detail=result.detail,
-                    checkpoint=result.checkpoint, log=str(log) if log else None, code=1)
-    if result.message and dist.is_main:  # e.g. the checkpoint could not go to --out and went elsewhere
-        bar.message(f"note: {result.message}")
+        return report_failure(bar, result, dist, args.verbose)
     summary = {
         "model": config.model, "dataset": config.dataset, "epochs": result.epochs_completed,
         "device": started.device, "device_name": started.device_name,
         **result.metrics, "seconds": round(result.seconds, 3), "checkpoint": result.checkpoint,
         "stopped": result.stopped, "train_size": started.train_size, "test_size": started.test_size,
         "world_size": started.world_size, "batch_size": started.batch_size * started.world_size,
-        "data_note": dataset.note,
+        "data_note": dataset.note, **({"note": result.message} if result.message else {}),
         **({"tensorboard": str(logger.folder)} if logger is not None else {}),
     }
-    if dist.is_main:
-        print(json.dumps(summary))
+    return finish(bar, result, summary, dist)
+
+
+def finish(bar: ProgressBar, result: Done, summary: dict, dist) -> int:
+    """A finished (or stopped) run: its note, and the JSON line from rank 0; exit 0, or 1 when its
+    checkpoint could be saved nowhere (the weights end with this process: the person must know)."""
+    if not dist.is_main:
+        return 0
+    if result.message:  # e.g. the disk at --out was full and the checkpoint went elsewhere
+        bar.message(f"note: {result.message}")
+    if result.checkpoint is None:
+        # the window keeps unsaved weights in memory; a command's process ends here, and they with it
+        why = result.message.split(" The trained weights are kept in memory", 1)[0] or "it was not written"
+        error = f"the run's checkpoint could not be saved, so its weights are lost: {why}"
+        bar.message(f"error: {error}")
+        print(json.dumps({**summary, "error": error}))
+        return 1
+    print(json.dumps(summary))
     return 0
+
+
+def report_failure(bar: ProgressBar, result: Failed, dist, verbose: bool) -> int:
+    """A failed run: its message (where its weights were saved, if they were) and the log; exit 1."""
+    log = result.log or log_failure(result.message, result.traceback or result.detail)
+    if verbose and (result.traceback or result.detail):
+        bar.message(result.traceback or result.detail)
+    message = readable(named_ranks(result, dist))
+    return fail(bar, with_log_hint(message, log), dist, detail=result.detail,
+                checkpoint=result.checkpoint, log=str(log) if log else None, code=1)
+
+
+def named_ranks(result: Failed, dist) -> str:
+    """A collective that timed out inside the step (DDP's gradient all-reduce) says only "timed out";
+    the roll call (``TorchDistributed.lost_contact``) names the process that stopped answering."""
+    detail = result.detail or ""
+    if dist.world_size == 1 or LostContact.__name__ in detail or not looks_like_lost_contact(detail):
+        return result.message
+    raw = detail.split(": ", 1)[-1]
+    lost = str(dist.lost_contact(RuntimeError(raw)))
+    return result.message.replace(raw, lost) if raw in result.message else f"{result.message} ({lost})"
+
+
+def readable(message: str) -> str:
+    """A failure's message in words: torch's zip writer says a failed write (a full disk) as
+    "[enforce fail at inline_container.cc:…] unexpected pos", and OSError prefixes "[Errno 28]"."""
+    if "inline_container" in message or "PytorchStreamWriter" in message:
+        head = message.split("[enforce fail", 1)[0].split("PytorchStreamWriter", 1)[0].rstrip(" :")
+        return f"{head}: the checkpoint could not be written (the disk may be full)".lstrip(": ")
+    return message.replace(f"[Errno {errno.ENOSPC}] ", "")
 
 
 def progress_bar(dist) -> ProgressBar:
@@ -166,10 +216,9 @@ def fail(bar: ProgressBar, message: str, dist=None, code: int = 2, **extra) -> i
 
 def train_with_progress(trainer: Trainer, bar: ProgressBar, on_event=None) -> tuple[Started | None, Done | Failed | None]:
     """Run ``trainer.fit()`` with a progress bar on stderr (and ``on_event`` for each event: a log);
-    Ctrl-C stops it cleanly. (Started, last event)."""
-    previous = signal.signal(signal.SIGINT, lambda *_: (bar.message("stopping…"), trainer.stop()))
+    Ctrl-C or SIGTERM stops it cleanly. (Started, last event)."""
     started = result = None
-    try:
+    with stopping_on_signals(bar, trainer.stop):
         for event in trainer.fit():
             if on_event is not None:
                 on_event(event)
@@ -191,6 +240,4 @@ def train_with_progress(trainer: Trainer, bar: ProgressBar, on_event=None) -> tu
                 bar.message(f"epoch {event.epoch}: train_loss {event.train_loss:.4f} {shown} ({event.seconds:.1f} s)")
             elif isinstance(event, (Done, Failed)):
                 result = event
-    finally:
-        signal.signal(signal.SIGINT, previous)
     return started, result

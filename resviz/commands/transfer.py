@@ -10,6 +10,9 @@ and ``checkpoint`` (it opens in the window). Runs under torchrun like ``resviz t
 ``resviz transfer --demo digits [--json PATH]`` needs no download: digits 0-4 teach a
 network, which then learns 5-9 from K labels a class, frozen vs fine-tuned vs from
 scratch (``core/digits_transfer.py``); one row per run.
+
+Every flag is checked before any weights or images load (exit 2, naming the flag), and
+Ctrl-C or SIGTERM stops the training at its next step with the checkpoint saved.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import time
 from pathlib import Path
 
+from ..core.atomic import UnsafeTarget
 from ..core.checkpoints import default_checkpoint_path
 from ..core.data import DatasetUnavailable, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
@@ -27,9 +31,12 @@ from ..core.events import Failed
 from ..core.models.transfer import WeightsUnavailable, backbone_state_dict
 from ..core.trainer import Trainer
 from ..core.transfer import folder_config
+from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
 from .json_output import write_json_file
 from .progress import ProgressBar
-from .train import fail, progress_bar, train_with_progress
+from .train import add_dist_timeout, fail, finish, progress_bar, report_failure, train_with_progress
+
+PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
 
 def add_arguments(parser) -> None:
@@ -39,22 +46,25 @@ def add_arguments(parser) -> None:
     parser.add_argument("--weights", metavar="FILE",
                         help="a ResNet-50 state-dict file (default: torchvision's ImageNet weights, downloaded "
                              "into torch's cache on first use)")
-    parser.add_argument("--image-size", type=int, default=128, help="pixels a side (seed 002: 128; ImageNet: 224)")
-    parser.add_argument("--epochs", type=int, help="default: 1, as the seed")
-    parser.add_argument("--batch-size", type=int, help="default 64; under torchrun the global batch")
-    parser.add_argument("--lr", type=float, help="the head's learning rate (default 0.003, as the seed)")
+    parser.add_argument("--image-size", type=whole_number(16, 1024), default=128,
+                        help="pixels a side (seed 002: 128; ImageNet: 224)")
+    parser.add_argument("--epochs", type=whole_number(1, 10_000), help="default: 1, as the seed")
+    parser.add_argument("--batch-size", type=whole_number(1, 65_536), help="default 64; under torchrun the global batch")
+    parser.add_argument("--lr", type=real_number(0.0, 10.0, low_inclusive=False),
+                        help="the head's learning rate (default 0.003, as the seed)")
     parser.add_argument("--finetune", action="store_true",
                         help="also train the last residual stage (layer4) at a tenth of the learning rate")
     parser.add_argument("--no-feature-cache", action="store_true",
                         help="run the frozen backbone every step instead of once per image (to time the cache)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0)
     parser.add_argument("--out", help="checkpoint path (default: the resviz checkpoints folder)")
     parser.add_argument("--demo", choices=["digits"], help="the offline demo: digits 0-4 -> 5-9 with K labels a class")
     parser.add_argument("--json", metavar="PATH", help="--demo: also write its rows to this file")
-    parser.add_argument("--k", type=int, action="append", metavar="K",
+    parser.add_argument("--k", type=whole_number(1, 1_000_000), action="append", metavar="K",
                         help="--demo: only these numbers of labels a class (repeatable; default 1 5 10 50 and all)")
     parser.add_argument("--data-dir", help="--demo: the folder with MNIST/raw")
+    add_dist_timeout(parser)
 
 
 def run(args) -> int:
@@ -65,9 +75,20 @@ def run(args) -> int:
     return run_folder(args)
 
 
+def check_folder_paths(args) -> None:
+    """The folders exist and --out can be written: PathProblem (naming the flag) before anything loads."""
+    existing_folder("--images", args.images)
+    if args.test_images:
+        existing_folder("--test-images", args.test_images)
+    if args.out:
+        writable_file("--out", args.out)
+
+
 def run_folder(args) -> int:
-    if not 16 <= args.image_size <= 1024:
-        return fail(ProgressBar(), f"--image-size {args.image_size} is out of range: use 16 to 1024.")
+    try:
+        check_folder_paths(args)
+    except PathProblem as error:
+        return fail(ProgressBar(), str(error))
     overrides = {key: getattr(args, key) for key in ("epochs", "batch_size", "lr") if getattr(args, key) is not None}
     weights = str(Path(args.weights).expanduser().resolve()) if args.weights else "imagenet"
     try:
@@ -75,7 +96,7 @@ def run_folder(args) -> int:
                                Path(args.test_images).expanduser().resolve() if args.test_images else None,
                                device=args.device, seed=args.seed, snapshot_every=0,
                                cache_frozen_features=not args.no_feature_cache, **overrides)
-        dist = context_for(resolve_device(config.device))
+        dist = context_for(resolve_device(config.device), args.dist_timeout)
     except DeviceUnavailable as error:
         return fail(ProgressBar(), f"--device: {error}")
     bar = progress_bar(dist)
@@ -99,7 +120,7 @@ def run_folder(args) -> int:
     finally:
         dist.close()
     if isinstance(result, Failed):
-        return fail(bar, result.message, dist, detail=result.detail, checkpoint=result.checkpoint, code=1)
+        return report_failure(bar, result, dist, args.verbose)
     summary = {
         "model": config.model, "dataset": dataset.title, "classes": list(dataset.classes),
         "image_size": args.image_size, "epochs": result.epochs_completed, "finetune": args.finetune,
@@ -109,19 +130,21 @@ def run_folder(args) -> int:
         "train_seconds": round(result.seconds, 3), "feature_cache": not args.no_feature_cache and not args.finetune,
         "checkpoint": result.checkpoint, "stopped": result.stopped, "train_size": started.train_size,
         "test_size": started.test_size, "device": started.device, "world_size": started.world_size,
-        "data_note": dataset.note,
+        "data_note": dataset.note, **({"note": result.message} if result.message else {}),
     }
-    if dist.is_main:
-        print(json.dumps(summary))
-    return 0
+    return finish(bar, result, summary, dist)
 
 
 def run_digits_demo(args) -> int:
     bar = ProgressBar()
-    if args.k and any(k < 1 for k in args.k):
-        return fail(bar, "--k must be 1 or more labelled examples a class.")
     try:
+        if args.json:
+            writable_file("--json", args.json)
+        if args.data_dir:
+            existing_folder("--data-dir", args.data_dir)
         device = str(resolve_device(args.device))
+    except PathProblem as error:
+        return fail(bar, str(error))
     except DeviceUnavailable as error:
         return fail(bar, f"--device: {error}")
 
@@ -134,10 +157,15 @@ def run_digits_demo(args) -> int:
                         on_progress=lambda text, f: bar.update(f, text))
     except (DatasetUnavailable, RuntimeError) as error:
         return fail(bar, str(error))
+    code = 0
     if args.json:
-        write_json_file(rows, args.json)
+        try:
+            write_json_file(rows, args.json)
+        except (OSError, UnsafeTarget) as error:  # checked before; the disk may have filled since
+            bar.message(f"error: --json: cannot write {args.json}: {error}")
+            code = 1
     at_10 = {row["mode"]: row["test_accuracy"] for row in rows if row["k"] == 10}
     best_transfer = max(at_10.get("frozen", 0.0), at_10.get("finetune", 0.0))
     print(json.dumps({"demo": "digits", "modes": list(MODES), "rows": rows, "json": args.json,
                       "k10_gain_over_scratch": round(best_transfer - at_10.get("scratch", 0.0), 4)}))
-    return 0
+    return code

@@ -12,14 +12,29 @@ which averages the gradients of every step over the processes.
 ``--batch-size`` means the global batch: each of N processes takes ``batch / N``
 examples per step, so N processes take the same optimizer steps on the same examples
 as one process would (only BatchNorm's batch statistics are per process).
+
+A process that stops answering (stalled, SIGSTOPped, swapping) would leave the others
+waiting in a collective for ever: every collective gives up after ``timeout_s``
+(``--dist-timeout``), and the processes still alive then name the silent ones to each
+other through torchrun's store (``LostContact``), so the job ends with a message and
+rank 0's checkpoint instead of a hang.
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 from contextlib import contextmanager
 
 import torch
+
+DEFAULT_TIMEOUT_S = 300  # a slow step or a test pass takes seconds; a stalled process, for ever
+_ROLL_CALL_S = 30  # how long the living wait for each other's answer once a collective timed out
+_ROLL_CALL_KEY = "resviz/answering/{}"
+
+
+class LostContact(RuntimeError):
+    """A collective failed: some process stopped answering; the message names it when it can."""
 
 
 class SingleProcess:
@@ -55,10 +70,12 @@ class SingleProcess:
 class TorchDistributed:
     """One of ``WORLD_SIZE`` processes started by torchrun (it sets RANK, LOCAL_RANK, MASTER_ADDR, ...)."""
 
-    def __init__(self, device: torch.device):
+    def __init__(self, device: torch.device, timeout_s: float = DEFAULT_TIMEOUT_S):
         import torch.distributed as dist
 
         self._dist = dist
+        self.timeout_s = timeout_s
+        self._lost: LostContact | None = None  # the roll call is made once
         self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         if device.type == "cuda":
             torch.cuda.set_device(self.local_rank)  # "cuda" now means this process's own GPU
@@ -66,7 +83,8 @@ class TorchDistributed:
         else:
             self.device, backend = torch.device("cpu"), "gloo"
         if not dist.is_initialized():
-            dist.init_process_group(backend)  # env://: the rendezvous torchrun set up
+            # env://: the rendezvous torchrun set up; the timeout bounds every collective
+            dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
         self.rank = dist.get_rank()
         self.world_size = dist.get_world_size()
 
@@ -81,13 +99,43 @@ class TorchDistributed:
 
     def mean(self, value: torch.Tensor) -> torch.Tensor:
         total = value.detach().clone()
-        self._dist.all_reduce(total, op=self._dist.ReduceOp.SUM)
+        self._all_reduce(total, self._dist.ReduceOp.SUM)
         return total / self.world_size
 
     def any(self, flag: bool) -> bool:
         vote = torch.tensor(1.0 if flag else 0.0, device=self.device)
-        self._dist.all_reduce(vote, op=self._dist.ReduceOp.MAX)
+        self._all_reduce(vote, self._dist.ReduceOp.MAX)
         return bool(vote.item())
+
+    def _all_reduce(self, tensor: torch.Tensor, op) -> None:
+        try:
+            self._dist.all_reduce(tensor, op=op)
+        except RuntimeError as error:  # gloo/NCCL: a timeout, or a peer's connection closed
+            raise self.lost_contact(error) from error
+
+    def lost_contact(self, error: BaseException) -> LostContact:
+        """Why a collective failed, naming the processes that did not answer the roll call.
+
+        Every living process answers once (a key in torchrun's store, which outlives any
+        worker), then waits a while for the others' answers; those missing are named."""
+        if self._lost is None:
+            self._lost = LostContact(self._roll_call(error))
+        return self._lost
+
+    def _roll_call(self, error: BaseException) -> str:
+        detail = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+        try:
+            store = self._dist.distributed_c10d._get_default_store()
+            store.set(_ROLL_CALL_KEY.format(self.rank), "1")
+            silent = [rank for rank in range(self.world_size)
+                      if rank != self.rank and not _answered(store, rank, min(_ROLL_CALL_S, self.timeout_s))]
+        except RuntimeError as store_error:  # the store went too (rank 0 or torchrun is gone)
+            return f"the processes lost contact ({detail}); the store is unreachable too ({store_error})"
+        if not silent:
+            return f"the processes lost contact: {detail}"
+        names = ", ".join(str(rank) for rank in silent)
+        return (f"rank {names} stopped answering: no word from it within --dist-timeout {self.timeout_s:g} s "
+                f"(stalled, stopped or out of memory?) [{detail}]")
 
     def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
         from torch.nn.parallel import DistributedDataParallel
@@ -115,6 +163,22 @@ def launched_world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def context_for(device: torch.device) -> SingleProcess | TorchDistributed:
+def _answered(store, rank: int, wait_s: float) -> bool:
+    key = _ROLL_CALL_KEY.format(rank)
+    try:
+        store.wait([key], datetime.timedelta(seconds=wait_s))
+    except RuntimeError:  # the store's wait timed out: no answer
+        return store.check([key])
+    return True
+
+
+def looks_like_lost_contact(detail: str | None) -> bool:
+    """A failure's text says a collective timed out or a peer went away (not a bug in the step)."""
+    text = (detail or "").lower()
+    return any(mark in text for mark in ("timed out", "timeout", "connection closed", "connection reset",
+                                         "pair closure", "lost contact"))
+
+
+def context_for(device: torch.device, timeout_s: float = DEFAULT_TIMEOUT_S) -> SingleProcess | TorchDistributed:
     """The context for this process: TorchDistributed when torchrun started several, else SingleProcess."""
-    return TorchDistributed(device) if launched_world_size() > 1 else SingleProcess()
+    return TorchDistributed(device, timeout_s) if launched_world_size() > 1 else SingleProcess()

@@ -11,10 +11,14 @@ list of the steps' length is per step.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
+from .atomic import atomic_write_bytes
+
 EPOCH_KEYS = ("epoch", "epoch_step")
+FILES = ("steps.csv", "epochs.csv", "metrics.json")
 
 
 def _is_epoch_key(key: str) -> bool:
@@ -45,14 +49,16 @@ def _table(history, columns, n, renamed) -> tuple[list[str], list[list]]:
 
 
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    atomic_write_bytes(path, text.getvalue().encode("utf-8"))
 
 
 def export_run(meta: dict, folder: Path, extra_metrics: dict | None = None) -> dict[str, Path]:
-    """Write steps.csv, epochs.csv and metrics.json for a checkpoint's ``meta`` into ``folder``."""
+    """Write steps.csv, epochs.csv and metrics.json for a checkpoint's ``meta`` into ``folder``
+    (each by ``atomic_write``: ``UnsafeTarget``, ``DiskFull`` as it raises them)."""
     folder.mkdir(parents=True, exist_ok=True)
     history = meta.get("history") or {}
     written = {}
@@ -62,6 +68,6 @@ def export_run(meta: dict, folder: Path, extra_metrics: dict | None = None) -> d
     summary = {key: meta.get(key) for key in ("model", "model_config", "kind", "dataset", "classes", "epoch",
                                                "step", "metrics", "train_config", "resviz_version", "created")}
     summary.update(extra_metrics or {})
-    (folder / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    atomic_write_bytes(folder / "metrics.json", (json.dumps(summary, indent=2) + "\n").encode("utf-8"))
     written["metrics.json"] = folder / "metrics.json"
     return written
