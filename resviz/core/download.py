@@ -9,6 +9,7 @@ torchvision's pretrained weights (a SHA-256 prefix in the file's name).
 from __future__ import annotations
 
 import hashlib
+import os
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +22,23 @@ class ChecksumMismatch(ValueError):
     """The downloaded bytes are not the file that was expected."""
 
 
+class DownloadsOff(OSError):
+    """RESVIZ_OFFLINE is set: resviz does not try the network (no waiting for time-outs)."""
+
+
+def downloads_off() -> bool:
+    return os.environ.get("RESVIZ_OFFLINE", "").strip().lower() not in ("", "0", "no", "false")
+
+
 def download_checked(url: str, target: Path, algorithm: str, expected: str, timeout: float,
                      on_bytes: Callable[[int, int], None] | None = None, chunk: int = 1 << 16) -> None:
     """Fetch ``url`` to ``target`` if its ``algorithm`` hex digest starts with ``expected``
     (raises ChecksumMismatch, a ValueError, keeping nothing, if not). ``on_bytes(done, total)``
     reports progress when the server gives the size. A full disk raises ``atomic.DiskFull``,
-    a target that may not be replaced ``atomic.UnsafeTarget``."""
+    a target that may not be replaced ``atomic.UnsafeTarget``; with RESVIZ_OFFLINE set,
+    ``DownloadsOff`` (an OSError, as when offline) before any connection."""
+    if downloads_off():
+        raise DownloadsOff(f"not downloading {url}: RESVIZ_OFFLINE is set")
     with urllib.request.urlopen(url, timeout=timeout) as response:
         total = int(response.headers.get("Content-Length") or 0)
 

@@ -7,6 +7,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from .collector import collect_on_gui_thread
+
 
 def configure_torch_threads() -> None:
     """Leave one core for the GUI thread so the window stays smooth while training."""
@@ -38,6 +40,7 @@ def create_app(argv: list[str] | None = None):
         app.setWindowIcon(QIcon(icon))
     configure_pyqtgraph()
     configure_torch_threads()
+    collect_on_gui_thread()  # never on a training or analysis thread: Qt objects die on the GUI thread
     return app
 
 
@@ -81,6 +84,9 @@ def run_app(checkpoint: str | None = None, data_dir: str | None = None) -> int:
     from .state import AppState
 
     window = MainWindow(AppState(data_dir=data_dir))
+    from .exceptions import install_exception_hooks
+
+    install_exception_hooks(window)  # uncaught exceptions (slots, any thread): logged and shown, not only on stderr
     window.show()
     if checkpoint:
         window.open_checkpoint(checkpoint)

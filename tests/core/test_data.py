@@ -88,6 +88,7 @@ def test_offline_fashion_says_how_to_get_it(tmp_path, monkeypatch):
 def test_download_checks_md5_and_reports_progress(tmp_path, monkeypatch):
     """Serve the real .gz files over HTTP on localhost and download them like from a mirror."""
     monkeypatch.delenv("RESVIZ_DATA", raising=False)
+    monkeypatch.delenv("RESVIZ_OFFLINE", raising=False)  # a mirror on this machine: the network guard lets it be
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(SHARED / "MNIST" / "raw"))
     handler.log_message = lambda *a: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -105,6 +106,7 @@ def test_download_checks_md5_and_reports_progress(tmp_path, monkeypatch):
 
 def test_download_with_wrong_checksum_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("RESVIZ_DATA", raising=False)
+    monkeypatch.delenv("RESVIZ_OFFLINE", raising=False)  # a mirror on this machine
     served = tmp_path / "served"
     served.mkdir()
     for name, _ in idx.SOURCES["mnist"].files:

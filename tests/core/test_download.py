@@ -13,6 +13,20 @@ from resviz.core.atomic import UnsafeTarget
 from resviz.core.download import ChecksumMismatch, download_checked
 
 CONTENT = b"resviz " * 5000
+
+
+@pytest.fixture(autouse=True)
+def _downloads_on(monkeypatch):
+    """These tests fake the server (urlopen): let download_checked try it."""
+    monkeypatch.delenv("RESVIZ_OFFLINE", raising=False)
+
+
+def test_resviz_offline_fails_at_once_without_a_connection(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESVIZ_OFFLINE", "1")
+    monkeypatch.setattr(download.urllib.request, "urlopen", lambda *a, **k: pytest.fail("tried to connect"))
+    with pytest.raises(download.DownloadsOff, match="RESVIZ_OFFLINE"):
+        download_checked("http://example.invalid/x", tmp_path / "x", "sha256", SHA, 1.0)
+    assert not (tmp_path / "x").exists()
 SHA = hashlib.sha256(CONTENT).hexdigest()
 
 

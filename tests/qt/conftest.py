@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from resviz.qt.app import configure_pyqtgraph
+from resviz.qt.collector import collect_on_gui_thread
 from resviz.qt.worker import TrainingJob
 
 
 @pytest.fixture(autouse=True)
 def _no_dangling_training_threads(qapp):
     configure_pyqtgraph()
+    collect_on_gui_thread()  # as the app does: Qt objects die on the GUI thread, never on a worker's
     yield
     left = TrainingJob.running_threads()
     for thread in left:  # clean up so one failure does not cascade
@@ -22,9 +24,9 @@ def _no_dangling_training_threads(qapp):
 @pytest.fixture
 def settings(tmp_path):
     """A settings file of this test's own: one test's remembered window never leaks into the next."""
-    from PySide6.QtCore import QSettings
+    from resviz.qt.settings import Settings
 
-    return QSettings(str(tmp_path / "resviz.ini"), QSettings.Format.IniFormat)
+    return Settings(tmp_path / "settings.json")
 
 
 @pytest.fixture
