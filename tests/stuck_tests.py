@@ -37,7 +37,7 @@ class Watchdog:
         self._item = None
         self._deadline = None
         self.fired_for = None
-        self._hard_log = open(os.path.join(tempfile.gettempdir(), "stuck-tests.log"), "a")  # noqa: SIM115 — for the session
+        self._hard_log = open(os.path.join(tempfile.gettempdir(), "stuck-tests.log"), "a")  # open for the session
         signal.signal(signal.SIGALRM, self._on_alarm)
         threading.Thread(target=self._watch, name="stuck-test-watchdog", daemon=True).start()
 

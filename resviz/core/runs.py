@@ -188,6 +188,7 @@ class Run:
                   metrics=dict(meta.get("metrics", {})), snapshots=[snapshot], checkpoint=str(checkpoint.path),
                   source=str(checkpoint.path))
         run.seconds = float(meta.get("seconds", 0.0) or 0.0)
+        run.message = " ".join(checkpoint.warnings)  # e.g. NaN weights: it opens, and says so
         return run
 
 

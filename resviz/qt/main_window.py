@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from .. import __version__
+from ..core.atomic import UnsafeTarget
 from ..core.checkpoints import CheckpointError, checkpoint_dir
 from ..core.devices import resolve_device
 from ..core.events import Failed, Started
@@ -140,7 +141,8 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot open checkpoint", str(error))
             return False
         self._remember_recent(path)
-        self.statusBar().showMessage(f"Opened {Path(path).name} ({run.model}) as run {run.name}", 10000)
+        warning = f" — {run.message}" if run.message else ""  # e.g. weights that are NaN: opened, and said
+        self.statusBar().showMessage(f"Opened {Path(path).name} ({run.model}) as run {run.name}{warning}", 30000)
         return True
 
     def _remember_recent(self, path: str) -> None:
@@ -173,7 +175,7 @@ class MainWindow(QMainWindow):
         if path:
             try:
                 self.state.save_run(run.id, path)
-            except OSError as error:
+            except (OSError, UnsafeTarget) as error:  # a full disk, a read-only file, /dev/null: say so, keep the run
                 QMessageBox.warning(self, "Cannot save checkpoint", str(error))
                 return
             self._remember_recent(path)

@@ -22,8 +22,11 @@ class _Cyclic(QObject):
 
 
 def _allocate_a_lot():
-    for _ in range(300_000):  # enough young objects to cross every generation's threshold many times
-        [[]]
+    kept = []
+    for index in range(300_000):  # enough young objects to cross every generation's threshold many times
+        kept.append([[]])
+        if index % 1000 == 0:
+            kept.clear()
 
 
 def test_collections_happen_on_the_gui_thread_only(qtbot):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..compatibility import import_torchvision
 from .report import format_count, format_macs
 from .summary import Summary, summarize
 
@@ -36,6 +37,7 @@ class BlockComparison:
 
 
 def compare_blocks(map_size: int = 56) -> BlockComparison:
+    import_torchvision()  # a torchvision built for another torch: say which to install
     from torchvision.models.resnet import BasicBlock, Bottleneck
 
     with torch.device("meta"):

@@ -26,6 +26,7 @@ from ...core.arch import catalog
 from ...core.arch.blocks import compare_blocks
 from ...core.arch.report import format_count, format_macs, notes, published_matches
 from ...core.arch.summary import Summary
+from ...core.compatibility import TorchvisionMismatch
 from ..background import BackgroundRunner
 from ..widgets.block_comparison import BlockComparisonView
 from ..widgets.layer_tree import LayerTree
@@ -164,7 +165,10 @@ class ArchitecturesPanel(Panel):
     def ensure_ready(self) -> None:
         """Fill in now (a test or another tab picking an architecture does not wait for the thread)."""
         if not self._ready:
-            self._fill(catalog.architectures())
+            try:
+                self._fill(catalog.architectures())
+            except TorchvisionMismatch as error:  # the message names the versions to install
+                self.about.setText(f"Cannot list them: {error}")
 
     def _fill(self, entries) -> None:
         if self._ready:
