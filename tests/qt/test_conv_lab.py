@@ -40,7 +40,7 @@ def test_opens_on_a_real_mnist_digit_and_matches_torch(qtbot, lab):
     dataset = load_dataset("mnist")  # what the lab's state loads too: the same folders, the same fallback
     np.testing.assert_allclose(view.inputs.image, dataset.test_images[0].numpy() / 255.0, atol=1e-6)
     assert view.inputs.status.text().startswith(f"{dataset.title} test image #0 of {len(dataset.test_images):,}")
-    assert dataset.note is None or dataset.note in view.inputs.status.text()  # the fallback says so
+    assert dataset.note is None or dataset.note in view.inputs.status.toolTip()  # the fallback says why, on hover
     assert view.map_card.grid.mosaic().shape == (26, 26)  # valid 3x3
     assert "26×26" in view.torch_check.text()
     assert view.result.torch_difference < 1e-12

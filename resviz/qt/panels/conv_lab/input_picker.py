@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from ....core.analysis.seed_examples import SEED_EXAMPLES, SeedExample
 from ...background import BackgroundRunner
+from ...widgets.wrapped_label import WrappedLabel
 from .tips import TIPS
 
 DATASET_SOURCES = {"mnist": "MNIST test image", "fashion": "Fashion-MNIST test image"}
@@ -37,7 +38,7 @@ class InputPicker(QWidget):
         _narrow(self.source_box)
         self.index = QSpinBox(minimum=0, maximum=9999, prefix="#")
         self.index.setToolTip(TIPS["index"])
-        self.status = QLabel(wordWrap=True)
+        self.status = WrappedLabel()  # claims its second line in a narrow window
         self.status.setStyleSheet("color: #555;")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -110,15 +111,16 @@ class InputPicker(QWidget):
                             on_result=self._on_loaded, on_error=self._on_load_failed)
 
     def _on_loaded(self, result) -> None:
-        image, text = result
-        self._set(image, text)
+        image, text, note = result
+        self._set(image, text, note)
 
     def _on_load_failed(self, message: str) -> None:
         self._set(None, f"Could not load the test set: {message.split(': ', 1)[-1]}")
 
-    def _set(self, image: np.ndarray | None, text: str) -> None:
+    def _set(self, image: np.ndarray | None, text: str, details: str = "") -> None:
         self.image, self.description = image, text
         self.status.setText(text)
+        self.status.setToolTip(details)  # a long note (why the offline set) would push the images away
         self.changed.emit()
 
     # --- the drawn digit ------------------------------------------------------------------------
@@ -133,15 +135,14 @@ class InputPicker(QWidget):
                         if self.state.input_image is not None else "Draw a digit on the canvas first.")
 
 
-def _test_image(state, key: str, index: int) -> tuple[np.ndarray, str]:
+def _test_image(state, key: str, index: int) -> tuple[np.ndarray, str, str]:
     """Runs off the GUI thread: the first call loads the whole test set (a few seconds)."""
     dataset = state.test_set(key)
     count = len(dataset.test_images)
     index = min(index, count - 1)
     image = dataset.test_images[index].numpy().astype(np.float64) / 255.0
     label = dataset.classes[int(dataset.test_labels[index])]
-    note = f" ({dataset.note})" if dataset.note else ""
-    return image, f"{dataset.title} test image #{index} of {count:,}: “{label}”{note}"
+    return image, f"{dataset.title} test image #{index} of {count:,}: “{label}”", dataset.note or ""
 
 
 def _narrow(box: QComboBox, characters: int = 14) -> None:
