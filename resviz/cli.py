@@ -1,4 +1,4 @@
-"""``resviz`` opens the window; ``resviz train|eval|sample|export|bench|arch|depth|transfer ...`` work without one.
+"""``resviz`` opens the window; ``resviz train|eval|sample|export|bench|arch|depth|transfer|torchrun ...`` work without one.
 
 Each command lives in its own module under ``resviz.commands`` with
 ``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
@@ -29,6 +29,8 @@ COMMANDS = {
     "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
     "depth": ("resviz.commands.depth", "train the Depth lab's presets (plain vs residual, BatchNorm, ReLU vs tanh); last line is JSON"),
     "transfer": ("resviz.commands.transfer", "seed 002: a pretrained ResNet-50 on your image folder, or --demo digits"),
+    "torchrun": ("resviz.commands.torchrun", "train or transfer on N processes (torchrun --standalone); "
+                                             "Ctrl-C stops them all cleanly"),
 }
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
 

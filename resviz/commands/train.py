@@ -6,7 +6,8 @@ stops the run cleanly at its next step: the checkpoint is still written and the 
 still printed. ``--tensorboard DIR`` also logs the
 run's curves for TensorBoard into DIR/<checkpoint name> (an optional extra).
 
-Under ``torchrun --nproc_per_node N -m resviz train ...`` the same command trains
+Under ``torchrun --nproc_per_node N -m resviz train ...`` (or ``resviz torchrun
+--nproc-per-node N train ...``, whose Ctrl-C shows no launcher traceback) the same command trains
 data-parallel (``core/distributed.py``): ``--batch-size`` is the global batch, split
 over the N processes; rank 0 alone prints and writes the checkpoint. Every process
 stops at the same step (they vote each step), and a process that stops answering

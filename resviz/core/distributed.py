@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from contextlib import contextmanager
 
 import torch
@@ -87,6 +88,8 @@ class TorchDistributed:
             dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout_s))
         self.rank = dist.get_rank()
         self.world_size = dist.get_world_size()
+        # kept: the roll call may come after the process group is gone (a failed run is closed first)
+        self._store = dist.distributed_c10d._get_default_store()
 
     @property
     def is_main(self) -> bool:
@@ -125,17 +128,18 @@ class TorchDistributed:
     def _roll_call(self, error: BaseException) -> str:
         detail = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
         try:
-            store = self._dist.distributed_c10d._get_default_store()
+            store = self._store
             store.set(_ROLL_CALL_KEY.format(self.rank), "1")
+            deadline = time.monotonic() + min(_ROLL_CALL_S, self.timeout_s)  # one wait for all of them
             silent = [rank for rank in range(self.world_size)
-                      if rank != self.rank and not _answered(store, rank, min(_ROLL_CALL_S, self.timeout_s))]
+                      if rank != self.rank and not _answered(store, rank, deadline)]
         except RuntimeError as store_error:  # the store went too (rank 0 or torchrun is gone)
             return f"the processes lost contact ({detail}); the store is unreachable too ({store_error})"
         if not silent:
             return f"the processes lost contact: {detail}"
-        names = ", ".join(str(rank) for rank in silent)
-        return (f"rank {names} stopped answering: no word from it within --dist-timeout {self.timeout_s:g} s "
-                f"(stalled, stopped or out of memory?) [{detail}]")
+        who = f"rank {silent[0]}" if len(silent) == 1 else f"ranks {', '.join(map(str, silent))}"
+        return (f"{who} stopped answering: no word within --dist-timeout {self.timeout_s:g} s "
+                "(stalled, stopped or swapping?); the other processes ended the job")
 
     def wrap(self, model: torch.nn.Module) -> torch.nn.Module:
         from torch.nn.parallel import DistributedDataParallel
@@ -163,10 +167,10 @@ def launched_world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def _answered(store, rank: int, wait_s: float) -> bool:
+def _answered(store, rank: int, deadline: float) -> bool:
     key = _ROLL_CALL_KEY.format(rank)
     try:
-        store.wait([key], datetime.timedelta(seconds=wait_s))
+        store.wait([key], datetime.timedelta(seconds=max(0.1, deadline - time.monotonic())))
     except RuntimeError:  # the store's wait timed out: no answer
         return store.check([key])
     return True

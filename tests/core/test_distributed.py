@@ -108,3 +108,103 @@ def test_a_stop_on_another_process_stops_this_one_too():
     steps = [e for e in events if isinstance(e, Step)]
     assert isinstance(events[-1], Done) and events[-1].stopped  # stopped, though this process was never told
     assert len(steps) == 1 and steps[0].total_steps == 32  # 1024 / 2 processes = 512, by 64 / 2 = 32 a step
+
+
+# --- stopping: Ctrl-C, SIGTERM and a stalled process end the job with a checkpoint and a message ----
+def _start(launcher, out, *extra):
+    command = [*launcher, "train", "--model", "cnn", "--epochs", "200", "--device", "cpu", "--threads", "1",
+               "--train-subset", "1024", "--test-subset", "128", "--batch-size", "64", "--out", str(out), *extra]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+def _read_until(proc, word, timeout=180.0) -> str:
+    import select
+    import time
+
+    deadline, seen = time.monotonic() + timeout, b""
+    while time.monotonic() < deadline:
+        if select.select([proc.stderr], [], [], 0.5)[0]:
+            chunk = os.read(proc.stderr.fileno(), 65536)
+            if not chunk:
+                break
+            seen += chunk
+            if word.encode() in seen:
+                return seen.decode(errors="replace")
+    os.killpg(proc.pid, 9)
+    raise AssertionError(f"never printed {word!r}: {seen.decode(errors='replace')[-3000:]}")
+
+
+def _finish(proc, timeout=120) -> tuple[int, str, str]:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, err = proc.communicate()
+        raise AssertionError(f"the job hung: {err.decode()[-3000:]}") from None
+    return proc.returncode, out.decode(), err.decode()
+
+
+def _workers(launcher_pid: int) -> dict[int, int]:
+    """{rank: pid} of the processes torchrun started."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            if parent == launcher_pid:
+                with open(f"/proc/{entry}/environ", "rb") as f:
+                    env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+                found[int(env[b"RANK"])] = int(entry)
+        except (OSError, ValueError, KeyError, IndexError):
+            continue  # not a process, gone, or not one of ours
+    return found
+
+
+@needs_mnist
+def test_ctrl_c_under_torchrun_saves_prints_and_shows_no_traceback(tmp_path):
+    import signal
+    import time
+
+    proc = _start([sys.executable, "-m", "resviz", "torchrun", "--nproc-per-node", "2"], tmp_path / "m.pt")
+    _read_until(proc, " step ")
+    workers = _workers(proc.pid)
+    assert sorted(workers) == [0, 1]
+    os.killpg(proc.pid, signal.SIGINT)  # the terminal's Ctrl-C reaches the launcher and every process
+    time.sleep(0.001)
+    for pid in workers.values():  # ... and torchrun's SIGTERM follows (older torch sends SIGTERM, newer SIGINT)
+        os.kill(pid, signal.SIGTERM)
+    code, out, err = _finish(proc)
+    assert code == 130 and "stopped by SIGINT" in err, err[-3000:]
+    assert "Traceback" not in err and "SignalException" not in err
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["stopped"] and result["world_size"] == 2 and result["epochs"] < 200
+    assert load_checkpoint(result["checkpoint"]).model_name == "cnn"  # rank 0 saved it
+
+
+@needs_mnist
+def test_a_stalled_process_ends_the_job_naming_it(tmp_path):
+    import signal
+
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                "-m", "resviz"]
+    proc = _start(torchrun, tmp_path / "m.pt", "--dist-timeout", "10")
+    _read_until(proc, " step ")
+    stalled = _workers(proc.pid)[1]
+    os.kill(stalled, signal.SIGSTOP)
+    try:
+        said = _read_until(proc, "stopped answering", timeout=90)  # 10 s timeout + up to 10 s roll call
+    finally:
+        os.kill(stalled, signal.SIGCONT)  # so torchrun need not wait 30 s to SIGKILL it
+    code, out, _ = _finish(proc)
+    assert "rank 1 stopped answering" in said and "--dist-timeout 10 s" in said
+    assert code != 0 and "rank 1 stopped answering" in out
+
+
+def test_resviz_torchrun_runs_only_commands_that_train(capfd):
+    from resviz import cli
+
+    assert cli.main(["torchrun", "--nproc-per-node", "2", "eval", "--checkpoint", "x.pt"]) == 2
+    assert "runs train or transfer (got eval)" in capfd.readouterr().err
+    assert cli.main(["torchrun", "--nproc-per-node", "0", "train"]) == 2
+    assert "argument --nproc-per-node" in capfd.readouterr().err
