@@ -69,11 +69,17 @@ def test_two_runs_train_at_once_and_their_curves_overlay(window, qtbot):
     assert state.job(first.id) is not None and state.job(second.id) is not None
     window.runs_list.item(first.id).setCheckState(0, window.runs_list.item(first.id).checkState(0).Checked)
     assert state.ticked == {first.id} and state.selected_id == second.id
-    qtbot.wait(100)
-    names = [item.text for _, item in panel.curves.loss_legend.items]
-    assert f"train loss · {first.name}" in names and f"train loss · {second.name}" in names
-    xs, _ = panel.curves.curves[f"other:{first.id}"].getData()
-    assert xs is not None and len(xs) >= 3
+    def legend_names():
+        return [item.text for _, item in panel.curves.loss_legend.items]
+
+    def overlaid_points():
+        curve = panel.curves.curves.get(f"other:{first.id}")
+        xs = curve.getData()[0] if curve is not None else None
+        return 0 if xs is None else len(xs)
+
+    qtbot.waitUntil(lambda: f"train loss · {first.name}" in legend_names() and overlaid_points() >= 3,
+                    timeout=30_000)  # at the next redraw (5 a second; later on a busy machine)
+    assert f"train loss · {second.name}" in legend_names()
 
     filters = window.panel("Filters")
     window.tabs.setCurrentWidget(filters)

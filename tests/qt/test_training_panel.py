@@ -22,7 +22,9 @@ def test_train_shows_curve_and_progress_then_stop_saves(window, qtbot, warnings_
     assert panel.run_box.title() == f"Selected run: {run.name}"
     qtbot.waitUntil(panel.stop_button.isEnabled, timeout=30_000)
     qtbot.waitUntil(lambda: panel.curves.point_count() >= 3, timeout=60_000)
-    qtbot.wait(100)  # one redraw tick
+    # drawn at the next redraw (5 a second, later on a busy machine): wait for what the person sees
+    qtbot.waitUntil(lambda: len(panel.curves.curves["raw"].getData()[0] if panel.curves.curves["raw"].getData()[0]
+                                is not None else ()) >= 3, timeout=30_000)
     x, y = panel.curves.curves["raw"].getData()
     assert len(x) >= 3 and (y > 0).all()
     assert panel.progress.value() > 0
@@ -102,7 +104,7 @@ def test_open_checkpoint_shows_its_metrics_and_curves(window, qtbot, tmp_path, w
     assert run.status == RunStatus.OPENED and run.name == "cnn"
     assert "cnn.pt" in panel.run_info.text() and f"{accuracy:.2%}" in window.runs_list.item(run.id).text(4)
     assert panel.curves.point_count() >= 5  # a CLI run reports often enough for a curve (15 steps here)
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: panel.curves.curves["raw"].getData()[0] is not None, timeout=30_000)  # next redraw
     (x_low, x_high), _ = panel.curves.loss_plot.viewRange()
     xs, _ = panel.curves.curves["raw"].getData()
     assert x_low <= xs.min() and x_high >= xs.max() and x_high - x_low > 5  # the whole run is in view
