@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, or a bad flag (argparse printed why)
         return done.code if isinstance(done.code, int) else 1
     from .core.atomic import DiskFull, UnsafeTarget
+    from .core.compatibility import TorchvisionMismatch
+    from .core.data import DatasetUnavailable
     from .core.logs import configure_logging, log_failure, with_log_hint
 
     configure_logging(args.verbose)
@@ -94,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (DiskFull, UnsafeTarget) as error:  # a command that did not catch them: still one plain line
+    except (DiskFull, UnsafeTarget, TorchvisionMismatch, DatasetUnavailable) as error:
+        # what the person fixes (room on the disk, another file name, a matching torchvision, a damaged
+        # data file): one plain line, never a traceback, whichever command met it
         return _say(module, f"resviz {args.command}: {error}", 1 if isinstance(error, DiskFull) else 2)
     except Exception as error:  # noqa: BLE001 — one clear line for the person, the traceback in the log
         message = f"resviz {args.command} failed: {type(error).__name__}: {error}"

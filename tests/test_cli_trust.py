@@ -238,3 +238,29 @@ def test_the_cli_says_an_uncaught_disk_full_or_unsafe_target_plainly(monkeypatch
     assert cli.main(["eval", "--checkpoint", "x.pt"]) == 1
     err = capfd.readouterr().err
     assert "the disk is full" in err and "failed: DiskFull" not in err and "details:" not in err
+
+
+def test_a_torchvision_that_does_not_match_torch_is_one_line_exit_2(monkeypatch, capsys):
+    from resviz import cli
+    from resviz.core import compatibility
+    from resviz.core.arch import catalog
+
+    def mismatch(*args, **kwargs):
+        raise compatibility.TorchvisionMismatch("torchvision 0.20 was built for another torch; install torchvision 0.29")
+
+    monkeypatch.setattr(catalog, "architectures", mismatch)
+    code = cli.main(["arch", "--list"])
+    err = capsys.readouterr().err
+    assert code == 2 and "install torchvision 0.29" in err and "Traceback" not in err
+
+
+def test_a_damaged_mnist_file_is_named_exit_2(tmp_path, capsys):
+    from resviz import cli
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (raw / f"{name}.gz").write_bytes(b"not gzip at all")
+    code = cli.main(["train", "--model", "cnn", "--epochs", "1", "--data-dir", str(tmp_path), "--out", str(tmp_path / "m.pt")])
+    err = capsys.readouterr().err
+    assert code == 2 and "train-images-idx3-ubyte.gz" in err and ("delete" in err or "download" in err)
