@@ -2,7 +2,9 @@
 
 Each command lives in its own module under ``resviz.commands`` with
 ``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
-imported, so ``resviz train`` never loads Qt. ``resviz FILE.pt`` is ``resviz gui FILE.pt``.
+imported, so ``resviz train`` never loads Qt. ``resviz FILE.pt`` is ``resviz gui FILE.pt``, and
+``resviz DIR`` (a run folder another process writes: ``resviz train --run-dir DIR``) is
+``resviz gui DIR``, which follows that run live.
 
 A failure nobody foresaw becomes one line for the person, with the traceback
 written to the log folder (``resviz.core.logs``); ``--verbose`` prints it too. A full
@@ -67,13 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def route(argv: list[str]) -> list[str]:
-    """``resviz``, ``resviz --data-dir X`` and ``resviz FILE.pt`` all mean the window."""
+    """``resviz``, ``resviz --data-dir X``, ``resviz FILE.pt`` and ``resviz DIR`` all mean the window
+    (a folder that is not a run folder is refused there, saying so)."""
     if not argv:
         return ["gui"]
     first = argv[0]
     if first in COMMANDS or first in ("-h", "--help"):
         return argv
-    if first.startswith("-") or Path(first).suffix in CHECKPOINT_SUFFIXES or Path(first).is_file():
+    path = Path(first)
+    if first.startswith("-") or path.suffix in CHECKPOINT_SUFFIXES or path.is_file() or path.is_dir():
         return ["gui", *argv]
     return argv  # argparse answers "invalid choice" and lists the commands
 

@@ -11,12 +11,15 @@ Each preset's runs train one after another (core/depth_lab). Progress goes to st
 a table per preset to stdout, and the last stdout line is the JSON list of rows (one
 per run: variant, depth, batchnorm, activation, train_loss, test_accuracy, grad_ratio,
 seconds, parameters, ...); ``--json PATH`` also writes it to PATH. Ctrl-C (or SIGTERM) stops the run
-in progress and skips the rest; the rows so far are still printed.
+in progress and skips the rest; the rows so far are still printed. ``--run-dir DIR`` writes one
+run folder per net as it trains, DIR/<index>-<preset>-<net>/ (``core/run_folder.py``: curves and
+gradient norms; these runs keep no checkpoint), for ``resviz DIR/<one of them>`` to follow.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,6 +40,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the JSON list to PATH")
     parser.add_argument("--data-dir", help="folder with MNIST/raw")
     parser.add_argument("--list", action="store_true", help="name the presets and exit")
+    parser.add_argument("--run-dir", metavar="DIR",
+                        help="write a run folder per net, DIR/<index>-<preset>-<net>/, for `resviz` to follow live")
 
 
 def _fail(flag: str, message: str) -> int:
@@ -87,11 +92,14 @@ def run(args) -> int:
         return _fail("--threads", f"must be at least 1 (got {args.threads})")
     if args.json and not Path(args.json).expanduser().resolve().parent.is_dir():
         return _fail("--json", f"the folder of {args.json} does not exist")
+    folders = run_folder_names(presets, args.quick)
     try:  # before training: an hour's rows must have somewhere to go
         if args.json:
             writable_file("--json", args.json)
         if args.data_dir:
             existing_folder("--data-dir", args.data_dir)
+        if args.run_dir:
+            check_run_dirs(args.run_dir, folders)
     except PathProblem as error:
         return _fail(*_flag_and_reason(str(error)))
     import torch
@@ -107,13 +115,18 @@ def run(args) -> int:
 
     stopping = []
     rows = []
+    first = 0  # the index of the preset's first run among all of them (its run folder's number)
     with stopping_on_signals(bar, lambda: stopping.append(True)):  # Ctrl-C or SIGTERM: the rows so far
         for p in presets:
             runs, recipe = p.plan(args.quick)
             bar.message(f"{p.key}: {len(runs)} runs, {recipe.text}")
+            report = _reporter(bar, len(runs))
+            if args.run_dir:
+                report = _writing_folders(report, bar, Path(args.run_dir), folders[first:first + len(runs)])
             preset_rows = depth_lab.train_preset(
                 p, quick=args.quick, device=args.device, dataset=dataset, data_dir=args.data_dir,
-                progress=_reporter(bar, len(runs)), should_stop=lambda: bool(stopping))
+                progress=report, should_stop=lambda: bool(stopping))
+            first += len(runs)
             rows.extend(preset_rows)
             for line in table_lines(p, preset_rows):
                 print(line)
@@ -121,6 +134,52 @@ def run(args) -> int:
             if stopping:
                 break
     return emit(rows, args.json)
+
+
+def run_folder_names(presets, quick: bool) -> list[str]:
+    """One folder name per run, in training order: '01-degradation-plain-20-no-bn-relu'."""
+    names = []
+    for p in presets:
+        runs, _ = p.plan(quick)
+        names.extend(f"{len(names) + 1:02d}-{_slug(p.key)}-{_slug(run.label)}" for run in runs)
+    return names
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def check_run_dirs(run_dir: str, names: list[str]) -> None:
+    """DIR and each run's sub-folder can be written as new run folders: PathProblem ("--run-dir ...") otherwise."""
+    from .checks import writable_folder
+    from .train import check_run_dir
+
+    writable_folder("--run-dir", run_dir)
+    for name in names:
+        check_run_dir("--run-dir", str(Path(run_dir).expanduser() / name))
+
+
+def _writing_folders(report, bar: ProgressBar, run_dir: Path, names: list[str]):
+    """``report``, after writing each event into its run's folder (opened at its first event, closed at its last)."""
+    from ..core.events import Done, Failed
+    from .train import close_run_folder, open_run_folder
+
+    open_folders: dict[int, tuple] = {}
+
+    def write(index: int, run, event) -> None:
+        if index not in open_folders:
+            try:
+                open_folders[index] = open_run_folder("--run-dir", str(run_dir / names[index]), bar)
+            except (OSError, ValueError) as error:
+                bar.message(f"warning: --run-dir: {run_dir / names[index]} cannot be written: {error}")
+                open_folders[index] = (None, None)
+        writer, write_event = open_folders[index]
+        if write_event is not None:
+            write_event(event)
+            if isinstance(event, (Done, Failed)):
+                close_run_folder(writer, bar)
+        report(index, run, event)
+    return write
 
 
 def _reporter(bar: ProgressBar, count: int):

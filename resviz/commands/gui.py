@@ -1,4 +1,6 @@
-"""``resviz`` / ``resviz gui`` / ``resviz FILE.pt``: open the window (Qt is imported only here).
+"""``resviz`` / ``resviz gui`` / ``resviz FILE.pt`` / ``resviz DIR``: open the window (Qt is imported only here).
+
+``DIR`` is a run folder (``resviz train --run-dir DIR`` writes one): the window follows it live.
 
 Before Qt starts, ``platform_check`` looks for what would make it abort (missing
 system libraries, no display) and says what to do instead.
@@ -13,7 +15,8 @@ from .checks import PathProblem, existing_folder
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("checkpoint", nargs="?", help="a checkpoint to open at start")
+    parser.add_argument("checkpoint", nargs="?",
+                        help="a checkpoint to open at start, or a run folder to follow (resviz train --run-dir)")
     parser.add_argument("--data-dir", help="folder with MNIST/raw and FashionMNIST/raw (else $RESVIZ_DATA, else the cache)")
 
 
@@ -35,12 +38,20 @@ def run(args) -> int:
 
         print(f"resviz cannot open its window: {error}\nOn Debian or Ubuntu: {APT_LINE}", file=sys.stderr)
         return 1
+    if args.checkpoint and Path(args.checkpoint).is_dir():
+        return run_app(run_folder=args.checkpoint, data_dir=args.data_dir)
     return run_app(checkpoint=args.checkpoint, data_dir=args.data_dir)
 
 
 def argument_problem(args) -> str | None:
     """What is wrong with the command line, before a window opens; None if nothing."""
-    if args.checkpoint and not Path(args.checkpoint).is_file():
+    if args.checkpoint and Path(args.checkpoint).is_dir():
+        from ..core.run_folder import is_run_folder
+
+        if not is_run_folder(args.checkpoint):
+            return (f"{args.checkpoint} is a folder but not a resviz run folder (it has no run.json); "
+                    "a run folder is written by resviz train --run-dir DIR")
+    elif args.checkpoint and not Path(args.checkpoint).is_file():
         from ..cli import COMMANDS
 
         return (f"no such checkpoint file: {args.checkpoint} (a word that is not a file must be a command: "

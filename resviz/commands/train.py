@@ -4,18 +4,23 @@ Prints a progress bar on stderr and, as its last line on stdout, one line of JSO
 with the run's results (for scripts). Ctrl-C or SIGTERM (a scheduler's, ``kill``'s)
 stops the run cleanly at its next step: the checkpoint is still written and the JSON
 still printed. ``--tensorboard DIR`` also logs the
-run's curves for TensorBoard into DIR/<checkpoint name> (an optional extra).
+run's curves for TensorBoard into DIR/<checkpoint name> (an optional extra). ``--run-dir DIR``
+writes the run folder as it trains (``core/run_folder.py``: the event log, the newest weight
+snapshots, the checkpoint at DIR/checkpoint.pt unless --out says otherwise), so
+``resviz DIR`` or the window's File menu follows it live from here or from any machine
+that sees the folder.
 
 Under ``torchrun --nproc_per_node N -m resviz train ...`` (or ``resviz torchrun
 --nproc-per-node N train ...``, whose Ctrl-C shows no launcher traceback) the same command trains
 data-parallel (``core/distributed.py``): ``--batch-size`` is the global batch, split
-over the N processes; rank 0 alone prints and writes the checkpoint. Every process
+over the N processes; rank 0 alone prints and writes the checkpoint and the run folder. Every process
 stops at the same step (they vote each step), and a process that stops answering
 (stalled, stopped) ends the job after ``--dist-timeout`` seconds with a message naming it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -33,9 +38,10 @@ from ..core.distributed import DEFAULT_TIMEOUT_S, LostContact, context_for, look
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.logs import log_failure, with_log_hint
 from ..core.models import ModelDoesNotFit
+from ..core.run_folder import CHECKPOINT_FILE, EVENTS_FILE, RUN_FILE, RunFolderWriter, check_new_run_folder
 from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
 from ..core.trainer import TrainConfig, Trainer
-from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
+from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file, writable_folder
 from .progress import ProgressBar, format_seconds, stopping_on_signals
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
@@ -73,7 +79,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--test-subset", type=whole_number(1, 10_000_000), help="use only the first N test images")
     parser.add_argument("--tensorboard", metavar="DIR",
                         help='also log curves for TensorBoard into DIR/<run> (pip install "resviz[tensorboard]")')
+    add_run_dir(parser, "steps between weight snapshots in the run folder (default 50)")
     add_dist_timeout(parser)
+
+
+def add_run_dir(parser, snapshot_help: str) -> None:
+    """--run-dir and --snapshot-every, for the commands that train one run (train, transfer)."""
+    parser.add_argument("--run-dir", metavar="DIR",
+                        help="write a run folder as the run trains, for `resviz DIR` (or the window) to follow live, "
+                             "from here or any machine that sees DIR; the checkpoint goes to DIR/checkpoint.pt "
+                             "unless --out is given")
+    parser.add_argument("--snapshot-every", type=whole_number(1, 10_000_000), metavar="STEPS",
+                        help=f"with --run-dir: {snapshot_help}")
 
 
 def add_dist_timeout(parser) -> None:
@@ -95,16 +112,71 @@ def config_from_args(args) -> TrainConfig:
     return TrainConfig.for_model(
         args.model, dataset=args.dataset, device=args.device, seed=args.seed,
         data_dir=args.data_dir, train_subset=args.train_subset, test_subset=args.test_subset,
-        snapshot_every=0, **overrides,
+        snapshot_every=snapshot_every(args, 50), **overrides,
     )
+
+
+def snapshot_every(args, default: int) -> int:
+    """Steps between weight snapshots: none without a run folder (nobody would look at them)."""
+    if not getattr(args, "run_dir", None):
+        return 0
+    return args.snapshot_every or default
+
+
+def checkpoint_out(args) -> str | None:
+    """--out, else DIR/checkpoint.pt with --run-dir, else None (the command picks its default)."""
+    if args.out:
+        return args.out
+    return str(Path(args.run_dir).expanduser() / CHECKPOINT_FILE) if args.run_dir else None
+
+
+def check_run_dir(flag: str, path: str) -> Path:
+    """``path`` can become a new run folder (missing, empty, or one with no events yet), and its files can be
+    written: ``PathProblem`` naming ``flag`` otherwise. Creates nothing, so every torchrun process may ask."""
+    writable_folder(flag, path, (RUN_FILE, EVENTS_FILE))
+    try:
+        return check_new_run_folder(path)
+    except ValueError as error:
+        raise PathProblem(f"{flag}: {error}") from None
+
+
+def open_run_folder(flag: str, path: str, bar: ProgressBar, keep_snapshots: int = 3):
+    """A ``RunFolderWriter`` for ``path`` and a function that writes each event into it; a write that fails
+    later (a full disk) says so once and ends the folder's log, not the training."""
+    writer = RunFolderWriter(path, keep_snapshots=keep_snapshots)
+
+    def write(event) -> None:
+        if writer.closed:
+            return
+        try:
+            writer.write(event)
+        except (OSError, ValueError) as error:
+            bar.message(f"warning: {flag}: the run folder is no longer written ({error}); the training goes on")
+            try:
+                writer.close()
+            except OSError:
+                pass  # the disk that refused the line refuses the sync too: the log stays as it is
+    return writer, write
+
+
+def each(*calls):
+    """One ``on_event`` that calls each of ``calls`` that is not None, in order."""
+    chosen = [call for call in calls if call is not None]
+
+    def call_each(event) -> None:
+        for call in chosen:
+            call(event)
+    return call_each if chosen else None
 
 
 def run(args) -> int:
     config = config_from_args(args)
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = args.out or default_checkpoint_path(config.model, config.dataset)
+    out = checkpoint_out(args) or default_checkpoint_path(config.model, config.dataset)
     try:  # every path is checked before the data is loaded: a run must not be lost at its end
+        if args.run_dir:
+            check_run_dir("--run-dir", args.run_dir)
         writable_file("--out", out)
         if args.data_dir:
             existing_folder("--data-dir", args.data_dir)
@@ -115,6 +187,8 @@ def run(args) -> int:
     except (PathProblem, DeviceUnavailable) as error:
         return fail(ProgressBar(), str(error))
     bar = progress_bar(dist)
+    if not dist.is_main:  # rank 0 alone writes the run folder: the others need no weight copies
+        config = dataclasses.replace(config, snapshot_every=0)
     logger = None
     if args.tensorboard and dist.is_main:
         try:
@@ -123,6 +197,14 @@ def run(args) -> int:
             what = error if isinstance(error, TensorBoardMissing) else f"cannot write a log into {args.tensorboard}: {error}"
             return fail(bar, f"--tensorboard: {what}", dist)
         bar.message(f"TensorBoard log: {logger.folder} (tensorboard --logdir {args.tensorboard})")
+    folder, write_folder = None, None
+    if args.run_dir and dist.is_main:
+        try:
+            folder, write_folder = open_run_folder("--run-dir", args.run_dir, bar)
+        except (OSError, ValueError) as error:
+            dist.close()
+            return fail(bar, f"--run-dir: cannot write the run folder {args.run_dir}: {error}", dist)
+        bar.message(f"run folder: {folder.folder} (follow it with: resviz {folder.folder})")
     try:
         with dist.main_first():  # rank 0 downloads or decodes; the others then read its copy
             dataset = load_dataset(config.dataset, config.data_dir, **config.dataset_options,
@@ -130,13 +212,16 @@ def run(args) -> int:
         if dataset.note:
             bar.message(f"note: {dataset.note}")
         trainer = Trainer(config, dataset, checkpoint_path=out, dist=dist)
-        started, result = train_with_progress(trainer, bar, logger.log if logger else None)
+        started, result = train_with_progress(trainer, bar, each(logger.log if logger else None, write_folder))
     except DatasetUnavailable as error:
+        if write_folder is not None:
+            write_folder(Failed(str(error), detail=type(error).__name__))
         return fail(bar, str(error), dist)
     finally:
         dist.close()
         if logger is not None:
             logger.close()
+        close_run_folder(folder, bar)
     if isinstance(result, Failed):
         return report_failure(bar, result, dist, args.verbose)
     summary = {
@@ -147,8 +232,19 @@ def run(args) -> int:
         "world_size": started.world_size, "batch_size": started.batch_size * started.world_size,
         "data_note": dataset.note, **({"note": result.message} if result.message else {}),
         **({"tensorboard": str(logger.folder)} if logger is not None else {}),
+        **({"run_dir": str(folder.folder)} if folder is not None else {}),
     }
     return finish(bar, result, summary, dist)
+
+
+def close_run_folder(folder: RunFolderWriter | None, bar: ProgressBar) -> None:
+    """Close the run folder's log; a failing sync is said, never raised over the run's own result."""
+    if folder is None or folder.closed:
+        return
+    try:
+        folder.close()
+    except OSError as error:
+        bar.message(f"warning: --run-dir: the run folder's log could not be synced at the end: {error}")
 
 
 def finish(bar: ProgressBar, result: Done, summary: dict, dist) -> int:

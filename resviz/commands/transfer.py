@@ -11,6 +11,10 @@ and ``checkpoint`` (it opens in the window). Runs under torchrun like ``resviz t
 network, which then learns 5-9 from K labels a class, frozen vs fine-tuned vs from
 scratch (``core/digits_transfer.py``); one row per run.
 
+``--run-dir DIR`` writes the run folder as it trains (as ``resviz train --run-dir``), for
+``resviz DIR`` to follow; its weight snapshots are taken at the start and at each epoch's
+end unless ``--snapshot-every`` asks for more (a ResNet-50's weights are about 100 MB).
+
 Every flag is checked before any weights or images load (exit 2, naming the flag), and
 Ctrl-C or SIGTERM stops the training at its next step with the checkpoint saved.
 """
@@ -34,7 +38,22 @@ from ..core.transfer import folder_config
 from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
 from .json_output import write_json_file
 from .progress import ProgressBar
-from .train import add_dist_timeout, fail, finish, progress_bar, report_failure, train_with_progress
+from .train import (
+    add_dist_timeout,
+    add_run_dir,
+    check_run_dir,
+    checkpoint_out,
+    close_run_folder,
+    fail,
+    finish,
+    open_run_folder,
+    progress_bar,
+    report_failure,
+    snapshot_every,
+    train_with_progress,
+)
+
+EPOCH_ENDS_ONLY = 10**9  # a snapshot interval no run reaches: snapshots at the start and at each epoch's end
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
 
@@ -64,12 +83,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--k", type=whole_number(1, 1_000_000), action="append", metavar="K",
                         help="--demo: only these numbers of labels a class (repeatable; default 1 5 10 50 and all)")
     parser.add_argument("--data-dir", help="--demo: the folder with MNIST/raw")
+    add_run_dir(parser, "steps between weight snapshots (default: at the start and each epoch's end)")
     add_dist_timeout(parser)
 
 
 def run(args) -> int:
     if bool(args.images) == bool(args.demo):
         return fail(ProgressBar(), "Give either --images DIR (your photos) or --demo digits.")
+    if args.demo and (args.run_dir or args.snapshot_every):
+        return fail(ProgressBar(), "--run-dir and --snapshot-every are for --images (the demo trains many small runs)")
     if args.demo:
         return run_digits_demo(args)
     return run_folder(args)
@@ -80,8 +102,11 @@ def check_folder_paths(args) -> None:
     existing_folder("--images", args.images)
     if args.test_images:
         existing_folder("--test-images", args.test_images)
-    if args.out:
-        writable_file("--out", args.out)
+    if args.run_dir:
+        check_run_dir("--run-dir", args.run_dir)
+    out = checkpoint_out(args)
+    if out:
+        writable_file("--out", out)
 
 
 def run_folder(args) -> int:
@@ -94,31 +119,42 @@ def run_folder(args) -> int:
     try:
         config = folder_config(Path(args.images).expanduser().resolve(), args.image_size, weights, args.finetune,
                                Path(args.test_images).expanduser().resolve() if args.test_images else None,
-                               device=args.device, seed=args.seed, snapshot_every=0,
+                               device=args.device, seed=args.seed,
+                               snapshot_every=snapshot_every(args, EPOCH_ENDS_ONLY),
                                cache_frozen_features=not args.no_feature_cache, **overrides)
         dist = context_for(resolve_device(config.device), args.dist_timeout)
     except DeviceUnavailable as error:
         return fail(ProgressBar(), f"--device: {error}")
     bar = progress_bar(dist)
+    folder, write_folder = None, None
+    if args.run_dir and dist.is_main:
+        try:
+            folder, write_folder = open_run_folder("--run-dir", args.run_dir, bar)
+        except (OSError, ValueError) as error:
+            dist.close()
+            return fail(bar, f"--run-dir: cannot write the run folder {args.run_dir}: {error}", dist)
+        bar.message(f"run folder: {folder.folder} (follow it with: resviz {folder.folder})")
     try:
         with dist.main_first():  # rank 0 downloads the weights and decodes the images; the others reuse them
             try:
                 backbone_state_dict(weights, progress=lambda text, f: bar.update(f, text))
             except WeightsUnavailable as error:
-                return fail(bar, f"--weights: {error}", dist)
+                return fail_in_folder(write_folder, bar, f"--weights: {error}", dist)
             try:
                 dataset = load_dataset("folder", **config.dataset_options,
                                        progress=lambda text, f: bar.update(f, text))
             except DatasetUnavailable as error:
-                return fail(bar, f"--images: {error}", dist)
+                return fail_in_folder(write_folder, bar, f"--images: {error}", dist)
         if dataset.note:
             bar.message(f"note: {dataset.note}")
-        out = args.out or default_checkpoint_path(config.model, dataset.key)
+        out = checkpoint_out(args) or default_checkpoint_path(config.model, dataset.key)
         start = time.perf_counter()
-        started, result = train_with_progress(Trainer(config, dataset, checkpoint_path=out, dist=dist), bar)
+        started, result = train_with_progress(Trainer(config, dataset, checkpoint_path=out, dist=dist), bar,
+                                              write_folder)
         seconds = time.perf_counter() - start
     finally:
         dist.close()
+        close_run_folder(folder, bar)
     if isinstance(result, Failed):
         return report_failure(bar, result, dist, args.verbose)
     summary = {
@@ -131,8 +167,16 @@ def run_folder(args) -> int:
         "checkpoint": result.checkpoint, "stopped": result.stopped, "train_size": started.train_size,
         "test_size": started.test_size, "device": started.device, "world_size": started.world_size,
         "data_note": dataset.note, **({"note": result.message} if result.message else {}),
+        **({"run_dir": str(folder.folder)} if folder is not None else {}),
     }
     return finish(bar, result, summary, dist)
+
+
+def fail_in_folder(write_folder, bar: ProgressBar, message: str, dist) -> int:
+    """``fail``, after telling the run folder's followers (when there is one) that the run failed."""
+    if write_folder is not None:
+        write_folder(Failed(message))
+    return fail(bar, message, dist)
 
 
 def run_digits_demo(args) -> int:

@@ -78,7 +78,8 @@ def _resource(name: str) -> str | None:
     return str(path) if path.is_file() else None
 
 
-def run_app(checkpoint: str | None = None, data_dir: str | None = None) -> int:
+def run_app(checkpoint: str | None = None, data_dir: str | None = None, run_folder: str | None = None) -> int:
+    """The window, opening ``checkpoint`` or following the run folder ``run_folder`` (another process's run)."""
     app = create_app()
     from .main_window import MainWindow
     from .state import AppState
@@ -90,6 +91,8 @@ def run_app(checkpoint: str | None = None, data_dir: str | None = None) -> int:
     window.show()
     if checkpoint:
         window.open_checkpoint(checkpoint)
+    if run_folder:
+        window.follow_run_folder(run_folder)
     from PySide6.QtCore import QTimer
 
     # after the first paint: the collection before the freeze takes ~0.1 s
