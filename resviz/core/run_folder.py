@@ -329,6 +329,8 @@ class RunFolderReader:
                     self._offset = 0
                 file.seek(self._offset)
                 data = file.read(READ_LIMIT)
+                if len(data) == READ_LIMIT and b"\n" not in data:  # one line longer than the limit: read it whole
+                    data += file.read()
         except FileNotFoundError:
             return []
         end = data.rfind(b"\n")
