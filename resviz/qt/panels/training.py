@@ -40,6 +40,7 @@ from ...core.devices import available_devices, resolve_device
 from ...core.runs import Run, RunStatus
 from ...core.tensorboard_log import INSTALL_HINT, tensorboard_available
 from ...core.trainer import TrainConfig
+from ..follower import following_caption
 from ..settings import Settings
 from ..widgets.form_scroll import FormScrollArea
 from ..widgets.training_curves import TrainingCurves
@@ -68,6 +69,10 @@ TIPS = {
                  "running one ends), or train them alongside (each then goes slower).",
 }
 SETTINGS = "training"  # the settings group
+PAUSE_TIP = "Pause or resume the selected run (Ctrl+P)"
+STOP_TIP = "Stop the selected run and save a checkpoint (Ctrl+.)"
+ELSEWHERE_TIP = ("This run trains in another process, which writes {folder}; the window only follows it. "
+                 "Pause or stop it where it runs (Ctrl-C there stops it with a checkpoint).")
 
 
 class TrainingPanel(Panel):
@@ -158,9 +163,9 @@ class TrainingPanel(Panel):
 
         self.run_box = QGroupBox("Selected run")
         self.pause_button = QPushButton("Pause")
-        self.pause_button.setToolTip("Pause or resume the selected run (Ctrl+P)")
+        self.pause_button.setToolTip(PAUSE_TIP)
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the selected run and save a checkpoint (Ctrl+.)")
+        self.stop_button.setToolTip(STOP_TIP)
         run_buttons = QHBoxLayout()
         run_buttons.addWidget(self.pause_button)
         run_buttons.addWidget(self.stop_button)
@@ -314,7 +319,7 @@ class TrainingPanel(Panel):
 
     def stop_training(self) -> None:
         run = self.state.selected_run()
-        if run is not None and run.status.active:
+        if run is not None and run.status.active and run.following is None:
             self.state.stop(run.id)
             if self.state.job(run.id) is not None:
                 self.progress_label.setText("Stopping and saving a checkpoint…")
@@ -335,9 +340,12 @@ class TrainingPanel(Panel):
 
     def _show_run(self, run: Run | None) -> None:
         active = run is not None and self.state.job(run.id) is not None
+        elsewhere = run is not None and run.following is not None  # another process trains it
         self.pause_button.setEnabled(active)
-        self.stop_button.setEnabled(run is not None and run.status.active)
+        self.stop_button.setEnabled(run is not None and run.status.active and not elsewhere)
         self.pause_button.setText("Resume" if run is not None and run.status == RunStatus.PAUSED else "Pause")
+        for button, tip in ((self.pause_button, PAUSE_TIP), (self.stop_button, STOP_TIP)):
+            button.setToolTip(ELSEWHERE_TIP.format(folder=run.following.folder) if elsewhere else tip)
         if run is None:
             self.run_box.setTitle("Selected run")
             self.progress.setRange(0, 1)
@@ -414,6 +422,9 @@ def run_html(run: Run) -> str:
     if shown:
         lines.append(f"<small>{shown}</small>")
     html = "<br>".join(lines)
+    if run.following is not None:
+        colour = "#b35900" if run.following.stalled else "#1f6fbf"
+        html = f"<p style='color:{colour}'>{breakable(escape(following_caption(run.following)))}</p>" + html
     if run.data_note:
         html += f"<p style='color:#b35900'><b>Note:</b> {run.data_note}</p>"
     if run.checkpoint:

@@ -1,6 +1,6 @@
 """The Runs list: every run (trained, training, queued or opened), as TensorBoard lists them.
 
-One row per run: a tick box (overlay its curves in Training, in the colour beside its
+One row per run (a run followed from a run folder says so in its tooltips): a tick box (overlay its curves in Training, in the colour beside its
 name), name, model, dataset, status, best metric, training time. Selecting a row makes
 that run the one every panel inspects. Right-click (or the keys) to rename (F2), pause
 or resume, stop, start a queued run now, save its checkpoint, see why it failed, or
@@ -15,12 +15,14 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget
 
 from ...commands.progress import format_seconds
 from ...core.runs import Run, RunStatus
+from ..follower import following_caption
 from .run_colours import run_colour
 
 COLUMNS = ("Run", "Model", "Dataset", "Status", "Best", "Time")
 STATUS_COLOURS = {RunStatus.RUNNING: "#1f6fbf", RunStatus.PAUSED: "#b35900", RunStatus.QUEUED: "#777777",
                   RunStatus.FAILED: "#c0392b", RunStatus.DONE: "#2e7d32", RunStatus.STOPPED: "#555555",
                   RunStatus.OPENED: "#6a1b9a"}
+STALLED_COLOUR = "#b35900"  # a followed run whose writer stopped without finishing
 TIPS = {
     "Run": "Tick to overlay this run's curves in Training (in its colour). Double-click or F2 to rename.",
     "Best": "Best test accuracy (classifiers) or lowest test loss in nats per image (VAEs) over its epochs",
@@ -42,6 +44,13 @@ def status_text(run: Run) -> str:
     if run.status in (RunStatus.RUNNING, RunStatus.PAUSED) and run.progress is not None:
         return f"{run.status.value} {100 * run.progress.step / max(run.progress.total_steps, 1):.0f}%"
     return run.status.value
+
+
+def source_text(run: Run) -> str:
+    """Where the run comes from, when it was not trained here: 'following DIR · last update 3 s ago', 'from FILE'."""
+    if run.following is not None:
+        return following_caption(run.following)
+    return f"from {run.source}" if run.source != "training" else ""
 
 
 def colour_icon(colour: str) -> QIcon:
@@ -121,14 +130,17 @@ class RunsList(QTreeWidget):
         for column, value in enumerate(values):
             if item.text(column) != value:
                 item.setText(column, value)
-        item.setForeground(3, QColor(STATUS_COLOURS.get(run.status, "#000000")))
+        stalled = run.following is not None and run.following.stalled
+        item.setForeground(3, QColor(STALLED_COLOUR if stalled else STATUS_COLOURS.get(run.status, "#000000")))
         tip = run.message or (run.data_note or "")
+        if run.following is not None:
+            tip = following_caption(run.following) + (f"\n{tip}" if tip else "")
         item.setToolTip(3, tip)
-        item.setToolTip(0, f"{run.name}: {run.spec.description}" + (f"\nfrom {run.source}" if run.source != "training" else ""))
+        item.setToolTip(0, f"{run.name}: {run.spec.description}\n{source_text(run)}".rstrip())
         self.blockSignals(False)
 
     def _on_changed(self, run_id: str, changes) -> None:
-        if not changes & {"status", "progress", "metrics", "name", "info"}:
+        if not changes & {"status", "progress", "metrics", "name", "info", "following"}:
             return
         item, run = self._items.get(run_id), self.state.run(run_id)
         if item is not None and run is not None:
