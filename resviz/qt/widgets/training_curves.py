@@ -216,13 +216,20 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.metric_label.setText("")
             return
         self.metric_label.setText(f"{y[-1]:.1f} nats" if generates else f"{y[-1]:.2%}")
-        (x_low, x_high), _ = self.metric_plot.viewRange()
-        # left of its point, unless the point is near the left edge, where it would be cut off
-        self.metric_label.setAnchor((0, 1) if x[-1] < x_low + 0.25 * (x_high - x_low) else (1, 1))
-        self.metric_label.setPos(x[-1], y[-1])
         if not generates:  # from a little below the worst epoch shown up to 100%
             lowest = min([float(y.min())] + [float(v.min()) for v in self._other_metric_values() if len(v)])
             self.metric_plot.setYRange(max(0.0, lowest - 0.03), 1.0, padding=0)
+        self.metric_label.setAnchor(self._label_anchor(float(x[-1]), float(y[-1])))
+        self.metric_label.setPos(x[-1], y[-1])
+
+    def _label_anchor(self, x: float, y: float) -> tuple[int, int]:
+        """Where the last metric's label sits around its point so that it stays whole in the plot:
+        above and to the left, unless that edge is too near (an accuracy near 100% hangs below it)."""
+        (x_low, x_high), (y_low, y_high) = self.metric_plot.viewRange()
+        box, text = self.metric_plot.vb.boundingRect(), self.metric_label.textItem.boundingRect()
+        width = text.width() * (x_high - x_low) / max(box.width(), 1.0)  # in data units
+        height = text.height() * (y_high - y_low) / max(box.height(), 1.0)
+        return (0 if x - width < x_low else 1, 0 if y + height > y_high else 1)
 
     def _other_metric_values(self):
         key = self._metric_curves()["metric:0"][0]
