@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-TEMP_SUFFIX = ".resviz-tmp"
+TEMP_SUFFIX = ".resviz.tmp"  # ends in .tmp, as temporary files do
 
 _in_flight: set[str] = set()  # this process's temporary files being written now
 _in_flight_lock = threading.Lock()

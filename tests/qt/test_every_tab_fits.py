@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from clipping import clipped
+from pytestqt.exceptions import TimeoutError as WaitTimeout
 
 from resviz.core.data import load_dataset
 from resviz.core.trainer import TrainConfig, Trainer
@@ -31,7 +32,16 @@ def test_no_tab_cuts_anything_off_or_grows_the_window(window, qtbot, checkpoints
     for panel in window.panels:
         window.resize(*size)
         window.tabs.setCurrentWidget(panel)
-        qtbot.wait(150)
-        problems += [f"{panel.title}: {p}" for p in clipped(panel)]
+        problems += [f"{panel.title}: {p}" for p in lasting_clipping(qtbot, panel)]
         assert window.width() <= size[0] and window.height() <= size[1], panel.title
     assert not problems, "\n".join(problems)
+
+
+def lasting_clipping(qtbot, panel) -> list[str]:
+    """What stays cut off once the tab has settled: a busy machine delivers a tab's background
+    results (feature maps, a caption) and the relayout they cause later than a quiet one."""
+    try:
+        qtbot.waitUntil(lambda: not clipped(panel), timeout=10_000)
+    except WaitTimeout:  # still cut off: reported below
+        pass
+    return clipped(panel)
