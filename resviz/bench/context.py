@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ..core.data import Dataset, load_dataset
-from ..core.devices import device_name, resolve_device
+from ..core.devices import device_name, resolve_device, threads_text
 
 
 @dataclass
@@ -37,7 +37,7 @@ class BenchContext:
     def device_name(self) -> str:
         if self.on_gpu:
             return device_name(self.device)
-        return f"{_cpu_model()} ({torch.get_num_threads()} torch threads)"
+        return f"{_cpu_model()} ({threads_text(torch.get_num_threads(), 'torch thread')})"
 
     def mnist(self) -> Dataset:
         """MNIST on the CPU, loaded once and cut to the caps (each benchmark moves what it needs)."""

@@ -254,6 +254,7 @@ _FIELDS = {  # field -> (check, what resviz writes there)
     "resviz_version": (_str, "the version string resviz writes"),
     "created": (_str, "the date string resviz writes"),
     "model": (_str, "a model name"),
+    "name": (_str, "the run's name"),
     "model_config": (_is_plain_dict, "the dict of plain settings resviz writes"),
     "objective": (_str, "an objective name"),
     "kind": (_str, "a model kind name"),

@@ -131,6 +131,15 @@ def dataset_names() -> list[str]:
     return list(_REGISTRY)
 
 
+def dataset_title(key: str, loaded: str = "") -> str:
+    """What people call dataset ``key``: the loaded data's own title when there is one ('digits 0–4'),
+    else the registry's ('Fashion-MNIST' for 'fashion'); the key itself only when it is unknown."""
+    if loaded and loaded != key:
+        return loaded
+    spec = _REGISTRY.get(key)
+    return spec.title if spec is not None else key
+
+
 def dataset_spec(key: str) -> DatasetSpec:
     try:
         return _REGISTRY[key]

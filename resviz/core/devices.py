@@ -26,7 +26,12 @@ def resolve_device(choice: str = "auto") -> torch.device:
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"CPU ({platform.processor() or platform.machine()}, {threads_text(torch.get_num_threads())})"
+
+
+def threads_text(count: int, noun: str = "thread") -> str:
+    """'1 thread', '4 threads' (or of another ``noun``: '1 torch thread')."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def available_devices() -> list[str]:

@@ -11,6 +11,7 @@ hands each event on. TensorBoard is an optional extra (``pip install
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from .events import Done, Epoch, Event, Failed, Started, Step
@@ -31,12 +32,19 @@ def _summary_writer_class():
 
 
 def tensorboard_available() -> bool:
-    """Whether TensorBoard logging can be switched on (for a checkbox to enable itself)."""
+    """Whether TensorBoard logging can be switched on (for a checkbox to enable itself).
+
+    Only looks for the packages: importing TensorBoard (protobuf, absl, and TensorFlow when
+    that is installed, which prints to the terminal) waits until a run logs to it.
+    """
+    return all(_findable(name) for name in ("torch.utils.tensorboard", "tensorboard"))
+
+
+def _findable(name: str) -> bool:
     try:
-        _summary_writer_class()
-    except TensorBoardMissing:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent that fails to import; a module whose __spec__ is None
         return False
-    return True
 
 
 def _tag(metric: str) -> str:

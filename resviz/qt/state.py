@@ -118,6 +118,7 @@ class AppState(QObject):
 
     def rename(self, run_id: str, name: str) -> None:
         self.store.rename(run_id, name)
+        self._recaption_queue()  # the runs queued behind it name it
 
     def remove(self, run_id: str) -> None:
         """Forget a run (stopping it first if it trains; its checkpoint file stays)."""
@@ -133,6 +134,7 @@ class AppState(QObject):
         for key in [k for k in self._replicas if k[0] == run_id]:
             del self._replicas[key]
         self.store.remove(run_id)
+        self._recaption_queue()
         if self.selected_id == run_id:
             remaining = self.runs
             self.select(remaining[-1].id if remaining else None)
@@ -167,8 +169,7 @@ class AppState(QObject):
             self._launch(run.id, config)
         else:
             self._queue.append((run.id, config))
-            ahead = ", ".join(r.name for r in self.training_runs())
-            self.store.set_status(run.id, RunStatus.QUEUED, f"Queued: starts when {ahead} ends.")
+        self._recaption_queue()  # a run started alongside is one more that queued runs wait for
         return run
 
     def training_runs(self) -> list[Run]:
@@ -178,12 +179,22 @@ class AppState(QObject):
     def queued_runs(self) -> list[Run]:
         return [self.store.get(i) for i, _ in self._queue if i in self.store]
 
+    def _recaption_queue(self) -> None:
+        """Each queued run says which runs it waits for as they are now (one ended: it is no longer named)."""
+        training, queued = self.training_runs(), self.queued_runs()
+        for position, run in enumerate(queued):
+            ahead = training + queued[:position]
+            caption = queue_caption(ahead, len(ahead) - self.parallel_runs + 1)
+            if run.message != caption:
+                self.store.set_status(run.id, RunStatus.QUEUED, caption)
+
     def start_now(self, run_id: str) -> None:
         """Start a queued run at once, alongside the running ones."""
         for index, (queued_id, config) in enumerate(self._queue):
             if queued_id == run_id:
                 del self._queue[index]
                 self._launch(run_id, config)
+                self._recaption_queue()
                 return
 
     def _launch(self, run_id: str, config: TrainConfig) -> None:
@@ -257,6 +268,7 @@ class AppState(QObject):
             run_id, config = self._queue.pop(0)
             if run_id in self.store:
                 self._launch(run_id, config)
+        self._recaption_queue()
 
     def _fail(self, run_id: str, message: str, traceback_text: str) -> None:
         self._on_event(run_id, Failed(message, traceback=traceback_text))
@@ -285,6 +297,7 @@ class AppState(QObject):
             self._queue = [(i, c) for i, c in self._queue if i != run_id]
             self._close_log(run_id)
             self.store.set_status(run_id, RunStatus.STOPPED, "Taken out of the queue before it started.")
+            self._recaption_queue()
 
     def running_jobs(self) -> list[TrainingJob]:
         return [job for job in self._jobs.values() if job.is_running()]
@@ -465,7 +478,7 @@ class AppState(QObject):
             raise ValueError("This run has no weights yet.")
         save_checkpoint(
             path, model=replica.name, model_config=replica.config, state_dict=replica.model.state_dict(),
-            objective=run.spec.objective, dataset=run.dataset, dataset_title=run.dataset_title,
+            name=run.name, objective=run.spec.objective, dataset=run.dataset, dataset_title=run.dataset_title,
             classes=list(replica.classes), input_shape=list(replica.input_shape), epoch=replica.epoch,
             step=replica.step, metrics=run.metrics, train_config=run.settings, history=_history(run),
         )
@@ -552,8 +565,23 @@ def _with_source(replica: ModelReplica, source: str) -> ModelReplica:
     return replace(replica, source=source)
 
 
+def queue_caption(ahead: list[Run], must_end: int) -> str:
+    """What a queued run waits for: 'Queued: starts when “plain 6, no BN, ReLU” ends.', each name quoted so
+    that names with commas read apart; when not all of ``ahead`` must end, how many of them."""
+    names = ", ".join(f"“{run.name}”" for run in ahead)
+    if len(ahead) == 1:
+        return f"Queued: starts when {names} ends."
+    if not ahead:
+        return "Queued: starts when a running run ends."
+    if must_end >= len(ahead):
+        return f"Queued: starts when these {len(ahead)} runs end: {names}."
+    count = "one" if must_end <= 1 else str(must_end)
+    return f"Queued: starts when {count} of these {len(ahead)} runs end{'s' if must_end <= 1 else ''}: {names}."
+
+
 def _opened_name(checkpoint: Checkpoint) -> str:
-    return checkpoint.path.stem
+    """The run's name as it was saved (File ▸ Save checkpoint writes it), else the file's stem."""
+    return " ".join(checkpoint.meta.get("name", "").split()) or checkpoint.path.stem
 
 
 def _history(run: Run) -> dict:

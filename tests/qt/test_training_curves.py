@@ -5,6 +5,7 @@ import pytest
 
 from resviz.core.events import Epoch, Step
 from resviz.core.runs import Run
+from resviz.qt.widgets.run_colours import run_colour
 from resviz.qt.widgets.training_curves import EMPTY_HINT, TrainingCurves
 
 
@@ -52,7 +53,7 @@ def test_ticked_runs_are_overlaid_in_their_colours_with_a_legend(qtbot):
     xs, ys = curves.curves[f"othermetric:{first.id}"].getData()
     assert list(xs) == [20] and ys[0] == pytest.approx(0.95)
     pen = curves.curves[f"other:{first.id}"].opts["pen"]
-    assert pen.color().name() == "#1f77b4"  # run1's colour, as in the Runs list
+    assert pen.color().name() == run_colour("run1").lower()  # run1's colour, as in the Runs list
 
 
 def test_an_overlay_after_an_empty_run_shows_every_run_whole(qtbot):

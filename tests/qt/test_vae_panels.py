@@ -126,8 +126,8 @@ def test_pickers_list_the_conv_vaes_first_and_name_the_seed_models(qtbot):
         state.show_model(vae_replica(name))
     for box in (latent_panel.model_box, clusters.model_box):
         assert [box.itemText(i) for i in range(box.count())] == [
-            "cvae #1 — Conv VAE, 16-D latent (cvae)", "cvae2d #1 — Conv VAE, 2-D latent (cvae2d)",
-            "vae1 #1 — Seed 000 Model 1 (vae1)", "vae2 #1 — Seed 000 Model 2 (vae2)"]
+            "cvae #1 — Conv VAE, 16-D latent", "cvae2d #1 — Conv VAE, 2-D latent",
+            "vae1 #1 — Seed 000 Model 1", "vae2 #1 — Seed 000 Model 2"]
     latent_panel.model_box.setCurrentIndex(1)  # cvae2d: its latent plane as a map of digits
     assert latent_panel.manifold_box.isVisible() and latent_panel.manifold.count == 225
 
@@ -181,7 +181,7 @@ def test_generated_panel_shows_the_seed_models_beside_the_conv_vae(qtbot):
     positions = {name: panel.grid_row.getItemPosition(panel.grid_row.indexOf(box))[:2]
                  for name, box in panel._boxes.items()}
     assert positions == {"cvae": (0, 0), "vae1": (0, 1), "vae2": (0, 2)}
-    assert panel._boxes["vae1"].title().startswith("Seed 000 Model 1 (vae1) · vae1 #1 · step 0")
+    assert panel._boxes["vae1"].title().startswith("vae1 #1 — Seed 000 Model 1 · step 0")
     first = panel.samples("vae2").copy()
     panel.regenerate_button.click()
     assert not np.allclose(first, panel.samples("vae2"))

@@ -119,10 +119,10 @@ _TRAINING = dict(epochs=14, batch_size=32, lr=2e-3, optimizer="adam", schedule="
 register(ModelSpec(
     "cvae", "Convolutional VAE, 16-D latent: strided convs down, transposed convs up; sliders draw digits",
     "vae", ConvVAE, defaults=dict(_TRAINING),
-    title="Conv VAE, 16-D latent (cvae)", input_shape=(1, 28, 28),
+    title="Conv VAE, 16-D latent", input_shape=(1, 28, 28),
 ))
 register(ModelSpec(
     "cvae2d", "Convolutional VAE with a 2-D latent: the whole latent plane as a map of digits",
     "vae", cvae_2d, defaults=dict(_TRAINING),
-    title="Conv VAE, 2-D latent (cvae2d)", input_shape=(1, 28, 28),
+    title="Conv VAE, 2-D latent", input_shape=(1, 28, 28),
 ))

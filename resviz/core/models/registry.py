@@ -39,7 +39,7 @@ class ModelSpec:
     # training defaults a person starts from (the seed's numbers where it gives them)
     defaults: dict = field(default_factory=dict)
     dataset_defaults: dict[str, dict] = field(default_factory=dict)  # recipe overrides for one dataset
-    title: str = ""  # the name people see; the registry name when empty
+    title: str = ""  # the name people see, without the registry name (``label`` adds it); that name when empty
     adapts: tuple[str, ...] = ()  # config fields taken from the dataset (keys of _ADAPTERS)
     input_shape: tuple[int, ...] | None = None  # the one input it takes, when it does not adapt
     input_rank: int = 3  # 3: images (C, H, W); 2: signals (C, L)
@@ -47,6 +47,11 @@ class ModelSpec:
     @property
     def shown_name(self) -> str:
         return self.title or self.name
+
+    @property
+    def label(self) -> str:
+        """The title with the name to type (``--model cvae``) once: 'Conv VAE, 16-D latent (cvae)'."""
+        return f"{self.title} ({self.name})" if self.title and self.title != self.name else self.name
 
     def recipe(self, dataset: str | None = None) -> dict:
         """The training defaults, with the dataset's own overrides on top."""

@@ -50,7 +50,7 @@ from ...core.data import DatasetUnavailable
 from ..background import BackgroundRunner
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .vae_names import add_in_order, remove_run, run_dataset, run_label
+from .vae_names import add_in_order, follow_renames, remove_run, run_dataset, run_label
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10
@@ -124,6 +124,7 @@ class ClustersPanel(Panel):
     def _connect_state(self) -> None:
         self.state.vae_changed.connect(self._on_vae_changed)
         self.state.run_removed.connect(lambda run_id: (remove_run(self.model_box, run_id), self._update_buttons()))
+        follow_renames(self.model_box, self.state)
         for run_id in self.state.vaes:
             self._on_vae_changed(run_id)
 

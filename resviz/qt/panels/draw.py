@@ -41,6 +41,7 @@ from ..background import BackgroundRunner
 from ..widgets.digit_canvas import DigitCanvas
 from ..widgets.image_grid import ImageGrid
 from ..widgets.picture_view import PictureView
+from ..widgets.runs_list import dataset_text
 from ..widgets.test_item_picker import TestItemPicker
 from .base import Panel, classifies_images
 
@@ -198,7 +199,7 @@ class DrawPanel(Panel):
         self.input_heading.setVisible(drawing)  # a picked item is shown as it is, left: no second copy
         self.input_view.setVisible(drawing)
         if not drawing:
-            self.items_note.setText(f"{run.name} learned {run.dataset_title or run.dataset}: pick one of its test "
+            self.items_note.setText(f"{run.name} learned {dataset_text(run)}: pick one of its test "
                                     "items to see what the model makes of it.")
             self._items_runner.submit(self.state.dataset, run.dataset,
                                       **dict(run.settings.get("dataset_options") or {}),

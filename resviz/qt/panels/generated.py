@@ -18,7 +18,7 @@ from ...core.analysis import latent
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
 from .latent import NO_VAE
-from .vae_names import SEED_MODELS, model_title, picker_rank, training_note
+from .vae_names import SEED_MODELS, model_title, picker_rank, run_label, training_note
 
 COLUMNS = 3  # grids side by side: cvae, Model 1, Model 2
 WHY_SEED_BLURS = ("Why seed 000's decoder draws stripes and blurs: it ends in a Linear(3, 28) applied to every "
@@ -169,7 +169,7 @@ class GeneratedPanel(Panel):
         self.grids[name].set_images(samples, levels=(0.0, 1.0), columns=int(np.ceil(np.sqrt(count))))
         note = training_note(name, replica.step)
         run = self._run_of(name)
-        self._boxes[name].setTitle(f"{model_title(name)} · {run.name} · step {replica.step:,}, epoch {replica.epoch}"
+        self._boxes[name].setTitle(f"{run_label(self.state, run.id)} · step {replica.step:,}, epoch {replica.epoch}"
                                    + (" · still learning" if note else ""))
         self._boxes[name].setToolTip(note or f"Decodes of {count} points drawn from N(0, I)")
 

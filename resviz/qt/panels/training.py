@@ -43,6 +43,7 @@ from ...core.trainer import TrainConfig
 from ..follower import following_caption
 from ..settings import Settings
 from ..widgets.form_scroll import FormScrollArea
+from ..widgets.runs_list import dataset_text
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
 
@@ -98,7 +99,7 @@ class TrainingPanel(Panel):
         self.model_box.setMinimumContentsLength(22)
         for index, name in enumerate(models.names()):
             spec = models.spec(name)
-            self.model_box.addItem(f"{spec.shown_name} ({name})", name)
+            self.model_box.addItem(spec.label, name)
             self.model_box.setItemData(index, spec.description, Qt.ItemDataRole.ToolTipRole)
         self.model_info = QLabel(wordWrap=True)
         self.model_info.setStyleSheet("color: #555;")
@@ -407,15 +408,15 @@ def metrics_text(metrics: dict) -> str:
 
 def run_html(run: Run) -> str:
     """What the selected run is: model, data, settings, device, note, checkpoint."""
-    lines = [f"<b>{run.spec.shown_name}</b> ({run.model})"]
+    lines = [f"<b>{escape(run.spec.label)}</b>"]
     started = run.started
     if started is not None:
         frozen = f", {started.frozen_parameters:,} frozen" if started.frozen_parameters else ""
         lines.append(f"{started.parameters:,} parameters{frozen}")
         lines.append(f"{started.dataset_title}: {started.train_size:,} train / {started.test_size:,} test")
         lines.append(started.device_name)
-    elif run.dataset_title or run.dataset:
-        lines.append(run.dataset_title or run.dataset)
+    elif run.dataset:
+        lines.append(escape(dataset_text(run)))
     settings = run.settings
     shown = ", ".join(f"{k.replace('_', ' ')} {settings[k]}" for k in ("epochs", "batch_size", "lr", "optimizer")
                       if k in settings)

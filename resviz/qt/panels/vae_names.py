@@ -2,7 +2,8 @@
 
 The pickers of Latent space, Generated and Clusters list VAE runs in registry order
 of their models (the convolutional ones first, then seed 000's), each under its run's
-name and its model's title (the model spec's ``title``).
+name and its model's title (the model spec's ``title``, with its registry name when the
+run's name does not say it already: the key is said once).
 
 "Digits appear after about N steps": measured with each model's default recipe
 (``resviz train``), the step from which decodes of prior samples look like digits
@@ -12,18 +13,11 @@ picture after 90 steps is not taken for what the VAE can do.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QComboBox
 
 from ...core import models
-
-TITLES = {
-    "cvae": "Conv VAE, 16-D latent (cvae)",
-    "cvae2d": "Conv VAE, 2-D latent (cvae2d)",
-    "vae1": "Seed 000 Model 1 (vae1)",
-    "vae2": "Seed 000 Model 2 (vae2)",
-    "vae": "Seed-style compact, 8-D (vae)",
-    "vae2d": "Seed-style compact, 2-D (vae2d)",
-}
 
 # Steps of the default recipe (batch 32, OneCycle) after which prior samples look like
 # digits: measured on full MNIST by decoding the same 64 prior samples every 100 steps
@@ -35,11 +29,11 @@ SEED_MODELS = ("vae1", "vae2")
 
 
 def model_title(name: str) -> str:
+    """The model as people know it, with its registry name once: "Conv VAE, 16-D latent (cvae)"."""
     try:
-        title = getattr(models.spec(name), "title", "")
+        return models.spec(name).label
     except KeyError:
-        title = ""
-    return title or TITLES.get(name, name)
+        return name
 
 
 def picker_rank(name: str) -> int:
@@ -49,9 +43,18 @@ def picker_rank(name: str) -> int:
 
 
 def run_label(state, run_id: str) -> str:
-    """A VAE run as the pickers name it: "cvae #2 — Conv VAE, 16-D latent (cvae)"."""
+    """A VAE run as the pickers name it, its model's registry name said once: "cvae #2 — Conv VAE, 16-D
+    latent" (the run's name has it), "my run — Conv VAE, 16-D latent (cvae)" (renamed)."""
     run = state.run(run_id)
-    return "—" if run is None else f"{run.name} — {model_title(run.model)}"
+    if run is None:
+        return "—"
+    title = run.spec.shown_name if names_model(run.name, run.model) else model_title(run.model)
+    return f"{run.name} — {title}"
+
+
+def names_model(text: str, name: str) -> bool:
+    """Whether ``text`` already says the registry name ``name`` as a word ("cvae #2" does; "cvae2d #1" not)."""
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None
 
 
 def run_dataset(state, run_id: str | None) -> str:
@@ -74,6 +77,16 @@ def add_in_order(box: QComboBox, state, run_id: str) -> int:
     position = sum(1 for i in range(box.count()) if picker_rank(run_model(state, box.itemData(i))) <= rank)
     box.insertItem(position, run_label(state, run_id), run_id)
     return position
+
+
+def follow_renames(box: QComboBox, state) -> None:
+    """Keep the picker's label of each run it lists as the run is named now."""
+    def relabel(run_id: str, changes) -> None:
+        index = box.findData(run_id)
+        if "name" in changes and index >= 0:
+            box.setItemText(index, run_label(state, run_id))
+
+    state.run_changed.connect(relabel)
 
 
 def remove_run(box: QComboBox, run_id: str) -> None:

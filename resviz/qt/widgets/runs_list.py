@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
 
 from ...commands.progress import format_seconds
+from ...core.data import dataset_title
 from ...core.runs import Run, RunStatus
 from ..follower import following_caption
 from .run_colours import run_colour
@@ -36,6 +37,11 @@ def best_text(run: Run) -> str:
         return ""
     key, value = headline
     return f"{value:.2%}" if key.endswith("accuracy") else f"{value:.1f} nats" if run.generates else f"{value:.4g}"
+
+
+def dataset_text(run: Run) -> str:
+    """The run's dataset by its title ('Fashion-MNIST'), whether it is queued, training or opened; never its key."""
+    return dataset_title(run.dataset, run.dataset_title)
 
 
 def status_text(run: Run) -> str:
@@ -125,7 +131,7 @@ class RunsList(QTreeWidget):
 
     def _fill(self, item: QTreeWidgetItem, run: Run) -> None:
         self.blockSignals(True)
-        values = (run.name, run.spec.shown_name, run.dataset_title or run.dataset, status_text(run),
+        values = (run.name, run.spec.shown_name, dataset_text(run), status_text(run),
                   best_text(run), format_seconds(run.seconds) if run.seconds else "")
         for column, value in enumerate(values):
             if item.text(column) != value:
