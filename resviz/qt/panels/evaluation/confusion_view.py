@@ -2,21 +2,57 @@
 
 Counts, row-normalised shares (each row sums to 100%: where the images of one class
 went), or the difference between two models (A - B, red where A has more). Class
-names label both axes; every cell shows its number; a click on a cell emits
-``cell_clicked(true_class, predicted_class)``.
+names label both axes; every cell shows its number where it fits (smaller, then as
+'1.1k', else hidden: the line under the plot tells); a click on a cell emits
+``cell_clicked(true_class, predicted_class)``. The line under the plot describes the
+cell under the mouse, else the selected one, always from the matrix shown now.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...widgets.plot_export import PlotExportButtons
 
 MODES = {"counts": "Counts", "rows": "Row-normalised (%)", "difference": "Difference A − B"}
+NUMBER_SIZES = (8, 7)  # points: a cell's number is written in the largest that fits
+NUMBER_MARGIN = 3  # pixels left free in a cell beside its number
+
+
+def _font(points: int) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    return font
+
+
+@lru_cache(maxsize=8)
+def _metrics(points: int) -> QFontMetrics:
+    return QFontMetrics(_font(points))
+
+
+def compact(text: str) -> str:
+    """A count of 1,000 or more as '1.1k' (sign kept): what fits a small cell."""
+    sign, digits = (text[0], text[1:]) if text[:1] in "+-" else ("", text)
+    if not digits.isdigit() or len(digits) < 4:
+        return text
+    thousands = int(digits) / 1000
+    return f"{sign}{thousands:.1f}k" if thousands < 10 else f"{sign}{thousands:.0f}k"
+
+
+def fitting_label(text: str, cell: float) -> tuple[str, QFont] | None:
+    """The label and font that fit a ``cell``-pixel square: the number in full, smaller, then compact."""
+    for label in dict.fromkeys((text, compact(text))):
+        for points in NUMBER_SIZES:
+            metrics = _metrics(points)
+            if metrics.horizontalAdvance(label) + NUMBER_MARGIN <= cell and metrics.height() <= cell:
+                return label, _font(points)
+    return None
 
 
 def short_name(name: str, limit: int = 10) -> str:
@@ -74,6 +110,9 @@ class ConfusionMatrixView(QWidget):
         self.classes: tuple[str, ...] = ()
         self.mode = "counts"
         self.confusion = np.zeros((0, 0), np.int64)
+        self.hovered: tuple[int, int] | None = None  # the cell under the mouse
+        self.selected: tuple[int, int] | None = None  # the cell clicked (framed)
+        self.graphics.viewport().installEventFilter(self)
         self.graphics.scene().sigMouseClicked.connect(self._on_click)
         self.graphics.scene().sigMouseMoved.connect(self._on_hover)
         self.plot.vb.sigResized.connect(self._fit_text)
@@ -103,7 +142,21 @@ class ConfusionMatrixView(QWidget):
                             "difference": "Confusion matrix difference: A − B"}[mode])
         self._write_numbers(levels)
         self.frame.setVisible(False)
+        self.selected = None
+        if self.hovered is not None and max(self.hovered) >= k:
+            self.hovered = None
         self._fit_text()
+        self._update_line()
+
+    def clear(self) -> None:
+        """No matrix: nothing drawn, nothing hovered or selected."""
+        self.values, self.confusion, self.classes = np.zeros((0, 0)), np.zeros((0, 0), np.int64), ()
+        self.image.clear()
+        for text in [*self._texts, *self._column_names]:
+            text.setVisible(False)
+        self.frame.setVisible(False)
+        self.hovered = self.selected = None
+        self._update_line()
 
     def cell_pixels(self) -> float:
         """How wide one cell is on screen."""
@@ -136,7 +189,12 @@ class ConfusionMatrixView(QWidget):
         self.plot.setRange(xRange=(0, k), yRange=(0, k + self._name_rows()), padding=0.02)
         size = self.cell_pixels()
         for index, text in enumerate(self._texts):
-            text.setVisible(index < k * k and size >= 24)
+            fit = fitting_label(self._format(self.values.flat[index]), size) if index < k * k else None
+            text.setVisible(fit is not None)
+            if fit is not None and text.textItem.toPlainText() != fit[0]:
+                text.setText(fit[0])
+            if fit is not None and text.textItem.font() != fit[1]:
+                text.setFont(fit[1])
         for index, text in enumerate(self._column_names):
             text.setVisible(index < k and size >= 14)
 
@@ -154,9 +212,7 @@ class ConfusionMatrixView(QWidget):
         k = len(self.values)
         while len(self._texts) < k * k:
             text = pg.TextItem(anchor=(0.5, 0.5))
-            font = QFont()
-            font.setPointSize(8)
-            text.setFont(font)
+            text.setFont(_font(NUMBER_SIZES[0]))
             self.plot.addItem(text)
             self._texts.append(text)
         for index, text in enumerate(self._texts[:k * k]):
@@ -180,6 +236,8 @@ class ConfusionMatrixView(QWidget):
     def select(self, true_class: int, predicted_class: int) -> None:
         self.frame.setRect(QRectF(predicted_class, true_class, 1, 1))
         self.frame.setVisible(True)
+        self.selected = (true_class, predicted_class)
+        self._update_line()
 
     def cell_at(self, scene_pos) -> tuple[int, int] | None:
         """The (true, predicted) cell under a scene position, or None outside the matrix."""
@@ -194,17 +252,36 @@ class ConfusionMatrixView(QWidget):
         """The scene point at a cell's centre (for tests that click it)."""
         return self.plot.vb.mapViewToScene(pg.Point(predicted_class + 0.5, true_class + 0.5))
 
-    def _on_hover(self, scene_pos) -> None:
-        cell = self.cell_at(scene_pos)
-        if cell is None:
-            self.hover.setText(" ")
-            return
+    def describe(self, cell: tuple[int, int]) -> str:
+        """What one cell of the matrix shown now holds, in words."""
         row, col = cell
         count, total = int(self.confusion[row, col]), int(self.confusion[row].sum())
         share = f" ({100 * count / total:.1f}% of {self.classes[row]})" if total else ""
         what = "correct" if row == col else f"taken for {self.classes[col]}"
         extra = f" · A − B {self.values[row, col]:+.0f}" if self.mode == "difference" else ""
-        self.hover.setText(f"{self.classes[row]} {what}: {count:,} images{share}{extra} — click to see them")
+        return f"{self.classes[row]} {what}: {count:,} images{share}{extra}"
+
+    def line_text(self) -> str:
+        """The line under the plot: the hovered cell, else the selected one, else nothing."""
+        k = len(self.values)
+        if self.hovered is not None and max(self.hovered) < k:
+            return f"{self.describe(self.hovered)} — click to see them"
+        if self.selected is not None and max(self.selected) < k:
+            return f"Selected: {self.describe(self.selected)}"
+        return " "
+
+    def _update_line(self) -> None:
+        self.hover.setText(self.line_text())
+
+    def _on_hover(self, scene_pos) -> None:
+        self.hovered = self.cell_at(scene_pos)
+        self._update_line()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.graphics.viewport() and event.type() == QEvent.Type.Leave:
+            self.hovered = None  # the mouse left the plot: the line goes back to the selected cell
+            self._update_line()
+        return super().eventFilter(watched, event)
 
     def _on_click(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

@@ -13,6 +13,14 @@ from .confusion_view import short_name
 SHOWN = 60  # images drawn at most per gallery (the heading gives the full count)
 
 
+def fit_one_row(gallery: ExampleGallery) -> ExampleGallery:
+    """Never shorter than one whole row (thumbnail and caption): a small window scrolls the rows,
+    it does not cut them to captions."""
+    frame = 2 * gallery.frameWidth()
+    gallery.setMinimumHeight(gallery.gridSize().height() + 2 * gallery.spacing() + frame)
+    return gallery
+
+
 def _images(test_inputs, indices: np.ndarray) -> np.ndarray:
     """The test images at ``indices`` as floats in [0, 1]: [N, H, W] grey, [N, 3, H, W] colour."""
     if len(indices) == 0:

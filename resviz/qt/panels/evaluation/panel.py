@@ -18,7 +18,7 @@ few seconds, always on the newest weights.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
@@ -38,11 +38,12 @@ from ....core.checkpoints import CheckpointError, load_checkpoint
 from ....core.data import Dataset, DatasetUnavailable
 from ....core.evaluation import Evaluation, evaluate_classifier
 from ....core.replica import ModelReplica
+from ....core.runs import Run, RunStatus
 from ...background import BackgroundRunner
 from ...widgets.example_gallery import ExampleGallery
 from ..base import Panel, classifies
 from .confusion_view import MODES, ConfusionMatrixView
-from .galleries import show_cell, show_mistakes
+from .galleries import fit_one_row, show_cell, show_mistakes
 from .reliability_view import ReliabilityView
 from .report_table import ReportTable
 
@@ -50,13 +51,20 @@ NO_MODEL = "No classifier yet: train one (Training tab) or open a checkpoint (Fi
 MIN_SECONDS_BETWEEN = 4.0  # while training, re-evaluate at most this often (it costs the trainer CPU)
 
 
+CELL_HINT = "Click a cell of the matrix to see its test images."
+PHASES = {RunStatus.QUEUED: "queued", RunStatus.RUNNING: "training", RunStatus.PAUSED: "paused",
+          RunStatus.DONE: "done", RunStatus.STOPPED: "stopped", RunStatus.FAILED: "failed"}
+
+
 @dataclass(frozen=True)
 class Evaluated:
-    """One model's evaluation and the test set it was run on."""
+    """One model's evaluation and the test set it was run on (and, for a run's model, which run and when)."""
 
     title: str
     evaluation: Evaluation
     dataset: Dataset
+    run_id: str | None = None
+    moment: str = ""  # 'epoch 3 · step 120': the snapshot evaluated
 
 
 def evaluate_model(model, dataset: Dataset, title: str) -> Evaluated:
@@ -66,9 +74,51 @@ def evaluate_model(model, dataset: Dataset, title: str) -> Evaluated:
 
 
 def replica_title(replica: ModelReplica, dataset_title: str, name: str | None = None) -> str:
+    """A model that is no run's (a checkpoint compared with): its name, data, moment and file."""
     source = "training" if replica.source == "training" else replica.source.rsplit("/", 1)[-1]
     who = name or replica.name
-    return f"{who} on {dataset_title} · epoch {replica.epoch} · step {replica.step} ({source})"
+    return f"{who} on {dataset_title} · {moment(replica)} ({source})"
+
+
+def moment(replica) -> str:
+    return f"epoch {getattr(replica, 'epoch', 0)} · step {getattr(replica, 'step', 0)}"
+
+
+def run_phase(run: Run) -> str:
+    """Where the run is now: 'training' only while it trains; an opened one says its file."""
+    if run.status == RunStatus.OPENED:  # from a checkpoint file (its name), or handed over in memory
+        return run.source.rsplit("/", 1)[-1] if run.source not in ("", "training") else "opened"
+    return PHASES[run.status]
+
+
+def evaluated_title(evaluated: Evaluated, run: Run | None) -> str:
+    """A's or B's title, from its run as the run is now (renamed, finished) when it is a run's model."""
+    if run is None:
+        return evaluated.title
+    return f"{run.name} on {evaluated.dataset.title} · {evaluated.moment} ({run_phase(run)})"
+
+
+def _waits_for_snapshot(run: Run) -> str:
+    """Why a classifier run has no evaluation yet, and what comes next."""
+    if run.status == RunStatus.QUEUED:
+        return f"{run.name} is queued: its first evaluation comes after it starts and takes its first snapshot."
+    if run.status.active:
+        return f"{run.name} is {PHASES[run.status]}: its first evaluation comes after its first snapshot."
+    if run.status == RunStatus.FAILED:
+        return f"{run.name} failed before its first snapshot: there is no model to evaluate."
+    return f"{run.name} ended ({PHASES.get(run.status, 'opened')}) before its first snapshot: there is no model to evaluate."
+
+
+def waiting_caption(selected: Run | None, runs: list[Run]) -> str:
+    """What the tab says while it has no classifier to evaluate: what it is waiting for."""
+    if selected is not None and selected.classifies:
+        return _waits_for_snapshot(selected)
+    coming = [r for r in runs if r.classifies and r.status.active and not r.snapshots]
+    later = " " + _waits_for_snapshot(coming[-1]) if coming else ""
+    if selected is not None:
+        kind = "a VAE" if selected.generates else "not a classifier"
+        return f"The selected run ({selected.name}) is {kind}: select a classifier run to evaluate it.{later}"
+    return later.strip() or NO_MODEL
 
 
 class EvaluationPanel(Panel):
@@ -89,8 +139,15 @@ class EvaluationPanel(Panel):
         self._pending = None  # the newest request that came while the runner was busy
         self._last_start = 0.0
         self._shown_replica = None
+        self._request = 0  # counts evaluations asked for: a result is shown only if still wanted
+        self._wanted_run: str | None = None  # the run whose model the newest request evaluates
+        self.waiting = False  # True: nothing to evaluate; the summary says what the tab waits for
         self._later = QTimer(self, singleShot=True, timeout=self.refresh_when_visible)
         state.selection_changed.connect(self._update_ticked_button)
+        state.run_changed.connect(self._on_run_changed)
+        state.selection_changed.connect(self._on_runs_changed)
+        state.run_added.connect(self._on_runs_changed)
+        state.run_removed.connect(self._on_runs_changed)
 
     # --- layout (made when the tab is first shown or used: two plots cost the start-up ~0.1 s) ---------
 
@@ -128,8 +185,8 @@ class EvaluationPanel(Panel):
         controls.addWidget(self.clear_button)
 
         self.confusion = ConfusionMatrixView()
-        self.cell_heading = QLabel("Click a cell of the matrix to see its test images.", wordWrap=True)
-        self.cell_gallery = ExampleGallery()
+        self.cell_heading = QLabel(CELL_HINT, wordWrap=True)
+        self.cell_gallery = fit_one_row(ExampleGallery())
         cell_box = QWidget()
         cell_layout = QVBoxLayout(cell_box)
         cell_layout.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +199,7 @@ class EvaluationPanel(Panel):
 
         self.table = ReportTable()
         self.mistakes_heading = QLabel("", wordWrap=True)
-        self.mistakes_gallery = ExampleGallery(caption_width=128)
+        self.mistakes_gallery = fit_one_row(ExampleGallery(caption_width=128))
         mistakes = QWidget()
         mistakes_layout = QVBoxLayout(mistakes)
         mistakes_layout.setContentsMargins(0, 0, 0, 0)
@@ -158,11 +215,15 @@ class EvaluationPanel(Panel):
         self.body.addWidget(left)
         self.body.addWidget(self.tabs)
         self.body.setSizes([620, 560])
+        self.controls = QWidget()
+        self.controls.setLayout(controls)
+        controls.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
-        layout.addLayout(controls)
+        layout.addWidget(self.controls)
         layout.addWidget(self.body, 1)
+        layout.addStretch(0)
 
         self.mode_box.currentIndexChanged.connect(self._draw)
         self.confusion.cell_clicked.connect(self.show_cell)
@@ -171,26 +232,41 @@ class EvaluationPanel(Panel):
         self.open_button.clicked.connect(self._open_reference_dialog)
         self.clear_button.clicked.connect(self.clear_comparison)
         self._update_controls()
+        self._show_waiting()
 
     # --- the narrow interface ------------------------------------------------------------------------
-    def show_classifier(self, model, dataset: Dataset, title: str) -> None:
-        """Evaluate ``model`` (an ``nn.Module`` or a ``ModelReplica``) on ``dataset``'s test set and show it."""
+    def show_classifier(self, model, dataset: Dataset, title: str, run_id: str | None = None) -> None:
+        """Evaluate ``model`` (an ``nn.Module`` or a ``ModelReplica``) on ``dataset``'s test set and show it.
+
+        ``run_id``: the run whose model it is, so the title follows that run (its name, its status)."""
         self.ensure_built()
-        model = getattr(model, "model", model)
+        self._request += 1
+        self._wanted_run = run_id
+        if self.current is None or self.waiting:
+            run = self.state.run(run_id)
+            self.summary.setText(f"Evaluating {run.name if run is not None else title}…")
+        self.waiting = False
+        self._start_evaluation(model, dataset, title, run_id, self._request)
+
+    def _start_evaluation(self, model, dataset, title, run_id, request) -> None:
         if self._runner.busy:
-            self._pending = (model, dataset, title)  # run it when the current one ends
+            self._pending = (model, dataset, title, run_id, request)  # run it when the current one ends
             return
         self._last_start = time.monotonic()
         self.status.setText(f"Evaluating on {len(dataset.test_labels):,} test images…")
-        self._runner.submit(evaluate_model, model, dataset, title,
-                            on_result=self._on_evaluated, on_error=self._on_error)
+        self._runner.submit(evaluate_model, getattr(model, "model", model), dataset, title,
+                            on_result=lambda result: self._on_evaluated(
+                                replace(result, run_id=run_id, moment=moment(model)), request),
+                            on_error=self._on_error)
 
-    def set_comparison(self, model, dataset: Dataset, title: str) -> None:
+    def set_comparison(self, model, dataset: Dataset, title: str, run_id: str | None = None) -> None:
         """Evaluate ``model`` as B, to compare the selected model A with."""
         self.ensure_built()
         self.status.setText(f"Evaluating B ({title})…")
         self._reference_runner.submit(evaluate_model, getattr(model, "model", model), dataset, title,
-                                      on_result=self._on_reference, on_error=self._on_error)
+                                      on_result=lambda result: self._on_reference(
+                                          replace(result, run_id=run_id, moment=moment(model))),
+                                      on_error=self._on_error)
 
     def keep_as_reference(self) -> None:
         """Model A, as it is now, becomes B (e.g. the run without augmentation)."""
@@ -212,7 +288,7 @@ class EvaluationPanel(Panel):
         run, replica = self.shown_run(), self.shown_replica()
         self._update_ticked_button()
         if replica is None:
-            self.summary.setText(NO_MODEL)
+            self._show_waiting()
             return
         if replica is self._shown_replica:
             return
@@ -223,8 +299,44 @@ class EvaluationPanel(Panel):
         self._with_dataset(run, lambda dataset: self._evaluate_shown(run, replica, dataset))
 
     def _evaluate_shown(self, run, replica, dataset) -> None:
+        if self.shown_run() is not run:  # the selection moved on while the test set loaded
+            return
         self._shown_replica = replica
-        self.show_classifier(replica, dataset, replica_title(replica, dataset.title, run.name))
+        self.show_classifier(replica, dataset, replica_title(replica, dataset.title, run.name), run.id)
+
+    def _show_waiting(self) -> None:
+        """Nothing to evaluate: say what the tab waits for, draw no axes, drop work for what was shown."""
+        self.waiting = True
+        self._request += 1  # an evaluation still under way is no longer wanted
+        self._wanted_run, self._pending, self._shown_replica, self.current = None, None, None, None
+        self._later.stop()
+        self._clear_cell()
+        self.confusion.clear()
+        self._show_results(False)
+        self.status.setText("")
+        self._update_waiting_caption()
+
+    def _show_results(self, shown: bool) -> None:
+        """The matrix, table and controls only with an evaluation to show: no empty axes."""
+        self.controls.setVisible(shown)
+        self.body.setVisible(shown)
+
+    def _update_waiting_caption(self) -> None:
+        self.summary.setText(waiting_caption(self.state.selected_run(), self.state.runs))
+
+    def _on_run_changed(self, run_id: str, changes) -> None:
+        """A run's status or name changed: the captions that describe it say so now."""
+        if not self._built or not changes & {"status", "name", "snapshots"}:
+            return
+        if self.waiting:
+            self._update_waiting_caption()
+        elif run_id in {e.run_id for e in (self.current, self.reference) if e is not None}:
+            self._update_controls()
+            self._show_summary()
+
+    def _on_runs_changed(self, *_args) -> None:
+        if self._built and self.waiting:
+            self._update_waiting_caption()
 
     def _with_dataset(self, run, then) -> None:
         """Call ``then(dataset)`` with ``run``'s own test set, loading it off the GUI thread first if needed."""
@@ -254,17 +366,29 @@ class EvaluationPanel(Panel):
             return
         replica = self.state.replica(run.id)
         self._with_dataset(run, lambda dataset: self.set_comparison(
-            replica, dataset, replica_title(replica, dataset.title, run.name)))
+            replica, dataset, replica_title(replica, dataset.title, run.name), run.id))
 
     # --- results -------------------------------------------------------------------------------------
-    def _on_evaluated(self, result: Evaluated) -> None:
-        self.current = result
+    def _on_evaluated(self, result: Evaluated, request: int) -> None:
         self.status.setText("")
         if self._pending is not None:
             pending, self._pending = self._pending, None
-            self.show_classifier(*pending)
+            self._start_evaluation(*pending)
+        wanted = request == self._request or (result.run_id is not None and result.run_id == self._wanted_run)
+        if not wanted or self.waiting:  # the selection moved on meanwhile: this result describes nothing shown
+            return
+        if self.current is None or (self.current.run_id, self.current.dataset.key) != \
+                (result.run_id, result.dataset.key):
+            self._clear_cell()  # another run: a cell picked on the last one says nothing about this one
+        self.current = result
+        self._show_results(True)
         self._update_controls()
         self._draw()
+
+    def _clear_cell(self) -> None:
+        self.cell = None
+        self.cell_gallery.clear()
+        self.cell_heading.setText(CELL_HINT)
 
     def _on_reference(self, result: Evaluated) -> None:
         self.reference = result
@@ -286,10 +410,10 @@ class EvaluationPanel(Panel):
         if self.reference is None:
             self.reference_label.setText("B: none — keep this model as B, or open a checkpoint to compare")
         elif comparable:
-            self.reference_label.setText(f"B: {self.reference.title} · accuracy "
+            self.reference_label.setText(f"B: {self._title(self.reference)} · accuracy "
                                          f"{100 * self.reference.evaluation.accuracy:.2f}%")
         else:
-            self.reference_label.setText(f"B ({self.reference.title}) was tested on other data: "
+            self.reference_label.setText(f"B ({self._title(self.reference)}) was tested on other data: "
                                          "not comparable")
         self.keep_button.setEnabled(self.current is not None)
         self.clear_button.setEnabled(self.reference is not None)
@@ -299,7 +423,11 @@ class EvaluationPanel(Panel):
             self.mode_box.setCurrentIndex(0)
 
     # --- drawing -------------------------------------------------------------------------------------
-    def _draw(self) -> None:
+    def _title(self, evaluated: Evaluated) -> str:
+        return evaluated_title(evaluated, self.state.run(evaluated.run_id))
+
+    def _show_summary(self) -> None:
+        """The header: A's title as its run is now, its accuracy, and B's when comparing."""
         if self.current is None:
             return
         a = self.current.evaluation
@@ -307,7 +435,15 @@ class EvaluationPanel(Panel):
         accuracy = f"accuracy {100 * a.accuracy:.2f}%"
         if b is not None:
             accuracy += f" (B {100 * b.accuracy:.2f}%, {100 * (a.accuracy - b.accuracy):+.2f} points)"
-        self.summary.setText(f"A: {self.current.title} — {accuracy} on {len(a.predictions.labels):,} test images")
+        self.summary.setText(f"A: {self._title(self.current)} — {accuracy} on "
+                             f"{len(a.predictions.labels):,} test images")
+
+    def _draw(self) -> None:
+        if self.current is None:
+            return
+        a = self.current.evaluation
+        b = self.reference.evaluation if self._comparable() else None
+        self._show_summary()
         mode = self.mode_box.currentData()
         self.confusion.set_matrix(a.report.confusion, a.classes, mode,
                                   b.report.confusion if b is not None else None)
@@ -319,7 +455,7 @@ class EvaluationPanel(Panel):
 
     def show_cell(self, true_class: int, predicted_class: int) -> None:
         """Show the test images of confusion cell (true, predicted) in the gallery under the matrix."""
-        if self.current is None:
+        if self.current is None or max(true_class, predicted_class) >= len(self.current.evaluation.classes):
             return
         self.cell = (true_class, predicted_class)
         self.confusion.select(true_class, predicted_class)
