@@ -188,3 +188,15 @@ def test_counts_fit_their_cells_and_galleries_show_whole_thumbnails(qtbot, windo
             f"the first thumbnail {first} is cut by its gallery {gallery.viewport().rect()} at {size}"
         assert first.height() >= gallery.iconSize().height() + 16  # the picture and its caption
     qtbot.waitUntil(lambda: not clipped(panel), timeout=10_000)  # and nothing else in the tab is cut off
+
+
+def test_at_900_by_600_the_matrix_has_the_column_until_a_cell_is_chosen(qtbot, window, panel, trained):
+    window.resize(900, 600)
+    window.state.show_model(trained)
+    _wait_evaluated(qtbot, panel)
+    column = panel.left_splitter.height()
+    assert not panel.cell_gallery.isVisible()
+    qtbot.waitUntil(lambda: panel.confusion.height() >= 0.8 * column, timeout=5_000)  # not an empty gallery's
+    panel.show_cell(4, 9)
+    qtbot.waitUntil(panel.cell_gallery.isVisible, timeout=5_000)
+    assert panel.cell_gallery.height() > 0 and panel.confusion.height() < column

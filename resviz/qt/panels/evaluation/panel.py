@@ -187,15 +187,17 @@ class EvaluationPanel(Panel):
         self.confusion = ConfusionMatrixView()
         self.cell_heading = QLabel(CELL_HINT, wordWrap=True)
         self.cell_gallery = fit_one_row(ExampleGallery())
+        self.cell_gallery.setVisible(False)  # until a cell is chosen: an empty gallery would squeeze the matrix
         cell_box = QWidget()
         cell_layout = QVBoxLayout(cell_box)
         cell_layout.setContentsMargins(0, 0, 0, 0)
         cell_layout.addWidget(self.cell_heading)
         cell_layout.addWidget(self.cell_gallery, 1)
-        left = QSplitter(Qt.Orientation.Vertical)
+        left = self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.confusion)
         left.addWidget(cell_box)
-        left.setSizes([460, 240])
+        left.setStretchFactor(0, 3)  # a small window shrinks the gallery first, the matrix last
+        left.setStretchFactor(1, 1)
 
         self.table = ReportTable()
         self.mistakes_heading = QLabel("", wordWrap=True)
@@ -388,6 +390,7 @@ class EvaluationPanel(Panel):
     def _clear_cell(self) -> None:
         self.cell = None
         self.cell_gallery.clear()
+        self._show_cell_gallery(False)
         self.cell_heading.setText(CELL_HINT)
 
     def _on_reference(self, result: Evaluated) -> None:
@@ -461,6 +464,15 @@ class EvaluationPanel(Panel):
         self.confusion.select(true_class, predicted_class)
         self.cell_heading.setText(show_cell(self.cell_gallery, self.current.evaluation,
                                             self.current.dataset.test_inputs, true_class, predicted_class))
+        self._show_cell_gallery(True)
+
+    def _show_cell_gallery(self, shown: bool) -> None:
+        """The gallery under the matrix takes room only while it has a cell's images to show."""
+        if shown == self.cell_gallery.isVisibleTo(self):
+            return
+        self.cell_gallery.setVisible(shown)
+        total = sum(self.left_splitter.sizes()) or 700
+        self.left_splitter.setSizes([total * 2 // 3, total // 3] if shown else [total, 0])
 
     def _open_reference_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Compare with checkpoint", "", "resviz checkpoint (*.pt)")
