@@ -96,9 +96,10 @@ def test_a_selected_vae_and_a_classifier_without_snapshots_are_said_not_drawn(qt
     window.state.show_model(trained, into=cnn.id)  # its first snapshot, while it trains
     _wait_evaluated(qtbot, panel)
     assert panel.confusion.isVisible() and panel.body.isVisible() and panel.status.text() == ""
-    assert panel.summary.text().startswith("A: my cnn on MNIST · epoch 1 · step 23 (training) — accuracy")
+    mnist = load_dataset("mnist").title  # "MNIST", or the offline set's title on a fresh clone
+    assert panel.summary.text().startswith(f"A: my cnn on {mnist} · epoch 1 · step 23 (training) — accuracy")
     store.set_status(cnn.id, RunStatus.DONE)  # it finished: the header says so, with no new evaluation
-    assert panel.summary.text().startswith("A: my cnn on MNIST · epoch 1 · step 23 (done) — accuracy")
+    assert panel.summary.text().startswith(f"A: my cnn on {mnist} · epoch 1 · step 23 (done) — accuracy")
     store.set_status(cnn.id, RunStatus.STOPPED)
     assert "(stopped)" in panel.summary.text() and "training" not in panel.summary.text()
 
@@ -152,6 +153,7 @@ def test_the_line_under_the_matrix_follows_the_matrix_and_the_run(qtbot, window,
 
 # --- 4: four-digit counts fit their cells; whole thumbnails at 900×600 -----------------------------------
 
+@pytest.mark.full_mnist  # four-digit counts need the 10,000 test digits (the offline set has 1,000)
 @pytest.mark.parametrize("size", SIZES)
 def test_counts_fit_their_cells_and_galleries_show_whole_thumbnails(qtbot, window, panel, trained, size):
     window.resize(*size)
