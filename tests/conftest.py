@@ -57,7 +57,8 @@ def pytest_runtest_protocol(item, nextitem):
     item.network_log_start = os.path.getsize(_NETWORK_LOG)
     dog = watchdog()
     if dog:
-        dog.arm(item)
+        allowed = item.get_closest_marker("watchdog")
+        dog.arm(item, *(allowed.args if allowed else ()))
     try:
         yield
     finally:

@@ -1,4 +1,5 @@
 """A stuck test fails after ``RESVIZ_TEST_TIMEOUT`` seconds (default 300) and the run goes on.
+A test that is slow by nature says how long it may take: ``@pytest.mark.watchdog(600)``.
 
 Tests wait for signals and states, never for the clock; this is the net under them.
 A watchdog thread watches the test in progress. On time-out it prints every thread's
@@ -36,16 +37,18 @@ class Watchdog:
         self._lock = threading.Condition()
         self._item = None
         self._deadline = None
+        self._timeout = TIMEOUT
         self.fired_for = None
         self._hard_log = open(os.path.join(tempfile.gettempdir(), "stuck-tests.log"), "a")  # open for the session
         signal.signal(signal.SIGALRM, self._on_alarm)
         threading.Thread(target=self._watch, name="stuck-test-watchdog", daemon=True).start()
 
-    def arm(self, item) -> None:
+    def arm(self, item, timeout: float = TIMEOUT) -> None:
         with self._lock:
-            self._item, self._deadline = item, time.monotonic() + TIMEOUT
+            self._item, self._timeout = item, timeout
+            self._deadline = time.monotonic() + timeout
             self._lock.notify()
-        faulthandler.dump_traceback_later(HARD_LIMIT, exit=True, file=self._hard_log)
+        faulthandler.dump_traceback_later(timeout + HARD_LIMIT - TIMEOUT, exit=True, file=self._hard_log)
 
     def disarm(self) -> None:
         with self._lock:
@@ -64,7 +67,7 @@ class Watchdog:
                 self.fired_for = item
                 self._deadline = time.monotonic() + REPEAT
             if first:
-                sys.stderr.write(f"\n{item.nodeid} is stuck after {TIMEOUT:.0f} s; every thread's stack:\n")
+                sys.stderr.write(f"\n{item.nodeid} is stuck after {self._timeout:.0f} s; every thread's stack:\n")
                 faulthandler.dump_traceback(all_threads=True)
             _ask_the_gui_thread_to_close_modal_windows()
             time.sleep(1.0)  # a closed box lets the test go on by itself; interrupt only what is still stuck
@@ -76,7 +79,7 @@ class Watchdog:
     def _on_alarm(self, signum, frame):
         item = self.fired_for
         if item is not None and item is self._item:
-            raise TestStuck(f"{item.nodeid} took more than {TIMEOUT:.0f} s")
+            raise TestStuck(f"{item.nodeid} took more than {self._timeout:.0f} s")
 
 
 _closer = None  # a QObject on the GUI thread; its queued signal is how the watchdog reaches that thread

@@ -59,3 +59,16 @@ def test_a_test_that_reaches_the_network_fails_with_its_name(tmp_path):
     assert "2 failed, 1 passed" in result.stdout, result.stdout + result.stderr
     assert "test_here tried to reach the network: 192.0.2.1:80" in result.stdout
     assert "test_in_a_child tried to reach the network: example.com:80" in result.stdout
+
+
+def test_a_test_slow_by_nature_gets_the_time_its_marker_allows(tmp_path):
+    (tmp_path / "test_slow.py").write_text(
+        "import time, pytest\n"
+        "@pytest.mark.watchdog(30)\n"
+        "def test_compiles_for_a_while():\n"
+        "    time.sleep(6)\n"
+        "def test_stuck():\n"
+        "    time.sleep(60)\n")
+    result = _pytest(tmp_path)
+    assert "1 failed, 1 passed" in result.stdout, result.stdout + result.stderr
+    assert "TestStuck" in result.stdout
