@@ -83,6 +83,27 @@ def test_umap_stops_between_layout_epochs_when_cancelled():
     assert 1 <= len(epochs) <= 3  # it reported the layout's epochs, then stopped at the check after Cancel
     done, total = (int(n) for n in epochs[-1].split()[-3::2])
     assert done < total == 500  # UMAP lays out fewer than 10,000 points in 500 epochs
+    assert _tqdm_lock_is_free()  # a cancelled UMAP used to keep it: the next UMAP in the process hung
+
+
+def _tqdm_lock_is_free() -> bool:
+    """Can another thread take tqdm's class-wide lock (within 5 s)?"""
+    import threading
+
+    from tqdm import tqdm
+
+    taken = []
+
+    def take():
+        lock = tqdm.get_lock()
+        if all(part.acquire(timeout=5) for part in lock.locks):
+            taken.append(True)
+            lock.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join(10)
+    return bool(taken)
 
 
 def test_clear_errors():

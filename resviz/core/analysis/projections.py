@@ -161,7 +161,22 @@ class _UMAPEpochs:
         self.report(f"UMAP: layout epoch {done} of {total}", self.start + (self.end - self.start) * fraction)
         if self.cancelled is not None and self.cancelled():
             self.stopped = True
+            _release_tqdm_lock()
             check_cancelled(self.cancelled)  # raises, out of UMAP's epoch loop
 
     def flush(self) -> None:
         pass
+
+
+def _release_tqdm_lock() -> None:
+    """Let go of tqdm's class-wide lock before raising out of a write.
+
+    tqdm's ``refresh()`` takes that lock around ``display()`` (which writes to us) and
+    releases it only when the write returns (tqdm 4.x, no ``try``/``finally``). Raising
+    from here kept it held for ever: the next UMAP in the process (every tqdm) then waited
+    on it, the Clusters tab never finished, and the window could not quit (its thread
+    pool waited for that job) — the test suite's hang at exit.
+    """
+    from tqdm import tqdm
+
+    tqdm.get_lock().release()
