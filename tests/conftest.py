@@ -103,10 +103,28 @@ def _collect_garbage_on_the_main_thread():
 
 
 def pytest_sessionfinish(session, exitstatus):
+    session.config.resviz_exit_status = int(exitstatus)
     try:
         os.unlink(_NETWORK_LOG)
     except OSError:
         pass
+
+
+def pytest_unconfigure(config):
+    """After the summary: Qt's application, destroyed at exit, waits for every background job, so
+    one stuck job (as a leaked tqdm lock once made one) would hang the run for ever. Wait a minute,
+    then say so with every thread's stack and end the process, failed."""
+    qtcore = sys.modules.get("PySide6.QtCore")
+    wait_ms = int(float(os.environ.get("RESVIZ_POOL_WAIT", "60")) * 1000)
+    if qtcore is None or qtcore.QThreadPool.globalInstance().waitForDone(wait_ms):
+        return
+    import faulthandler
+
+    sys.stderr.write("\nA background job never finished; every thread's stack:\n")
+    faulthandler.dump_traceback(all_threads=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(getattr(config, "resviz_exit_status", 0) or 1)
 
 
 @pytest.fixture(autouse=True)

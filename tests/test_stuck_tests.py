@@ -72,3 +72,18 @@ def test_a_test_slow_by_nature_gets_the_time_its_marker_allows(tmp_path):
     result = _pytest(tmp_path)
     assert "1 failed, 1 passed" in result.stdout, result.stdout + result.stderr
     assert "TestStuck" in result.stdout
+
+
+def test_a_background_job_that_never_ends_cannot_hang_the_run_at_exit(tmp_path, monkeypatch):
+    (tmp_path / "test_job.py").write_text(
+        "import threading\n"
+        "from PySide6.QtCore import QRunnable, QThreadPool\n"
+        "class Forever(QRunnable):\n"
+        "    def run(self):\n"
+        "        threading.Event().wait()\n"
+        "def test_leaves_a_job_behind(qtbot):\n"
+        "    QThreadPool.globalInstance().start(Forever())\n")
+    monkeypatch.setenv("RESVIZ_POOL_WAIT", "2")  # seconds the run waits for background jobs at its end
+    result = _pytest(tmp_path, timeout="60")
+    assert "1 passed" in result.stdout and result.returncode == 1, result.stdout + result.stderr
+    assert "A background job never finished" in result.stderr
