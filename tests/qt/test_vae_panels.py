@@ -187,6 +187,29 @@ def test_generated_panel_shows_the_seed_models_beside_the_conv_vae(qtbot):
     assert not np.allclose(first, panel.samples("vae2"))
 
 
+def test_a_new_vae_file_gets_its_generated_captions_from_its_spec(qtbot, monkeypatch):
+    """Registering a VAE is all it takes: its 'still learning' note and its decoder lesson need no Qt table."""
+    from resviz.core.models import registry
+    from resviz.core.models.cvae import ConvVAE
+    from resviz.core.models.vae import CompactVAE
+    from resviz.qt.panels.generated import COMPARE_HINT, WHY_SEED_BLURS
+
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the registrations stay in this test
+    models.register(models.ModelSpec("convnew", "a conv VAE", "vae", ConvVAE, title="New conv VAE",
+                                     input_shape=(1, 28, 28), digits_after_steps=500))
+    models.register(models.ModelSpec("rownew", "a seed-decoder VAE", "vae", CompactVAE, title="New row VAE",
+                                     input_shape=(1, 28, 28), seed_decoder=True))
+    state = loaded_state()
+    panel = shown(qtbot, GeneratedPanel(state))
+    state.show_model(vae_replica("convnew", step=90))
+    assert panel._boxes["convnew"].title().endswith("still learning")
+    assert "after about 500 steps" in panel._boxes["convnew"].toolTip()
+    assert panel.lesson.text() == COMPARE_HINT
+    state.show_model(vae_replica("rownew"))
+    assert panel.lesson.text() == WHY_SEED_BLURS
+    assert not panel._boxes["rownew"].title().endswith("still learning")  # not measured: no claim
+
+
 def _size(panel, n):
     panel.size_box.addItem(f"{n} test digits", n)
     panel.size_box.setCurrentIndex(panel.size_box.count() - 1)

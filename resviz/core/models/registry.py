@@ -43,6 +43,12 @@ class ModelSpec:
     adapts: tuple[str, ...] = ()  # config fields taken from the dataset (keys of _ADAPTERS)
     input_shape: tuple[int, ...] | None = None  # the one input it takes, when it does not adapt
     input_rank: int = 3  # 3: images (C, H, W); 2: signals (C, L)
+    # VAEs only. Steps of the default recipe after which decodes of prior samples look like
+    # digits (None: not measured); before that the VAE panels say the pictures are still learning
+    digits_after_steps: int | None = None
+    # ends in seed 000's row decoder (a Linear(3, 28) applied to every row), whose samples blur
+    # into stripes: the Generated tab says why beside a VAE whose decoder is convolutional
+    seed_decoder: bool = False
 
     @property
     def shown_name(self) -> str:

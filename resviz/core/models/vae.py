@@ -131,20 +131,20 @@ _SEED_TRAINING = dict(epochs=2, batch_size=100, lr=1e-3, optimizer="adam", sched
 register(ModelSpec(
     "vae1", "Seed 000's VAE Model 1: LSTM row encoder, latent 256 x 28, transposed-conv decoder",
     "vae", vae_model1, defaults=dict(_SEED_TRAINING),
-    title="Seed 000 Model 1", input_shape=(1, 28, 28),
+    title="Seed 000 Model 1", input_shape=(1, 28, 28), seed_decoder=True,
 ))
 register(ModelSpec(
     "vae2", "Seed 000's VAE Model 2: LSTM row encoder, latent 16 x 28, transposed-conv decoder",
     "vae", vae_model2, defaults=dict(_SEED_TRAINING),
-    title="Seed 000 Model 2", input_shape=(1, 28, 28),
+    title="Seed 000 Model 2", input_shape=(1, 28, 28), seed_decoder=True,
 ))
 register(ModelSpec(
     "vae", "Compact VAE: the seed's LSTM encoder and decoder around an 8-D latent (a slider each)",
     "vae", CompactVAE, defaults=dict(_SEED_TRAINING),
-    title="Seed-style compact, 8-D", input_shape=(1, 28, 28),
+    title="Seed-style compact, 8-D", input_shape=(1, 28, 28), seed_decoder=True,
 ))
 register(ModelSpec(
     "vae2d", "Compact VAE with a 2-D latent: the whole latent plane as a grid of decoded digits",
     "vae", vae_2d, defaults=dict(_SEED_TRAINING),
-    title="Seed-style compact, 2-D", input_shape=(1, 28, 28),
+    title="Seed-style compact, 2-D", input_shape=(1, 28, 28), seed_decoder=True,
 ))

@@ -18,7 +18,7 @@ from ...core.analysis import latent
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
 from .latent import NO_VAE
-from .vae_names import SEED_MODELS, model_title, picker_rank, run_label, training_note
+from .vae_names import has_seed_decoder, model_title, picker_rank, run_label, training_note
 
 COLUMNS = 3  # grids side by side: cvae, Model 1, Model 2
 WHY_SEED_BLURS = ("Why seed 000's decoder draws stripes and blurs: it ends in a Linear(3, 28) applied to every "
@@ -153,9 +153,8 @@ class GeneratedPanel(Panel):
 
     def _update_lesson(self) -> None:
         """Say why the seed's digits blur beside a conv VAE's; or suggest training one to compare."""
-        shown = set(self.grids)
-        seed_decoder = shown - {"cvae", "cvae2d"}  # every other VAE ends in the seed's decoder
-        text = WHY_SEED_BLURS if seed_decoder else (COMPARE_HINT if shown.isdisjoint(SEED_MODELS) else "")
+        shown = list(self.grids)
+        text = WHY_SEED_BLURS if any(map(has_seed_decoder, shown)) else (COMPARE_HINT if shown else "")
         self.lesson.setText(text)
         self.lesson.setVisible(bool(text))
 

@@ -7,8 +7,9 @@ run's name does not say it already: the key is said once).
 
 "Digits appear after about N steps": measured with each model's default recipe
 (``resviz train``), the step from which decodes of prior samples look like digits
-(``DIGITS_AFTER_STEPS``). Before that, the panels say so, so that a blurry
-picture after 90 steps is not taken for what the VAE can do.
+(the model spec's ``digits_after_steps``, so a new VAE file says it with no edit here).
+Before that, the panels say so, so that a blurry picture after 90 steps is not taken
+for what the VAE can do.
 """
 
 from __future__ import annotations
@@ -19,21 +20,24 @@ from PySide6.QtWidgets import QComboBox
 
 from ...core import models
 
-# Steps of the default recipe (batch 32, OneCycle) after which prior samples look like
-# digits: measured on full MNIST by decoding the same 64 prior samples every 100 steps
-# and looking at them. Grey blobs until ~600, the first strokes at 700-800, digits at
-# 900 (cvae) and 1,000 (cvae2d, whose early samples are mostly 9s and 7s).
-DIGITS_AFTER_STEPS = {"cvae": 900, "cvae2d": 1000}
 
-SEED_MODELS = ("vae1", "vae2")
+def _spec(name: str) -> models.ModelSpec | None:
+    try:
+        return models.spec(name)
+    except KeyError:
+        return None
 
 
 def model_title(name: str) -> str:
     """The model as people know it, with its registry name once: "Conv VAE, 16-D latent (cvae)"."""
-    try:
-        return models.spec(name).label
-    except KeyError:
-        return name
+    spec = _spec(name)
+    return spec.label if spec is not None else name
+
+
+def has_seed_decoder(name: str) -> bool:
+    """Whether VAE ``name`` ends in seed 000's row decoder (its samples blur into stripes)."""
+    spec = _spec(name)
+    return spec is not None and spec.seed_decoder
 
 
 def picker_rank(name: str) -> int:
@@ -97,7 +101,8 @@ def remove_run(box: QComboBox, run_id: str) -> None:
 
 def training_note(name: str, step: int) -> str:
     """"" once the VAE has trained long enough to draw digits; else a sentence saying so."""
-    needed = DIGITS_AFTER_STEPS.get(name)
+    spec = _spec(name)
+    needed = spec.digits_after_steps if spec is not None else None
     if needed is None or step >= needed:
         return ""
     return (f"Trained {step:,} steps: digits appear after about {needed:,} steps of its default recipe, "
