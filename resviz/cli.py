@@ -1,7 +1,7 @@
 """``resviz`` opens the window; ``resviz train|eval|sample|export|bench|arch|depth|transfer|torchrun ...`` work without one.
 
-Each command lives in its own module under ``resviz.commands`` with
-``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
+Each command lives in its own module under ``resviz.commands`` (its ``COMMANDS`` lists
+them) with ``add_arguments(parser)`` and ``run(args) -> exit code``; only the chosen one is
 imported, so ``resviz train`` never loads Qt. ``resviz FILE.pt`` is ``resviz gui FILE.pt``, and
 ``resviz DIR`` (a run folder another process writes: ``resviz train --run-dir DIR``) is
 ``resviz gui DIR``, which follows that run live.
@@ -21,19 +21,8 @@ import sys
 import traceback
 from pathlib import Path
 
-COMMANDS = {
-    "gui": ("resviz.commands.gui", "open the resviz window (the default)"),
-    "train": ("resviz.commands.train", "train a model without a window; last line is JSON"),
-    "eval": ("resviz.commands.evaluate", "evaluate a checkpoint on the test set; last line is JSON"),
-    "export": ("resviz.commands.export", "write a checkpoint's curves (steps.csv, epochs.csv) and metrics.json"),
-    "sample": ("resviz.commands.sample", "new digits from a VAE checkpoint as .npy or .png; last line is JSON"),
-    "bench": ("resviz.commands.bench", "measure speed and smoothness targets; prints a table, --json PATH"),
-    "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
-    "depth": ("resviz.commands.depth", "train the Depth lab's presets (plain vs residual, BatchNorm, ReLU vs tanh); last line is JSON"),
-    "transfer": ("resviz.commands.transfer", "seed 002: a pretrained ResNet-50 on your image folder, or --demo digits"),
-    "torchrun": ("resviz.commands.torchrun", "train or transfer on N processes (torchrun --standalone); "
-                                             "Ctrl-C stops them all cleanly"),
-}
+from .commands import COMMANDS
+
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
 
 
@@ -89,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as done:  # --help, or a bad flag (argparse printed why)
         return done.code if isinstance(done.code, int) else 1
     from .core.atomic import DiskFull, UnsafeTarget
-    from .core.compatibility import TorchvisionMismatch
     from .core.data import DatasetUnavailable
     from .core.logs import configure_logging, log_failure, with_log_hint
+    from .core.torchvision_pair import TorchvisionMismatch
 
     configure_logging(args.verbose)
     module = importlib.import_module(args._module)

@@ -242,11 +242,11 @@ def test_the_cli_says_an_uncaught_disk_full_or_unsafe_target_plainly(monkeypatch
 
 def test_a_torchvision_that_does_not_match_torch_is_one_line_exit_2(monkeypatch, capsys):
     from resviz import cli
-    from resviz.core import compatibility
+    from resviz.core import torchvision_pair
     from resviz.core.arch import catalog
 
     def mismatch(*args, **kwargs):
-        raise compatibility.TorchvisionMismatch("torchvision 0.20 was built for another torch; install torchvision 0.29")
+        raise torchvision_pair.TorchvisionMismatch("torchvision 0.20 was built for another torch; install torchvision 0.29")
 
     monkeypatch.setattr(catalog, "architectures", mismatch)
     code = cli.main(["arch", "--list"])

@@ -23,9 +23,10 @@ import re
 import sys
 from pathlib import Path
 
+from ..core.durations import format_seconds
 from .checks import PathProblem, existing_folder, writable_file
 from .json_output import emit
-from .progress import ProgressBar, format_seconds, stopping_on_signals
+from .progress import ProgressBar, stopping_on_signals
 
 
 def add_arguments(parser) -> None:

@@ -52,7 +52,7 @@ def argument_problem(args) -> str | None:
             return (f"{args.checkpoint} is a folder but not a resviz run folder (it has no run.json); "
                     "a run folder is written by resviz train --run-dir DIR")
     elif args.checkpoint and not Path(args.checkpoint).is_file():
-        from ..cli import COMMANDS
+        from . import COMMANDS
 
         return (f"no such checkpoint file: {args.checkpoint} (a word that is not a file must be a command: "
                 f"{', '.join(COMMANDS)})")

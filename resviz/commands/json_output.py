@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
-from ..core.atomic import UnsafeTarget, atomic_write_bytes
-
-
-def write_json_file(value, path: str | Path) -> None:
-    atomic_write_bytes(Path(path).expanduser(), (json.dumps(value, indent=2) + "\n").encode("utf-8"))
+from ..core.atomic import UnsafeTarget
+from ..core.json_file import write_json_file
 
 
 def emit(value, path: str | None) -> int:

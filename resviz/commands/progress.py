@@ -38,13 +38,6 @@ class ProgressBar:
         self.stream.flush()
 
 
-def format_seconds(seconds: float) -> str:
-    seconds = int(round(seconds))
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
 @contextmanager
 def stopping_on_signals(bar: ProgressBar, stop: Callable[[], None]):
     """While inside, SIGINT and SIGTERM call ``stop()`` (the run ends at its next step and saves)

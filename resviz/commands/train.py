@@ -35,6 +35,7 @@ from ..core.compatibility import check_model_takes_dataset
 from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.distributed import DEFAULT_TIMEOUT_S, LostContact, context_for, looks_like_lost_contact
+from ..core.durations import format_seconds
 from ..core.events import Done, Epoch, Failed, Loading, Started, Step
 from ..core.logs import log_failure, with_log_hint
 from ..core.models import ModelDoesNotFit
@@ -42,7 +43,7 @@ from ..core.run_folder import CHECKPOINT_FILE, EVENTS_FILE, RUN_FILE, RunFolderW
 from ..core.tensorboard_log import TensorBoardMissing, open_tensorboard_log
 from ..core.trainer import TrainConfig, Trainer
 from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file, writable_folder
-from .progress import ProgressBar, format_seconds, stopping_on_signals
+from .progress import ProgressBar, stopping_on_signals
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
 

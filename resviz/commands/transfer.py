@@ -32,11 +32,11 @@ from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.digits_transfer import KS, MODES, run_demo
 from ..core.distributed import context_for
 from ..core.events import Failed
+from ..core.json_file import write_json_file
 from ..core.models.transfer import WeightsUnavailable, backbone_state_dict
 from ..core.trainer import Trainer
 from ..core.transfer import folder_config
 from .checks import PathProblem, existing_folder, real_number, whole_number, writable_file
-from .json_output import write_json_file
 from .progress import ProgressBar
 from .train import (
     add_dist_timeout,

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from .atomic import atomic_write_bytes
+from .json_file import write_json_file
 
 EPOCH_KEYS = ("epoch", "epoch_step")
 FILES = ("steps.csv", "epochs.csv", "metrics.json")
@@ -68,6 +68,5 @@ def export_run(meta: dict, folder: Path, extra_metrics: dict | None = None) -> d
     summary = {key: meta.get(key) for key in ("model", "model_config", "kind", "dataset", "classes", "epoch",
                                                "step", "metrics", "train_config", "resviz_version", "created")}
     summary.update(extra_metrics or {})
-    atomic_write_bytes(folder / "metrics.json", (json.dumps(summary, indent=2) + "\n").encode("utf-8"))
-    written["metrics.json"] = folder / "metrics.json"
+    written["metrics.json"] = write_json_file(summary, folder / "metrics.json")
     return written

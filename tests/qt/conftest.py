@@ -59,8 +59,8 @@ def tinted(monkeypatch):
 
     import torch
 
-    from resviz.core import data
     from resviz.core.data import DatasetSpec, load_dataset, register_dataset
+    from resviz.core.datasets import registry
 
     mnist = load_dataset("mnist").subset(200, 50)
 
@@ -69,7 +69,7 @@ def tinted(monkeypatch):
         colour = torch.cat([padded, padded // 2, 255 - padded], 1)
         return replace(mnist, key="tinted", title="tinted digits", test_inputs=colour, train_inputs=colour[:0])
 
-    monkeypatch.setattr(data, "_REGISTRY", dict(data._REGISTRY))  # the registration stays in this test
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # the registration stays in this test
     register_dataset(DatasetSpec("tinted", "tinted digits", "MNIST test digits in colour", (3, 32, 32),
                                  mnist.classes, load))
     return "tinted"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..compatibility import import_torchvision
+from ..torchvision_pair import import_torchvision
 from .report import format_count, format_macs
 from .summary import Summary, summarize
 

@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 import torch
 from torch import nn
 
-from ..compatibility import import_torchvision
+from ..torchvision_pair import import_torchvision
 from .summary import Summary, summarize
 
 MIN_INPUT_SIZE = 1
@@ -114,7 +114,7 @@ def _registry_entry(name: str) -> Architecture:
 def architectures() -> list[Architecture]:
     """Every architecture, in the order the tab lists them.
 
-    Raises TorchvisionMismatch (core.compatibility) when torchvision does not work with the
+    Raises TorchvisionMismatch (core.torchvision_pair) when torchvision does not work with the
     installed torch: every entry is built with torchvision or beside it.
     """
     import_torchvision()

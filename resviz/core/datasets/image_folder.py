@@ -33,7 +33,9 @@ import numpy as np
 import torch
 
 from ..atomic import UnsafeTarget, atomic_write
-from ..data import Dataset, DatasetSpec, DatasetUnavailable, ProgressCallback, default_cache_dir, register_dataset
+from .dataset import Dataset
+from .folders import default_cache_dir
+from .registry import DatasetSpec, DatasetUnavailable, ProgressCallback, register_dataset
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 TEST_FRACTION = 0.2

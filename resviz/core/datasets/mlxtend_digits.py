@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data import Dataset, DatasetUnavailable
+from .dataset import Dataset
+from .registry import DatasetUnavailable
 
 DIGITS = tuple(str(d) for d in range(10))
 

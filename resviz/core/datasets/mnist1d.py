@@ -26,7 +26,9 @@ import numpy as np
 import torch
 
 from ..atomic import UnsafeTarget, atomic_write
-from ..data import Dataset, DatasetSpec, DatasetUnavailable, default_cache_dir, register_dataset
+from .dataset import Dataset
+from .folders import default_cache_dir
+from .registry import DatasetSpec, DatasetUnavailable, register_dataset
 
 DIGITS = tuple(str(d) for d in range(10))
 LENGTH = 40  # mnist1d's final_seq_length

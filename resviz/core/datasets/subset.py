@@ -18,7 +18,8 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from ..data import Dataset, DatasetSpec, DatasetUnavailable, load_dataset, register_dataset
+from .dataset import Dataset
+from .registry import DatasetSpec, DatasetUnavailable, load_dataset, register_dataset
 
 
 def class_subset(data: Dataset, classes: Sequence[int], per_class: int | None = None, seed: int = 0,

@@ -33,8 +33,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..compatibility import import_torchvision
 from ..download import download_checked
+from ..torchvision_pair import import_torchvision
 from .registry import ModelSpec, register
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)

@@ -26,7 +26,7 @@ from ...core.arch import catalog
 from ...core.arch.blocks import compare_blocks
 from ...core.arch.report import format_count, format_macs, notes, published_matches
 from ...core.arch.summary import Summary
-from ...core.compatibility import TorchvisionMismatch
+from ...core.torchvision_pair import TorchvisionMismatch
 from ..background import BackgroundRunner
 from ..widgets.block_comparison import BlockComparisonView
 from ..widgets.layer_tree import LayerTree

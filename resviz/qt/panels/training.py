@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...commands.progress import format_seconds
 from ...core import models
 from ...core.augment import Augmentation
 from ...core.checkpoints import checkpoint_dir
 from ...core.data import dataset_names, dataset_spec
 from ...core.devices import available_devices, resolve_device
+from ...core.durations import format_seconds
 from ...core.runs import Run, RunStatus
 from ...core.tensorboard_log import INSTALL_HINT, tensorboard_available
 from ...core.trainer import TrainConfig

@@ -13,8 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
 
-from ...commands.progress import format_seconds
 from ...core.data import dataset_title
+from ...core.durations import format_seconds
 from ...core.runs import Run, RunStatus
 from ..follower import following_caption
 from .run_colours import run_colour

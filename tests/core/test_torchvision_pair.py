@@ -8,9 +8,9 @@ import pytest
 import torch
 import torchvision
 
-from resviz.core import compatibility, models
+from resviz.core import models, torchvision_pair
 from resviz.core.arch import catalog
-from resviz.core.compatibility import TorchvisionMismatch, import_torchvision, matching_torchvision
+from resviz.core.torchvision_pair import TorchvisionMismatch, import_torchvision, matching_torchvision
 
 real_import = importlib.import_module
 
@@ -64,9 +64,9 @@ def test_no_torchvision_says_which_to_install(monkeypatch):
 def test_other_import_failures_are_not_called_a_mismatch(monkeypatch):
     _torchvision_fails_with(monkeypatch, RuntimeError("CUDA driver initialization failed"))
     with pytest.raises(RuntimeError, match="CUDA driver") as error:
-        compatibility.import_torchvision()
+        torchvision_pair.import_torchvision()
     assert not isinstance(error.value, TorchvisionMismatch)
     _torchvision_fails_with(monkeypatch, ModuleNotFoundError("No module named 'PIL'", name="PIL"))
     with pytest.raises(ModuleNotFoundError) as error:
-        compatibility.import_torchvision()
+        torchvision_pair.import_torchvision()
     assert not isinstance(error.value, TorchvisionMismatch)
