@@ -21,6 +21,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_GUARD), os.environ
 _fd, _NETWORK_LOG = tempfile.mkstemp(prefix="resviz-network-", suffix=".log")
 os.close(_fd)
 os.environ["RESVIZ_NETWORK_LOG"] = _NETWORK_LOG
+# training processes at the tests' own priority: on a machine kept busy by others they would
+# otherwise crawl (the default, 5, gives the window's frames precedence; test_process_run checks it)
+os.environ["RESVIZ_TRAIN_NICE"] = "0"
 os.environ["RESVIZ_OFFLINE"] = "1"  # downloads fail at once, as offline; the guard catches anything else
 import network_guard_rules  # noqa: E402
 

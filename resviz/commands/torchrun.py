@@ -13,8 +13,11 @@ traceback says nothing a person needs. Here that is one line. Several machines: 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
+import time
 
 from .checks import whole_number
 
@@ -24,6 +27,9 @@ PRINTS_JSON = False  # the command it runs prints the JSON
 def add_arguments(parser) -> None:
     parser.add_argument("--nproc-per-node", type=whole_number(1, 1024), required=True, metavar="N",
                         help="processes to start (one per GPU, or a few per machine on CPUs)")
+    parser.add_argument("--stop-with-parent", action="store_true",
+                        help="stop the job (every process saves as at Ctrl-C) when the process that started "
+                             "this one ends: the window uses it, so no job outlives it")
     parser.add_argument("resviz_args", nargs=argparse.REMAINDER, metavar="COMMAND ...",
                         help="a resviz command and its flags (train, transfer)")
 
@@ -34,8 +40,22 @@ def run(args) -> int:
         print(f"error: resviz torchrun runs train or transfer (got {given}): "
               "resviz torchrun --nproc-per-node 2 train --model cnn", file=sys.stderr)
         return 2
+    if args.stop_with_parent:
+        stop_when_parent_ends()
     return launch(["--standalone", "--nproc-per-node", str(args.nproc_per_node), "-m", "resviz",
                    *args.resviz_args])
+
+
+def stop_when_parent_ends(poll_s: float = 0.5) -> None:
+    """SIGTERM this launcher once its parent has gone (it is then adopted: its parent pid changes)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os.kill(os.getpid(), signal.SIGTERM)  # torchrun passes it on: every process stops and rank 0 saves
+
+    threading.Thread(target=watch, name="resviz-parent-watch", daemon=True).start()
 
 
 def launch(torchrun_argv: list[str]) -> int:

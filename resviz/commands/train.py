@@ -32,6 +32,7 @@ import torch
 from ..core import models
 from ..core.checkpoints import default_checkpoint_path
 from ..core.compatibility import check_model_takes_dataset
+from ..core.config_file import load_train_config
 from ..core.data import DatasetUnavailable, dataset_names, dataset_spec, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
 from ..core.distributed import DEFAULT_TIMEOUT_S, LostContact, context_for, looks_like_lost_contact
@@ -52,6 +53,9 @@ def add_arguments(parser) -> None:
     # argparse formats help with %: a description like "99% on MNIST" must be escaped
     choices = ", ".join(f"{n} ({models.spec(n).description})" for n in models.names()).replace("%", "%%")
     parser.add_argument("--model", default="resnet", choices=models.names(), metavar="NAME", help=f"one of: {choices}")
+    parser.add_argument("--config", metavar="FILE.json",
+                        help="every training setting from a JSON file (TrainConfig's fields; the window writes one "
+                             "for its multi-process runs); the training flags are then ignored")
     # datasets that need options (an image folder) have their own command: resviz transfer
     fixed = [key for key in dataset_names() if dataset_spec(key).input_shape is not None]
     parser.add_argument("--dataset", default="mnist", choices=fixed)
@@ -101,6 +105,10 @@ def add_dist_timeout(parser) -> None:
 
 
 def config_from_args(args) -> TrainConfig:
+    if getattr(args, "config", None):  # the whole config from a file (checked by run() first)
+        config = load_train_config(args.config)
+        return dataclasses.replace(config, snapshot_every=snapshot_every(args, config.snapshot_every or 50),
+                                   data_dir=args.data_dir or config.data_dir)
     overrides = {
         key: getattr(args, key)
         for key in ("epochs", "batch_size", "lr", "optimizer", "schedule", "weight_decay", "precision")
@@ -171,7 +179,10 @@ def each(*calls):
 
 
 def run(args) -> int:
-    config = config_from_args(args)
+    try:
+        config = config_from_args(args)
+    except (OSError, ValueError) as error:  # --config: missing, not JSON, unknown settings
+        return fail(ProgressBar(), f"--config: {error}")
     if args.threads:
         torch.set_num_threads(args.threads)
     out = checkpoint_out(args) or default_checkpoint_path(config.model, config.dataset)

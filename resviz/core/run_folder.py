@@ -51,6 +51,24 @@ NUL_RETRIES = 3  # polls a line holding NUL bytes (NFS: the size arrived before 
 log = logging.getLogger("resviz.run_folder")
 
 
+def run_folders_dir() -> Path:
+    """Where the window's own runs keep their folders: $RESVIZ_RUNS, else the user data folder."""
+    if os.environ.get("RESVIZ_RUNS"):
+        return Path(os.environ["RESVIZ_RUNS"])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "resviz" / "runs"
+
+
+def default_run_folder(name: str) -> Path:
+    """A new folder under ``run_folders_dir()`` named ``name`` (``name-2``, ... when taken)."""
+    parent = run_folders_dir()
+    for n in range(1, 10_000):
+        folder = parent / (name if n == 1 else f"{name}-{n}")
+        if not os.path.lexists(folder):
+            return folder
+    raise UnsafeTarget(f"{parent} holds 10,000 run folders named {name}: delete some")
+
+
 # --- what a run folder is ---------------------------------------------------------------------
 
 def is_run_folder(path) -> bool:
@@ -163,19 +181,21 @@ class RunFolderWriter:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def write(self, event) -> None:
-        """Append ``event`` to the log (a Snapshot's weights first, to snapshots/); Loading is not kept."""
+    def write(self, event) -> dict | None:
+        """Append ``event`` to the log (a Snapshot's weights first, to snapshots/); Loading is not kept.
+        The record written (a snapshot's ``state`` is its file, relative to the folder), or None."""
         if isinstance(event, Loading):
-            return
+            return None
         if self._fd is None:
             raise ValueError(f"the run folder {self.folder} is closed")
         record = self._record(event)
         if record is None:
-            return
+            return None
         self._append(record)
         important = isinstance(event, (Epoch, Snapshot, Done, Failed, Started))
         if important or time.monotonic() - self._last_sync >= SYNC_EVERY_S:
             self._sync()
+        return record
 
     def _record(self, event) -> dict | None:
         """The log line's fields for ``event``; None when it leaves no line (a snapshot with none kept)."""
@@ -214,9 +234,14 @@ class RunFolderWriter:
         self._rotate()
         return relative
 
-    def _rotate(self) -> None:
+    def keep_only_newest_snapshot(self) -> None:
+        """A run that ended needs only its last weights on disk (its checkpoint holds them too)."""
+        if self.keep_snapshots:
+            self._rotate(1)
+
+    def _rotate(self, keep: int | None = None) -> None:
         files = sorted((self.folder / SNAPSHOTS).glob("step-*.pt"))
-        for old in files[:-self.keep_snapshots]:
+        for old in files[:-(keep or self.keep_snapshots)]:
             try:
                 old.unlink()
             except FileNotFoundError:
@@ -392,7 +417,7 @@ class RunFolderReader:
     def _snapshot(self, record: dict) -> Snapshot | None:
         """A Snapshot with its weights read from the folder; None when the file has been rotated away."""
         path = self.folder / record["state"]
-        state = _load_weights(path)
+        state = load_snapshot_weights(path)
         if state is None:
             return None
         return Snapshot(int(record["step"]), int(record["epoch"]), str(record["model"]),
@@ -406,7 +431,7 @@ def _as_field(field: dataclasses.Field, value):
     return value
 
 
-def _load_weights(path: Path) -> dict[str, np.ndarray] | None:
+def load_snapshot_weights(path: Path) -> dict[str, np.ndarray] | None:
     """A snapshot file's tensors as numpy arrays (plain data only); None when it is gone or unreadable."""
     import torch
 

@@ -95,6 +95,9 @@ class Run:
     created: float = field(default_factory=time.time)
     source: str = "training"  # or the checkpoint file it was opened from, or the run folder it follows
     following: Following | None = None  # set when another process trains it into a run folder
+    folder: str = ""  # the run folder its training process writes (the window's own runs)
+    processes: int = 1  # training data-parallel in this many processes (torch.distributed)
+    planned_checkpoint: str = ""  # where its process saves it (the window saves the last snapshot there if it dies)
 
     # --- what it is ---------------------------------------------------------------------
     @property

@@ -97,7 +97,7 @@ def run_app(checkpoint: str | None = None, data_dir: str | None = None, run_fold
 
     # after the first paint: the collection before the freeze takes ~0.1 s
     QTimer.singleShot(500, freeze_startup_objects)
-    warm_up_in_background()
+    QTimer.singleShot(0, window.state.workers.warm_up)  # after the first paint: torch imports in the worker
     return app.exec()
 
 
@@ -112,16 +112,3 @@ def freeze_startup_objects() -> None:
 
     gc.collect()
     gc.freeze()
-
-
-def warm_up_in_background() -> None:
-    """Import what the first Train press needs while the person looks at the window.
-
-    Every torch optimizer's constructor imports ``torch._dynamo`` the first time:
-    1-2 s of imports that would otherwise delay the first training step.
-    """
-    import importlib
-    import threading
-
-    threading.Thread(target=importlib.import_module, args=("torch._dynamo",),
-                     name="resviz-warm-up", daemon=True).start()

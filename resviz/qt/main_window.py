@@ -11,6 +11,7 @@ runs only stop being read: another process trains them.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QThreadPool, QTimer
@@ -31,6 +32,7 @@ from .widgets.panel_tabs import PanelTabs
 from .widgets.runs_list import RunsList
 
 RECENT_LIMIT = 8
+STOP_BEFORE_KILL_S = 20.0  # closing: a training process that has not stopped by then is ended
 SHORTCUTS = [
     ("Ctrl+T", "Train a new run"), ("Ctrl+R", "Speed run"), ("Ctrl+P", "Pause / resume the selected run"),
     ("Ctrl+.", "Stop the selected run (saves a checkpoint)"), ("Ctrl+O", "Open checkpoint"),
@@ -263,6 +265,10 @@ class MainWindow(QMainWindow):
             for panel in self.panels:
                 panel.cancel_background_work()
             self.state.stop_all(wait_ms=0)
+            self._kill_at = time.monotonic() + STOP_BEFORE_KILL_S
+        if self.state.running_jobs() and time.monotonic() > self._kill_at:
+            for job in self.state.running_jobs():  # a process that does not stop is ended: the window saves its newest weights
+                job.kill()
         if self.state.running_jobs():  # a slow step: close when it has ended
             event.ignore()
             self.statusBar().showMessage("Stopping… saving checkpoints before closing.")

@@ -2,8 +2,10 @@
 
 ``AppState`` is the Qt view of the Qt-free ``RunStore`` (core/runs.py). Train, Speed
 run, the Depth lab, File ▸ Open and ``resviz FILE.pt`` all make runs here. A run that
-trains gets a ``TrainingJob`` (its own thread) or, when the machine is busy, waits in a
-queue; each event it sends is folded into its run and re-emitted with the run's id. A run
+trains gets a ``TrainingJob`` — a worker process of its own (core/process_run.py) that
+writes the run's folder under the user data folder — or, when the machine is busy, waits
+in a queue; each event it sends is folded into its run and re-emitted with the run's id.
+A process that dies fails its run with the reason, and its newest snapshot is saved. A run
 folder that another process writes is followed (``follower.py``): its events take the same path.
 Panels look at the *selected* run when it is the kind they show (``run_for``), else at
 the newest run that is, and ask ``replica(run_id)`` for a frozen CPU copy of its model
@@ -17,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +29,16 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
 from ..core.compatibility import check_model_takes_dataset
 from ..core.data import Dataset, load_dataset
+from ..core.distributed_run import DistributedRun
 from ..core.events import Done, Failed, Loading, Snapshot, Started, Step
 from ..core.host_copy import state_to_numpy
 from ..core.memory import return_freed_memory
+from ..core.process_run import ChildDied, ProcessRun, WorkerPool, default_pool
 from ..core.replica import ModelReplica
-from ..core.run_folder import RunFolderReader
+from ..core.run_folder import RunFolderReader, default_run_folder
 from ..core.runs import Following, Run, RunStatus, RunStore
 from ..core.tensorboard_log import open_tensorboard_log
-from ..core.trainer import TrainConfig, Trainer
+from ..core.trainer import TrainConfig
 from .background import BackgroundRunner
 from .follower import FolderNews, RunFolderFollower, stalled_reason
 from .worker import TrainingJob
@@ -59,9 +63,11 @@ class AppState(QObject):
     input_changed = Signal()  # self.input_image changed
     message = Signal(str)  # a line for the status bar
 
-    def __init__(self, data_dir: str | None = None, parent: QObject | None = None):
+    def __init__(self, data_dir: str | None = None, parent: QObject | None = None,
+                 workers: WorkerPool | None = None):
         super().__init__(parent)
         self.data_dir = data_dir
+        self.workers = workers or default_pool()  # the processes runs train in (warm ones wait)
         self.store = RunStore()
         self.store.subscribe(self._on_store)
         self.selected_id: str | None = None
@@ -77,7 +83,6 @@ class AppState(QObject):
         self._datasets_lock = threading.Lock()
         self.vaes = _GeneratingRuns(self)
         self.replica_changed.connect(self._on_replica_changed)
-        self._loaders: dict[str, BackgroundRunner] = {}  # runs whose dataset is loading
         self._dataset_runners: set[BackgroundRunner] = set()  # load_dataset_async calls under way
         self._loggers: dict[str, object] = {}  # run id -> its TensorBoard log, while it trains
         self._followers: dict[str, RunFolderFollower] = {}  # runs another process writes into a run folder
@@ -151,8 +156,11 @@ class AppState(QObject):
 
     # --- training ----------------------------------------------------------------------------
     def start_run(self, config: TrainConfig, alongside: bool = False, name: str | None = None,
-                  tensorboard: str | None = None) -> Run:
+                  tensorboard: str | None = None, processes: int = 1) -> Run:
         """A new run for ``config``: it starts now, or queues when ``parallel_runs`` already train.
+
+        ``processes``: 2 or more train it data-parallel through torch.distributed's launcher
+        (``DistributedRun``); it is still one run, read from the folder rank 0 writes.
 
         ``tensorboard``: a folder to log the run's curves into for TensorBoard (raises
         TensorBoardMissing, with the install command, when the package is absent).
@@ -162,6 +170,7 @@ class AppState(QObject):
         # an unknown model, or one that cannot take this dataset's inputs, is refused before a run is made
         check_model_takes_dataset(config.model, config.dataset)
         run = self.store.create(config.model, config.dataset, asdict(config), name)
+        run.processes = max(1, int(processes))
         if tensorboard:
             self._loggers[run.id] = open_tensorboard_log(tensorboard, f"{run.id}-{run.name.replace(' ', '')}")
         self.select(run.id)
@@ -173,8 +182,8 @@ class AppState(QObject):
         return run
 
     def training_runs(self) -> list[Run]:
-        """Runs with a thread (training, paused or loading their data)."""
-        return [r for r in self.store if r.id in self._jobs or r.id in self._loaders]
+        """Runs with a training process (training, paused or loading their data)."""
+        return [r for r in self.store if r.id in self._jobs]
 
     def queued_runs(self) -> list[Run]:
         return [self.store.get(i) for i, _ in self._queue if i in self.store]
@@ -198,42 +207,30 @@ class AppState(QObject):
                 return
 
     def _launch(self, run_id: str, config: TrainConfig) -> None:
-        dataset = self._datasets.get(_dataset_key(config.dataset, config.dataset_options))
-        if dataset is not None:
-            self._start_job(run_id, config, dataset)
-            return
-        self.store.apply(run_id, Loading(f"Loading {config.dataset}…"))
+        """Train the run in a worker process of its own (its dataset is loaded there), writing its run folder."""
+        checkpoint = default_checkpoint_path(config.model, config.dataset)
+        folder = default_run_folder(checkpoint.stem)
+        run = self.store.get(run_id)
+        many = run.processes > 1
+        self.store.apply(run_id, Loading(f"Starting {run.processes} training processes…" if many
+                                         else "Starting the training process…"))
         self.store.set_status(run_id, RunStatus.RUNNING)
-
-        def loaded(data: Dataset):
-            self._loaders.pop(run_id, None)
-            if run_id in self.store:
-                self._start_job(run_id, config, data)
-            else:
-                self._start_next()
-
-        def failed(message: str):
-            self._loaders.pop(run_id, None)
-            self._fail(run_id, message.split(": ", 1)[-1], "")
-            self._start_next()
-
-        def progress(text: str, fraction: float):
-            self.store.apply(run_id, Loading(text, fraction))
-
-        runner = BackgroundRunner(self)
-        self._loaders[run_id] = runner
-        runner.submit(self.dataset, config.dataset, on_result=loaded, on_error=failed, on_progress=progress,
-                      **config.dataset_options)
-
-    def _start_job(self, run_id: str, config: TrainConfig, dataset: Dataset | None) -> None:
-        path = default_checkpoint_path(config.model, config.dataset)
-        job = TrainingJob(Trainer(config, dataset, checkpoint_path=path), parent=self)
+        run.folder, run.planned_checkpoint = str(folder), str(checkpoint)
+        try:
+            process = (DistributedRun(config, run.processes, checkpoint, folder) if many
+                       else ProcessRun(config, checkpoint, folder, pool=self.workers))
+        except OSError as error:  # no process could be started (too many, no memory)
+            self._fail(run_id, f"The training process could not start: {error}", "")
+            return
+        job = TrainingJob(process, parent=self)
         job.event.connect(lambda event, run_id=run_id: self._on_event(run_id, event))
         job.finished.connect(lambda run_id=run_id: self._on_job_finished(run_id))
         self._jobs[run_id] = job
         job.start()
 
     def _on_event(self, run_id: str, event) -> None:
+        if isinstance(event, ChildDied):
+            event = self._keep_weights_of_dead_run(run_id, event)
         changes = self.store.apply(run_id, event)
         logger = self._loggers.get(run_id)
         if logger is not None:
@@ -248,6 +245,20 @@ class AppState(QObject):
             run = self.store.get(run_id)
             self.message.emit(run.message or f"Saved checkpoint {event.checkpoint}")
         self.run_event.emit(run_id, event)
+
+    def _keep_weights_of_dead_run(self, run_id: str, event: ChildDied) -> ChildDied:
+        """A run whose process died saved nothing: its newest snapshot here becomes its checkpoint."""
+        run = self.store.get(run_id)
+        if run is None or not run.snapshots or not run.planned_checkpoint:
+            return event
+        try:
+            self.save_run(run_id, run.planned_checkpoint, run.snapshots[-1])
+        except (OSError, ValueError, RuntimeError) as error:
+            return replace(event, message=f"{event.message} Its last weights could not be saved ({error}); "
+                                          "they stay in this window: File ▸ Save checkpoint keeps them.")
+        step = run.snapshots[-1].step
+        return replace(event, message=f"{event.message} Its weights at step {step} were saved to "
+                                      f"{run.planned_checkpoint}.", checkpoint=run.planned_checkpoint)
 
     def _on_job_finished(self, run_id: str) -> None:
         job = self._jobs.pop(run_id, None)
@@ -281,9 +292,14 @@ class AppState(QObject):
     def job(self, run_id: str | None) -> TrainingJob | None:
         return self._jobs.get(run_id) if run_id else None
 
+    def can_pause(self, run_id: str | None) -> bool:
+        """A run training here that can pause (a multi-process one only stops)."""
+        job = self.job(run_id)
+        return job is not None and getattr(job.trainer, "can_pause", True)
+
     def pause(self, run_id: str, paused: bool = True) -> None:
         job = self._jobs.get(run_id)
-        if job is None:
+        if job is None or not self.can_pause(run_id):
             return
         job.pause() if paused else job.resume()
         self.store.set_paused(run_id, paused)
@@ -318,7 +334,7 @@ class AppState(QObject):
     def shutdown(self, wait_ms: int = 60_000) -> bool:
         """At exit: stop everything and wait for training threads and background work to end."""
         ended = self.stop_all(wait_ms)
-        for loader in [*self._loaders.values(), *self._dataset_runners]:
+        for loader in list(self._dataset_runners):
             loader.cancel()
         pool_done = QThreadPool.globalInstance().waitForDone(wait_ms)
         return ended and pool_done
@@ -471,9 +487,13 @@ class AppState(QObject):
         run.following.polling, run.following.stalled = False, ""
         self._on_follow_tick(run_id)
 
-    def save_run(self, run_id: str, path: str) -> None:
-        """Write the run's model, as shown now, to a checkpoint file."""
-        run, replica = self.store.get(run_id), self.replica(run_id)
+    def save_run(self, run_id: str, path: str, snapshot: Snapshot | None = None) -> None:
+        """Write the run's model, as shown now (or at ``snapshot``), to a checkpoint file."""
+        run = self.store.get(run_id)
+        if snapshot is not None and run is not None:
+            replica = ModelReplica.from_snapshot(snapshot, classes=run.classes or None, dataset=run.dataset)
+        else:
+            replica = self.replica(run_id)
         if run is None or replica is None:
             raise ValueError("This run has no weights yet.")
         save_checkpoint(
@@ -560,8 +580,6 @@ def _dataset_key(key: str, options: dict) -> str:
 
 
 def _with_source(replica: ModelReplica, source: str) -> ModelReplica:
-    from dataclasses import replace
-
     return replace(replica, source=source)
 
 

@@ -1,81 +1,69 @@
-"""A training job: one Trainer iterated in its own QThread, its events sent to the GUI.
+"""A training job: one run training in its own process, its events sent to the GUI thread.
 
-``for event in trainer.fit(): emit(event)`` is the whole loop (superqt's
-GeneratorWorker in a few lines). Every Step/Epoch/Done passes; weight Snapshots are
-throttled to a few per second, and the newest held-back one is delivered before the
-next Epoch or Done so the panels always end on the final weights. ``stop()`` and
-``pause()`` only set flags that the trainer checks before each batch.
+A ``ProcessRun`` (core/process_run.py) trains the run in a worker process and yields its
+events; a QThread here reads them and emits each on the GUI thread
+(``for event in run.events(): emit(event)``, superqt's GeneratorWorker in a few lines).
+The worker process already throttles weight snapshots to a few a second and sends the
+newest held-back one before each Epoch and the end, so the panels end on the final
+weights. ``stop()``, ``pause()`` and ``resume()`` are messages to the process.
 """
 
 from __future__ import annotations
 
-import time
 import traceback
 import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from ..core.events import Done, Epoch, Failed, Snapshot
+from ..core.distributed_run import DistributedRun
+from ..core.events import Failed
 from ..core.logs import log_failure
-from ..core.trainer import Trainer
+from ..core.process_run import ProcessRun
 
 
 class _TrainingThread(QThread):
     event = Signal(object)
     instances: weakref.WeakSet[_TrainingThread] = weakref.WeakSet()  # tests check none is left running
 
-    def __init__(self, trainer: Trainer, snapshot_interval: float):
+    def __init__(self, run: ProcessRun | DistributedRun):
         super().__init__()
-        self.trainer = trainer
-        self.snapshot_interval = snapshot_interval
+        self.trainer = run  # what stop() reaches (tests stop a thread left running)
         _TrainingThread.instances.add(self)
 
     def run(self):
         try:
-            self._forward_events()
-        except Exception as error:  # noqa: BLE001 — fit() reports its own failures; this is a last resort
+            for event in self.trainer.events():
+                self.event.emit(event)
+        except Exception as error:  # noqa: BLE001 — events() reports the process's end; this is a last resort
             text = traceback.format_exc()
-            log = log_failure(f"Training thread crashed: {error}", text)
+            log = log_failure(f"Reading the training process failed: {error}", text)
             self.event.emit(Failed(f"Training stopped: {error}", repr(error), traceback=text,
                                    log=str(log) if log else None))
 
-    def _forward_events(self):
-        held: Snapshot | None = None
-        last_sent = 0.0
-        for event in self.trainer.fit():
-            if isinstance(event, Snapshot):
-                now = time.monotonic()
-                if now - last_sent >= self.snapshot_interval:
-                    self.event.emit(event)
-                    held, last_sent = None, now
-                else:
-                    held = event
-                continue
-            if held is not None and isinstance(event, (Epoch, Done, Failed)):
-                self.event.emit(held)
-                held, last_sent = None, time.monotonic()
-            self.event.emit(event)
-
 
 class TrainingJob(QObject):
-    """A trainer plus the thread that runs it; several jobs may run at once."""
+    """A run's process plus the thread that reads it; several jobs may run at once."""
 
     event = Signal(object)  # every event, on the GUI thread
     finished = Signal()
 
-    def __init__(self, trainer: Trainer, snapshot_interval: float = 0.25, parent: QObject | None = None):
+    def __init__(self, run: ProcessRun | DistributedRun, parent: QObject | None = None):
         super().__init__(parent)
-        self.trainer = trainer
-        self._thread = _TrainingThread(trainer, snapshot_interval)
+        self.trainer = run
+        self._thread = _TrainingThread(run)
         self._thread.event.connect(self.event)
         self._thread.finished.connect(self.finished)
+
+    @property
+    def pid(self) -> int:
+        return self.trainer.pid
 
     def start(self) -> None:
         self._thread.start()
 
     def release(self) -> None:
-        """After the thread ended: let go of the trainer (its model, optimizer and data)."""
-        self.trainer = self._thread.trainer = None
+        """After the thread ended: let go of the process's handle."""
+        self.trainer = self._thread.trainer = _Ended()
 
     def stop(self) -> None:
         self.trainer.stop()
@@ -85,6 +73,9 @@ class TrainingJob(QObject):
 
     def resume(self) -> None:
         self.trainer.resume()
+
+    def kill(self) -> None:
+        self.trainer.kill()
 
     @property
     def paused(self) -> bool:
@@ -98,5 +89,18 @@ class TrainingJob(QObject):
         return [t for t in _TrainingThread.instances if t.isRunning()]
 
     def wait(self, milliseconds: int = 5000) -> bool:
-        """Block until the thread has ended; True if it did within the time."""
+        """Block until the thread has ended (the process sent its last event or died); True if it did."""
         return self._thread.wait(milliseconds)
+
+
+class _Ended:
+    """What a finished job's controls reach: nothing is left to stop."""
+
+    paused = False
+    can_pause = False
+    pid = 0
+
+    def stop(self) -> None:
+        pass
+
+    pause = resume = kill = stop

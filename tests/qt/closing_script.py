@@ -1,7 +1,7 @@
 """Run by test_closing.py in a fresh process: open the window, start slow work, close it mid-way.
 
-``python closing_script.py slow-step CHECKPOINT_DIR`` trains with one 8-second step and closes the
-window during it; ``python closing_script.py kmeans`` starts a k-means run and closes 0.3 s in.
+``python closing_script.py slow-step`` trains with one 8-second step (tests/qt/slow_step, on
+PYTHONPATH, makes it in the training process) and closes the window during it; ``python closing_script.py kmeans`` starts a k-means run and closes 0.3 s in.
 The process must then exit 0 on its own, with no Qt abort and no traceback.
 """
 
@@ -18,7 +18,6 @@ def main() -> int:
     mode = sys.argv[1]
     from PySide6.QtCore import QSettings, QTimer
 
-    from resviz.core import objectives
     from resviz.core.events import Step
     from resviz.core.trainer import TrainConfig
     from resviz.qt.app import create_app
@@ -28,17 +27,7 @@ def main() -> int:
     window = MainWindow(settings=QSettings(os.path.join(os.environ["XDG_CONFIG_HOME"], "r.ini"),
                                            QSettings.Format.IniFormat))
     window.show()
-    if mode == "slow-step":
-        calls = []
-        real_loss = objectives.ClassificationObjective.loss
-
-        def slow_loss(self, model, x, y):
-            calls.append(1)
-            if len(calls) == 4:
-                time.sleep(8.0)  # one very slow step, as on an overloaded machine
-            return real_loss(self, model, x, y)
-
-        objectives.ClassificationObjective.loss = slow_loss
+    if mode == "slow-step":  # the training process's 4th loss call takes 8 s (slow_step/sitecustomize.py)
         config = TrainConfig.for_model("cnn", device="cpu", epochs=1, batch_size=64, train_subset=2_000,
                                        test_subset=300, log_every=1, snapshot_every=0)
         run = window.state.start_run(config)

@@ -15,11 +15,17 @@ from pathlib import Path
 from resviz.core.checkpoints import load_checkpoint
 
 SCRIPT = Path(__file__).with_name("closing_script.py")
+SLOW_STEP = Path(__file__).with_name("slow_step")
 
 
 def run_script(mode: str, tmp_path) -> subprocess.CompletedProcess:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RESVIZ_CHECKPOINTS": str(tmp_path / "checkpoints"),
-           "XDG_CONFIG_HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+           "XDG_CONFIG_HOME": str(tmp_path)}
+    # the repository, and the slow step for the training processes (the tests' network guard stays behind it)
+    paths = [str(Path(__file__).resolve().parents[2]), str(SLOW_STEP), os.environ.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    if mode == "slow-step":
+        env["RESVIZ_TEST_SLOW_STEP"] = "4"  # the untrained look is call 1: step 3 is the slow one
     return subprocess.run([sys.executable, str(SCRIPT), mode], capture_output=True, text=True, timeout=180, env=env)
 
 

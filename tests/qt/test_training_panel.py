@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from run_helpers import collect, setup_small_run, train_cli, wait_done
@@ -26,7 +27,7 @@ def test_train_shows_curve_and_progress_then_stop_saves(window, qtbot, warnings_
     qtbot.waitUntil(lambda: len(panel.curves.curves["raw"].getData()[0] if panel.curves.curves["raw"].getData()[0]
                                 is not None else ()) >= 3, timeout=30_000)
     x, y = panel.curves.curves["raw"].getData()
-    assert len(x) >= 3 and (y > 0).all()
+    assert len(x) >= 3 and np.isfinite(y).all()  # a log axis: log10 of the loss, below 0 once the loss is under 1
     assert panel.progress.value() > 0
     assert "img/s" in panel.progress_label.text() and "ETA" in panel.progress_label.text()
     assert "CPU" in window.device_label.text()
@@ -134,7 +135,8 @@ def test_missing_dataset_fails_the_run_with_a_message_not_a_crash(window, qtbot,
     assert "FashionMNIST/raw" in run.message and "FashionMNIST/raw" in panel.progress_label.text()
     qtbot.waitUntil(lambda: window.failure is not None, timeout=5_000)
     assert "FashionMNIST/raw" in window.failure.text()
-    assert panel.train_button.isEnabled() and not window.state.running_jobs()
+    assert panel.train_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.state.running_jobs(), timeout=10_000)  # its process ends after saying why
 
 
 def test_settings_are_remembered_between_launches(qtbot, settings):

@@ -54,8 +54,8 @@ def test_a_folder_trains_as_a_run_and_its_test_images_show_top3_and_grad_cam(pan
     assert 0 < min(shown) < 100 and shown[-1] == 100  # decoding and feature progress, then done
     assert "of the test images right" in panel.status.text()
 
-    qtbot.waitUntil(lambda: len(panel.grid.cards) == 6, timeout=60_000)  # 2 test images of each of 3 classes
-    assert "samples right" in panel.heading.text()
+    # 2 test images of each of 3 classes, tested on the run's last weights (a newer snapshot tests them again)
+    qtbot.waitUntil(lambda: len(panel.grid.cards) == 6 and "samples right" in panel.heading.text(), timeout=60_000)
     for card in panel.grid.cards:
         text = card.text.text()
         assert ("✓" in text) != ("✗" in text) and text.count("%") == 3  # right or wrong, and the top 3

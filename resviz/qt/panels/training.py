@@ -10,6 +10,7 @@ what it is. Right: the selected run's curves, with every ticked run overlaid.
 from __future__ import annotations
 
 import math
+import os
 from html import escape
 
 from PySide6.QtCore import Qt
@@ -66,6 +67,10 @@ TIPS = {
     "augment": "Randomly change each training image a little (digits: shift, rotate, zoom; clothes: mirror, crop): "
                "the model sees more variety and tests better. The Augmentation tab shows each change.",
     "subset": "Train on fewer images for a quick first look on a slow computer (the test set stays whole).",
+    "processes": "Train this run data-parallel in N processes (torch.distributed: gloo on CPUs, NCCL on GPUs, one "
+                 "process per GPU). Each takes batch / N images per step and they average their gradients; it "
+                 "shows as one run, read from the folder its first process writes. Such a run stops, it does not "
+                 "pause. 1: one process, as usual.",
     "when_busy": "A small computer trains one run at a time best: queue new runs (they start when the "
                  "running one ends), or train them alongside (each then goes slower).",
 }
@@ -137,6 +142,10 @@ class TrainingPanel(Panel):
         if self.state.parallel_runs > 1:
             self.when_busy.setCurrentIndex(1)
 
+        self.processes = QSpinBox(minimum=1, maximum=max(1, os.cpu_count() or 1))
+        self.processes.setSuffix(" process")
+        self.processes.valueChanged.connect(lambda n: self.processes.setSuffix(" process" if n == 1 else " processes"))
+
         form = QFormLayout()
         for label, widget, tip in [
             ("Model", self.model_box, "model"), ("", self.model_info, None),
@@ -145,7 +154,7 @@ class TrainingPanel(Panel):
             ("Learning rate", self.lr, "lr"), ("Optimizer", self.optimizer, "optimizer"),
             ("Schedule", self.schedule, "schedule"), ("", self.augment, "augment"),
             ("Training images", self.subset, "subset"), ("", self.tensorboard, None),
-            ("If one is training", self.when_busy, "when_busy"),
+            ("If one is training", self.when_busy, "when_busy"), ("Processes", self.processes, "processes"),
         ]:
             if tip:
                 widget.setToolTip(TIPS[tip])
@@ -258,7 +267,7 @@ class TrainingPanel(Panel):
                            ("optimizer", self.optimizer.currentText()), ("schedule", self.schedule.currentText()),
                            ("augment", self.augment.isChecked()), ("subset", self.subset.currentIndex()),
                            ("tensorboard", self.tensorboard.isChecked() and self.tensorboard.isEnabled()),
-                           ("when_busy", self.when_busy.currentIndex())):
+                           ("when_busy", self.when_busy.currentIndex()), ("processes", self.processes.value())):
             settings.setValue(key, value)
         settings.endGroup()
 
@@ -273,7 +282,7 @@ class TrainingPanel(Panel):
                     box.setCurrentIndex(index)  # fills in that model's recipe first
             device = self.device_box.findText(settings.text("device") or "auto")
             self.device_box.setCurrentIndex(max(device, 0))
-            for spin, key in ((self.epochs, "epochs"), (self.batch, "batch")):
+            for spin, key in ((self.epochs, "epochs"), (self.batch, "batch"), (self.processes, "processes")):
                 value = settings.integer(key, spin.minimum(), spin.maximum())  # a C int: clamp before setValue
                 if value is not None:
                     spin.setValue(value)
@@ -301,6 +310,7 @@ class TrainingPanel(Panel):
         try:
             config = config if isinstance(config, TrainConfig) else self.config()
             return self.state.start_run(config, alongside=bool(self.when_busy.currentData()),
+                                        processes=self.processes.value(),
                                         tensorboard=self.tensorboard_folder if self.tensorboard.isChecked() else None)
         except Exception as error:  # noqa: BLE001 — e.g. CUDA chosen on a machine without it
             QMessageBox.warning(self, "Cannot start training", str(error))
@@ -315,7 +325,7 @@ class TrainingPanel(Panel):
 
     def toggle_pause(self) -> None:
         run = self.state.selected_run()
-        if run is not None and self.state.job(run.id) is not None:
+        if run is not None and self.state.can_pause(run.id):
             self.state.pause(run.id, run.status != RunStatus.PAUSED)
 
     def stop_training(self) -> None:
@@ -342,7 +352,7 @@ class TrainingPanel(Panel):
     def _show_run(self, run: Run | None) -> None:
         active = run is not None and self.state.job(run.id) is not None
         elsewhere = run is not None and run.following is not None  # another process trains it
-        self.pause_button.setEnabled(active)
+        self.pause_button.setEnabled(active and self.state.can_pause(run.id))
         self.stop_button.setEnabled(run is not None and run.status.active and not elsewhere)
         self.pause_button.setText("Resume" if run is not None and run.status == RunStatus.PAUSED else "Pause")
         for button, tip in ((self.pause_button, PAUSE_TIP), (self.stop_button, STOP_TIP)):
@@ -414,7 +424,9 @@ def run_html(run: Run) -> str:
         frozen = f", {started.frozen_parameters:,} frozen" if started.frozen_parameters else ""
         lines.append(f"{started.parameters:,} parameters{frozen}")
         lines.append(f"{started.dataset_title}: {started.train_size:,} train / {started.test_size:,} test")
-        lines.append(started.device_name)
+        processes = f" · {started.world_size} processes, {started.batch_size} images each a step" \
+            if started.world_size > 1 else ""
+        lines.append(escape(started.device_name) + processes)
     elif run.dataset:
         lines.append(escape(dataset_text(run)))
     settings = run.settings

@@ -207,7 +207,8 @@ class RunsList(QTreeWidget):
         job = self.state.job(run_id)
         if job is not None:
             paused = run.status == RunStatus.PAUSED
-            menu.addAction("Resume" if paused else "Pause", lambda: self.state.pause(run_id, not paused))
+            if self.state.can_pause(run_id):
+                menu.addAction("Resume" if paused else "Pause", lambda: self.state.pause(run_id, not paused))
             menu.addAction("Stop (saves a checkpoint)", lambda: self.state.stop(run_id))
         if run.status == RunStatus.QUEUED:
             menu.addAction("Start now, alongside the others", lambda: self.state.start_now(run_id))
