@@ -6,15 +6,16 @@ can be timed out. The last stdout line is JSON. Modes:
 
 - ``shown``: build the app and the main window as ``resviz`` does and report when
   the window first paints (the parent times process start -> that line).
-- ``watch``: the same training run headless and with the main window open, every
-  panel live (tabs cycled so each one draws) and a 10 ms QTimer sampling how late
-  the event loop answers; reports images/s of both, the timer's lateness and the
-  process's peak RSS.
+- ``watch``: the same training run (in a training process, as the window runs it)
+  headless and with the main window open, every panel live (tabs cycled so each one
+  draws) and a 10 ms QTimer sampling how late the event loop answers; reports
+  images/s of both, the timer's lateness and the window process's peak RSS.
 - ``draw``: ``draw_latency.run`` (the Draw & classify benchmark) and the Latent
   panel's slider move -> repainted digit for every VAE, with the app's torch threads.
 - ``cycles``: press Train, wait a few seconds, press Stop, wait for the checkpoint —
   ``--repeats`` times in the real window, as a person trying settings for an hour
-  would; reports the resident memory after each cycle.
+  would; reports the window's resident memory after each cycle and the seconds from
+  each click to the run's first Step event (a warm worker waiting, as in the app).
 """
 
 from __future__ import annotations
@@ -80,11 +81,12 @@ def _training_config(args, panel):
     return dataclasses.replace(config, epochs=1, train_subset=args.images, test_subset=1_000)
 
 
-def _headless_images_per_s(config, dataset) -> float:
+def _headless_images_per_s(config) -> float:
+    """The same run in a training process of its own with no window looking (as ``resviz train`` runs it)."""
     from ..core.events import Epoch, Failed
-    from ..core.trainer import Trainer
+    from ..core.process_run import ProcessRun
 
-    for event in Trainer(config, dataset).fit():
+    for event in ProcessRun(config).events():
         if isinstance(event, Failed):
             raise RuntimeError(event.message)
         if isinstance(event, Epoch):
@@ -174,7 +176,7 @@ def mode_watch(args) -> dict:
     _show_every_tab_once(app, window)
     headless, watched, lateness = [], [], []
     for _ in range(args.repeats):  # alternate, so drifting machine load hits both alike
-        headless.append(_headless_images_per_s(config, dataset))
+        headless.append(_headless_images_per_s(config))
         watched.append(_watched_run(app, window, config, lateness))
     window.close()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
@@ -225,10 +227,18 @@ def mode_cycles(args) -> dict:
             app.processEvents()
             time.sleep(0.01)
 
-    resident = []
+    from ..core.events import Step
+
+    state.workers.warm_up()  # as run_app does after the first paint
+    pump(args.warm_up)
+    resident, first_step = [], []
     for _ in range(args.repeats):
+        clicked = time.perf_counter()
         panel.train_button.click()
         run = state.selected_run()
+        while run.status.active and not isinstance(run.progress, Step) and time.perf_counter() - clicked < 60:
+            pump(0.005)
+        first_step.append(time.perf_counter() - clicked)
         pump(args.seconds)
         panel.stop_button.click()
         while run.status.active or state.job(run.id) is not None:
@@ -238,7 +248,8 @@ def mode_cycles(args) -> dict:
         resident.append(_resident_mib())
     runs = len(state.runs)
     window.close()
-    return {"resident_mib": resident, "runs": runs, "model": args.model, "seconds": args.seconds,
+    return {"resident_mib": resident, "first_step_s": first_step, "runs": runs, "model": args.model,
+            "seconds": args.seconds,
             "snapshot_mib": state.store.snapshot_bytes / 2 ** 20}
 
 
@@ -251,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seconds", type=float, default=3.0, help="cycles: training time before Stop")
+    parser.add_argument("--warm-up", type=float, default=5.0, help="cycles: seconds for the first worker to import torch")
     args = parser.parse_args(argv)
     result = {"shown": mode_shown, "watch": mode_watch, "draw": mode_draw, "cycles": mode_cycles}[args.mode](args)
     print(json.dumps(result), flush=True)

@@ -56,3 +56,14 @@ def watch_result(ctx: BenchContext) -> dict:
         cached, _ = run_child("watch", "--device", ctx.device.type, "--images", images, "--repeats", repeats)
         ctx.cache["watch"] = cached
     return cached
+
+
+def cycles_result(ctx: BenchContext) -> dict:
+    """The Train -> 3 s -> Stop cycles in the real window, done once and shared by two benchmarks."""
+    cached = ctx.cache.get("cycles")
+    if cached is None:
+        cycles = 10 if ctx.quick else 50
+        cached, _ = run_child("cycles", "--device", ctx.device.type, "--repeats", str(cycles), "--seconds", "3",
+                              timeout=60 * cycles)
+        ctx.cache["cycles"] = cached
+    return cached

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from ..commands.json_output import write_json_file
+from ..core.json_file import write_json_file
 from .context import BenchContext
 from .rows import Row
 
@@ -28,6 +28,8 @@ BENCHES: list[tuple[str, str]] = [
     ("interaction", "resviz.bench.interaction"),
     ("cold-start", "resviz.bench.cold_start"),
     ("memory", "resviz.bench.memory_cycles"),
+    ("train-click", "resviz.bench.train_click"),
+    ("processes", "resviz.bench.processes"),
     ("clusters", "resviz.bench.clustering"),
 ]
 
