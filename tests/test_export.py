@@ -6,8 +6,12 @@ import json
 import pytest
 
 from resviz.cli import main
+from resviz.core import run_meta
+from resviz.core.checkpoints import load_checkpoint, save_checkpoint
 from resviz.core.data import load_dataset
 from resviz.core.events import Done
+from resviz.core.replica import ModelReplica
+from resviz.core.runs import Run
 from resviz.core.trainer import TrainConfig, Trainer
 
 
@@ -45,6 +49,7 @@ def test_export_writes_steps_epochs_and_metrics(checkpoint, tmp_path, capsys):
     assert [row[:2] for row in epochs[1:]] == [["1", "8"], ["2", "16"]]
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["model"] == "cnn" and metrics["epoch"] == 2
+    assert metrics["objective"] == "classifier" and "kind" not in metrics  # what the checkpoint holds
     accuracy = epochs[0].index("test_accuracy")
     assert metrics["metrics"]["test_accuracy"] == pytest.approx(float(epochs[2][accuracy]))
     assert "confusion" not in metrics
@@ -57,6 +62,23 @@ def test_export_evaluate_adds_the_classifier_report(checkpoint, tmp_path, capsys
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert len(metrics["confusion"]) == 10 and len(metrics["per_class"]) == 10
     assert sum(map(sum, metrics["confusion"])) == metrics["test_size"]
+
+
+def test_a_checkpoint_the_window_saved_exports_as_the_trainers_does(checkpoint, tmp_path, capsys):
+    """Opened in the window and saved again (AppState.save_run's path), then exported and evaluated."""
+    run = Run.from_checkpoint("run1", "opened", load_checkpoint(checkpoint))
+    replica = ModelReplica.from_snapshot(run.snapshots[-1], classes=run.classes, dataset=run.dataset)
+    window = save_checkpoint(tmp_path / "window.pt", state_dict=replica.model.state_dict(),
+                             **run_meta.from_window(run, replica).as_dict())
+    summaries = []
+    for saved in (checkpoint, window):
+        out = tmp_path / saved.stem
+        code, _ = _export(capsys, "--checkpoint", str(saved), "--out", str(out), "--evaluate")
+        assert code == 0
+        summaries.append(json.loads((out / "metrics.json").read_text()))
+        assert (out / "steps.csv").read_text() == (tmp_path / checkpoint.stem / "steps.csv").read_text()
+    del summaries[0]["created"], summaries[1]["created"]
+    assert summaries[0] == summaries[1] and summaries[0]["objective"] == "classifier"
 
 
 def test_export_errors_name_the_flag(checkpoint, tmp_path, capsys):

@@ -44,8 +44,7 @@ class CheckpointError(RuntimeError):
 @dataclass(frozen=True)
 class Checkpoint:
     path: Path
-    meta: dict  # model, model_config, objective, dataset, classes, input_shape, epoch, step, metrics,
-    #             train_config, history, weights_digest, ...
+    meta: dict  # run_meta.RunMeta's fields, weights_digest, format, resviz_version, created
     state_dict: dict[str, torch.Tensor]
     non_finite: tuple[str, ...] = ()  # names of the weight tensors holding NaN or infinite values
 
@@ -124,8 +123,8 @@ def save_checkpoint(path: str | Path, *, model: str, model_config: dict, state_d
         "resviz_version": __version__,
         "created": _dt.datetime.now().isoformat(timespec="seconds"),
         "model": model,
-        "model_config": _plain(model_config),
-        **_plain(meta),
+        "model_config": plain_data(model_config),
+        **plain_data(meta),
         DIGEST_KEY: weights_digest(state),
         "state_dict": state,
     }
@@ -257,7 +256,7 @@ _FIELDS = {  # field -> (check, what resviz writes there)
     "name": (_str, "the run's name"),
     "model_config": (_is_plain_dict, "the dict of plain settings resviz writes"),
     "objective": (_str, "an objective name"),
-    "kind": (_str, "a model kind name"),
+    "kind": (_str, "a model kind name"),  # the objective's old name, in files from before it was renamed
     "dataset": (_str, "a dataset name"),
     "dataset_title": (_str, "a dataset title"),
     "dataset_options": (_optional(_is_plain_dict), "the dict of plain options resviz writes"),
@@ -293,12 +292,12 @@ def _describe(value) -> str:
     return f"{article} {kind}"
 
 
-def _plain(value):
+def plain_data(value):
     """Tuples -> lists, numpy scalars -> Python numbers: only what weights_only reads back."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_data(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_data(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -1,8 +1,8 @@
 """A run's curves: training loss (and its parts) per reported step, test metrics per epoch.
 
 Filled by the training events (``Curves.add_step`` / ``add_epoch``) or read back from a
-checkpoint's history (``Curves.from_history``); growable numpy buffers, so a plot reads
-views of them without copying.
+checkpoint's history (``Curves.from_history``; ``to_history`` writes that layout); growable
+numpy buffers, so a plot reads views of them without copying.
 """
 
 from __future__ import annotations
@@ -75,6 +75,20 @@ class Curves:
                     row[key] = values[i]
             curves.epochs.append(row)
         return curves
+
+    def to_history(self) -> dict[str, list]:
+        """The checkpoint's ``history`` layout (as ``Trainer.history``): what ``from_history`` reads back."""
+        steps, _ = self.steps["loss"].data()
+        history: dict[str, list] = {"step": [int(x) for x in steps]}
+        for name, series in self.steps.items():
+            history[name] = [float(y) for y in series.data()[1]]
+        history["epoch"] = [row["epoch"] for row in self.epochs]
+        history["epoch_step"] = [row["step"] for row in self.epochs]
+        for row in self.epochs:
+            for key, value in row.items():
+                if key not in ("epoch", "step"):
+                    history.setdefault(key, []).append(value)
+        return history
 
 
 def _per_epoch(history_key: str) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_bytes
 from .json_file import write_json_file
+from .run_meta import RunMeta
 
 EPOCH_KEYS = ("epoch", "epoch_step")
 FILES = ("steps.csv", "epochs.csv", "metrics.json")
@@ -60,13 +61,14 @@ def export_run(meta: dict, folder: Path, extra_metrics: dict | None = None) -> d
     """Write steps.csv, epochs.csv and metrics.json for a checkpoint's ``meta`` into ``folder``
     (each by ``atomic_write``: ``UnsafeTarget``, ``DiskFull`` as it raises them)."""
     folder.mkdir(parents=True, exist_ok=True)
-    history = meta.get("history") or {}
+    record = RunMeta.read(meta).as_dict()
     written = {}
     for name, table in (("steps.csv", step_table), ("epochs.csv", epoch_table)):
-        write_csv(folder / name, *table(history))
+        write_csv(folder / name, *table(record["history"]))
         written[name] = folder / name
-    summary = {key: meta.get(key) for key in ("model", "model_config", "kind", "dataset", "classes", "epoch",
-                                               "step", "metrics", "train_config", "resviz_version", "created")}
+    summary = {key: record[key] for key in ("model", "model_config", "objective", "dataset", "classes", "epoch",
+                                            "step", "metrics", "train_config")}
+    summary.update({key: meta.get(key) for key in ("resviz_version", "created")})  # the file's, not the run's
     summary.update(extra_metrics or {})
     written["metrics.json"] = write_json_file(summary, folder / "metrics.json")
     return written

@@ -11,10 +11,10 @@ why and where it tried. Only the main process writes (under torchrun, rank 0).
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
-from .. import models
+from .. import run_meta
 from ..checkpoints import UnsavedCheckpoint, default_checkpoint_path, save_checkpoint
 from ..data import describe_error
 from .base import Callback
@@ -33,11 +33,11 @@ class Checkpointer(Callback):
         or no folder could take it: then ``self.unsaved`` holds it)."""
         if self.path is None or not ctx.dist.is_main:
             return None
-        model, config, meta = ctx.config.model, models.model_config(ctx.model), _meta(ctx, epochs_completed)
+        meta = run_meta.from_training(ctx, epochs_completed).as_dict()
         failures: list[tuple[Path, BaseException]] = []
         for target in self._targets(ctx):
             try:
-                saved = save_checkpoint(target, model=model, model_config=config, state_dict=state, **meta)
+                saved = save_checkpoint(target, state_dict=state, **meta)
             except (OSError, ValueError, RuntimeError) as error:  # full disk, no folder, not a file, torch's writer
                 failures.append((target, error))
                 continue
@@ -45,6 +45,7 @@ class Checkpointer(Callback):
                 self.note = (f"Could not write the checkpoint to {self.path} ({_reason(failures[0][1])}); "
                              f"it was saved to {saved} instead.")
             return str(saved)
+        model, config = meta.pop("model"), meta.pop("model_config")
         self.unsaved = UnsavedCheckpoint(model, config, meta, _cpu_copy(state), tuple(str(p) for p, _ in failures))
         tried = "; ".join(f"{path}: {_reason(error)}" for path, error in failures)
         self.note = (f"Could not save the checkpoint anywhere ({tried}). The trained weights are kept in memory "
@@ -69,17 +70,6 @@ class Checkpointer(Callback):
         return ()
 
 
-def _meta(ctx, epochs_completed: int) -> dict:
-    """What the checkpoint says about the run besides its weights."""
-    return dict(
-        objective=ctx.spec.objective, dataset=ctx.config.dataset, dataset_title=ctx.data.title,
-        classes=list(ctx.data.classes), input_shape=list(_input_shape(ctx)), epoch=epochs_completed,
-        step=ctx.step, metrics=dict(ctx.metrics), train_config=asdict(ctx.config), history=ctx.history,
-        dataset_options=dict(ctx.data.options),
-        seconds=ctx.seconds,  # the training time Done reports too (one clock, stopped before saving)
-    )
-
-
 def _reason(error: BaseException) -> str:
     """``the disk is full: ... (12 KB free)`` for a full disk; the exception's own words otherwise."""
     if isinstance(error, OSError) and error.strerror and "disk is full" in error.strerror:
@@ -91,7 +81,3 @@ def _cpu_copy(state: dict) -> dict:
     """The weights detached onto the CPU, so they stay as they are whatever the model does next."""
     return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
 
-
-def _input_shape(ctx) -> tuple[int, ...]:
-    """What one example the model takes looks like (the data may be cached features by now)."""
-    return tuple(getattr(ctx.model, "input_shape", None) or ctx.data.input_shape)
