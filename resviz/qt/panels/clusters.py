@@ -21,15 +21,18 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -48,6 +51,7 @@ from ...core.analysis.clusters import (
 from ...core.analysis.projections import PROJECTION_TITLES, PROJECTIONS
 from ...core.data import DatasetUnavailable
 from ..background import BackgroundRunner
+from ..widgets.cluster_legend import ClusterLegend
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
 from .vae_names import add_in_order, follow_renames, remove_run, run_dataset, run_label
@@ -113,17 +117,20 @@ class ClustersPanel(Panel):
         self.result: ClusterResult | None = None
         self.comparisons: dict[tuple, ClusterResult] = {}  # (role, digits, model, step) -> result
         self._sizes_known = False
+        self._source_chosen = False  # until a person picks an embedding, it follows whether a VAE is there
         self._cancel = threading.Event()
         self._runner = BackgroundRunner(self)
         self._dataset_runner = BackgroundRunner(self)  # the test set, loaded off the GUI thread on first use
         self._build()
+        self._follow_vaes()
         self._connect_state()
         self._update_buttons()
 
     # --- the app state (kept to these few methods, so a new state layer needs only them) --------
     def _connect_state(self) -> None:
         self.state.vae_changed.connect(self._on_vae_changed)
-        self.state.run_removed.connect(lambda run_id: (remove_run(self.model_box, run_id), self._update_buttons()))
+        self.state.run_removed.connect(
+            lambda run_id: (remove_run(self.model_box, run_id), self._follow_vaes(), self._update_buttons()))
         follow_renames(self.model_box, self.state)
         for run_id in self.state.vaes:
             self._on_vae_changed(run_id)
@@ -187,7 +194,7 @@ class ClustersPanel(Panel):
         self.hover_marker = pg.ScatterPlotItem(size=14, pen=pg.mkPen("k", width=2), brush=None)
         self.plot.addItem(self.hover_marker)
 
-        self.legend = QLabel()  # beside the plot, never over its points
+        self.legend = ClusterLegend()  # beside the plot, never over its points nor under the preview
         self.legend.setToolTip("Which colour is which group")
         self.preview = ImageGrid(colorbar=False)
         self.preview.setFixedSize(150, 150)
@@ -219,9 +226,14 @@ class ClustersPanel(Panel):
         side.addStretch(1)
         side_widget = QWidget()
         side_widget.setLayout(side)
+        side_scroll = QScrollArea(widgetResizable=True)  # when short, the column scrolls: nothing is drawn over the legend
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side_widget)
+        side_scroll.setMinimumWidth(side_widget.sizeHint().width() + side_scroll.verticalScrollBar().sizeHint().width())
         splitter = QSplitter()
         splitter.addWidget(self.plot)
-        splitter.addWidget(side_widget)
+        splitter.addWidget(side_scroll)
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([900, 180])
         centres_box = QGroupBox("Cluster centres (→ the digit each cluster was matched to)")
@@ -244,6 +256,7 @@ class ClustersPanel(Panel):
         self.colour_box.currentIndexChanged.connect(lambda _: self._draw_scatter())
         for box in (self.source_box, self.projection_box, self.clustering_box, self.model_box):
             box.currentIndexChanged.connect(lambda _: self._update_buttons())
+        self.source_box.activated.connect(lambda _: setattr(self, "_source_chosen", True))  # a person's pick only
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.scene().sigMouseClicked.connect(lambda event: self._on_mouse_moved(event.scenePos()))
 
@@ -276,7 +289,14 @@ class ClustersPanel(Panel):
     def _on_vae_changed(self, name: str) -> None:
         if self.model_box.findData(name) < 0:
             self.model_box.setCurrentIndex(add_in_order(self.model_box, self.state, name))
+        self._follow_vaes()
         self._update_buttons()
+
+    def _follow_vaes(self) -> None:
+        """Offer what can run: the seed's reconstructions with a VAE, raw pixels without one."""
+        if not self._source_chosen:
+            key = SEED_RECIPE.embedding if any(True for _ in self.state.vaes) else PIXELS_RECIPE.embedding
+            self.source_box.setCurrentIndex(self.source_box.findData(key))
 
     def recipe(self) -> ClusterRecipe:
         projection = self.projection_box.currentData()
@@ -288,8 +308,13 @@ class ClustersPanel(Panel):
         needs_vae = self.source_box.currentData() != "pixels"
         has_vae = self._replica(self.model_box.currentData()) is not None
         self.run_button.setEnabled(not self._runner.busy and (has_vae or not needs_vae))
-        self.run_button.setToolTip("Cluster now, in the background" if has_vae or not needs_vae
-                                   else "Train a VAE first (or embed raw pixels)")
+        why = (f"Cluster needs a trained VAE for {self.source_box.currentText().removesuffix(SEED_MARK)}: "
+               "train one in Training (e.g. cvae) or open a checkpoint, or embed raw pixels.")
+        self.run_button.setToolTip("Cluster now, in the background" if has_vae or not needs_vae else why)
+        if needs_vae and not has_vae:
+            self.status.setText(why)
+        elif self.status.text().startswith("Cluster needs a trained VAE"):
+            self.status.clear()
         self.cancel_button.setEnabled(self._runner.busy)
 
     # --- the background run ---------------------------------------------------------------------
@@ -396,7 +421,7 @@ class ClustersPanel(Panel):
         self.scatter_items = []
         result = self.result
         if result is None:
-            self.legend.setText("")
+            self.legend.set_entries("", [])
             return
         by_label = self.colour_box.currentData() == "label"
         groups = result.labels if by_label else result.assignments
@@ -407,14 +432,13 @@ class ClustersPanel(Panel):
                 continue
             colour = COLOURS[group % len(COLOURS)]
             matched = result.cluster_to_label[group] if not by_label else -1
-            name = f"digit {group}" if by_label else (f"cluster {group} → {matched}" if matched >= 0
-                                                      else f"cluster {group}")
+            name = f"digit {group}" if by_label else (f"c{group} → {matched}" if matched >= 0 else f"c{group}")
             item = pg.ScatterPlotItem(result.projection[members, 0], result.projection[members, 1], size=5,
                                       pen=None, brush=pg.mkBrush(colour))
             self.plot.addItem(item)
             self.scatter_items.append(item)
-            legend.append(f"<span style='color: {colour}; font-size: 14px'>●</span> {name}")
-        self.legend.setText("<br>".join(legend))
+            legend.append((colour, name))
+        self.legend.set_entries("true label" if by_label else "cluster → matched digit", legend)
 
     def point_at(self, scene_pos) -> int | None:
         """The index of the point under the mouse (within a few pixels), or None."""

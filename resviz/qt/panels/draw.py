@@ -49,11 +49,11 @@ NO_MODEL = "No model yet: train one (Training tab) or open a checkpoint (File â–
 NOTHING_DRAWN = "Nothing drawn: draw a digit on the black canvas."
 NO_ITEM = "Loading the test itemsâ€¦"
 LONG_NAMES = 3  # class names longer than this get horizontal bars (Fashion-MNIST's "Ankle boot")
-METHODS = {  # shown name -> method
-    "HiResCAM (where the evidence is)": "hirescam",
-    "Grad-CAM (averaged gradients)": "gradcam",
-    "Gradient (which pixels matter)": "gradient",
-    "Off": "off",
+METHODS = {  # shown name -> (method, what it shows): short names fit the box, the rest is the item's tooltip
+    "HiResCAM": ("hirescam", "Where the evidence is"),
+    "Grad-CAM": ("gradcam", "Averaged gradients (often blurrier)"),
+    "Gradient": ("gradient", "Which pixels matter"),
+    "Off": ("off", "No explanation"),
 }
 BAR_COLOUR, TOP_COLOUR, TARGET_COLOUR = "#9db9d9", "#1f6fbf", "#f28e2b"
 
@@ -120,8 +120,9 @@ class DrawPanel(Panel):
         self.explain_view = PictureView()
         self.explain_view.setMinimumSize(150, 150)
         self.method_box = _shrinkable(QComboBox())
-        for name, method in METHODS.items():
+        for name, (method, what) in METHODS.items():
             self.method_box.addItem(name, method)
+            self.method_box.setItemData(self.method_box.count() - 1, what, Qt.ItemDataRole.ToolTipRole)
         self.method_box.setToolTip(
             "HiResCAM: how much each place in the last feature map adds to the class score.\n"
             "Grad-CAM: the same with each channel's gradient averaged over the map (often blurrier).\n"
@@ -137,7 +138,7 @@ class DrawPanel(Panel):
         explain_controls = QHBoxLayout()
         explain_controls.addWidget(self.method_box, 3)
         explain_controls.addWidget(QLabel("for"))
-        explain_controls.addWidget(self.target_box, 2)  # room for "the predicted class" when there is room
+        explain_controls.addWidget(self.target_box, 2)  # room for "predicted class" when there is room
         views.addLayout(explain_controls, 2, 1)
 
         self.answer = QLabel()
@@ -404,7 +405,7 @@ class DrawPanel(Panel):
         current = self.target_box.currentData()
         self.target_box.blockSignals(True)
         self.target_box.clear()
-        self.target_box.addItem("the predicted class", None)
+        self.target_box.addItem("predicted class", None)
         for index, name in enumerate(self._classes):
             self.target_box.addItem(f"class {name}", index)
         found = self.target_box.findData(current)

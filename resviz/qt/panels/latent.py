@@ -113,6 +113,7 @@ class LatentPanel(Panel):
         self._dataset_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
         self._start = "z = 0"  # where the sliders were put before the person dragged one
+        self._start_values = np.zeros(0, np.float32)  # their values then: a drag's caption names what moved
         self._axes_runner = BackgroundRunner(self)
         self._build()
         self._connect_state()
@@ -156,10 +157,11 @@ class LatentPanel(Panel):
         self.message.setStyleSheet("color: #b35900;")
 
         self.digit = ImageGrid(colorbar=False)
-        self.digit.setMinimumSize(220, 220)
+        self.digit.setMinimumSize(150, 150)  # shrinks before its caption would be drawn over it (900×600)
         self.digit.setToolTip("decode(z): the decoder's pixel probabilities for the latent point the sliders set")
         self.origin = QLabel(wordWrap=True)
         self.origin.setStyleSheet("color: #555;")
+        self.origin.setToolTip("Every slider is one coordinate of z; the decoder draws whatever z you set.")
 
         self.sample_button = QPushButton("Sample from prior")
         self.sample_button.setToolTip("Draw z from N(0, I), the prior the VAE was trained to match, and decode it")
@@ -374,10 +376,16 @@ class LatentPanel(Panel):
     def _on_slider(self, index: int, value: float) -> None:
         self.values[index] = value
         self._sliders[index].value_label.setText(f"{value:+.2f}")
-        name = self.axes.labels[index].split(" ")[0] if self.axes else f"z{index + 1}"
-        self.origin.setText(f"Your own latent point: {name} moved to {value:+.2f}, starting from {self._start}. "
-                            "Every slider is one coordinate of z; the decoder draws whatever z you set.")
+        self.origin.setText(f"Your own latent point: {self._moved_text()}, starting from {self._start}.")
         self.redraw()
+
+    def _moved_text(self) -> str:
+        """Every slider now away from where the drags started, with its value: the caption says them all."""
+        start = self._start_values if len(self._start_values) == len(self.values) else np.zeros_like(self.values)
+        names = [self.axes.labels[i].split(" ")[0] if self.axes else f"z{i + 1}" for i in range(len(self.values))]
+        moved = [f"{names[i]} at {self.values[i]:+.2f}" for i in range(len(self.values))
+                 if abs(self.values[i] - start[i]) > 0.005]
+        return ", ".join(moved) if moved else "no slider moved"
 
     def set_latent(self, z: np.ndarray, origin: str, start: str = "") -> None:
         """Move the sliders to latent point ``z``; keep what they cannot reach as the residual.
@@ -393,6 +401,7 @@ class LatentPanel(Panel):
             slider.show_value(float(self.values[index]))
         self.origin.setText(origin)
         self._start = start or "that point"
+        self._start_values = self.values.copy()
         self.redraw()
 
     def sample_prior(self) -> None:
@@ -411,6 +420,7 @@ class LatentPanel(Panel):
         centre = "the mean of the test digits' latent means" if self.axes.principal else "z = 0, the prior's mean"
         self.origin.setText(f"All sliders at 0: {centre}.")
         self._start = "all sliders at 0"
+        self._start_values = self.values.copy()
         self.redraw()
 
     def encode_test_digit(self, index: int | None = None) -> None:
