@@ -1,11 +1,12 @@
 """What every panel shares: the runs, the one selected, the models to look at, the input.
 
 ``AppState`` is the Qt view of the Qt-free ``RunStore`` (core/runs.py). Train, Speed
-run, the Depth lab, File ▸ Open and ``resviz FILE.pt`` all make runs here. A run that
-trains gets a ``TrainingJob`` — a worker process of its own (core/process_run.py) that
-writes the run's folder under the user data folder — or, when the machine is busy, waits
-in a queue; each event it sends is folded into its run and re-emitted with the run's id.
-A process that dies fails its run with the reason, and its newest snapshot is saved. A run
+run, the Depth lab, File ▸ Open and ``resviz FILE.pt`` all make runs here. The run engine
+— queue or alongside, launching, stopping, folding events in, keeping a dead process's
+weights — is the Qt-free ``RunManager`` (core/run_manager.py, ``runs_engine``); its
+executor here gives each run a ``TrainingJob``: a worker process of its own
+(core/process_run.py) read by a QThread, whose events come back on the GUI thread and
+are re-emitted with the run's id. A run
 folder that another process writes is followed (``follower.py``): its events take the same path.
 Panels look at the *selected* run when it is the kind they show (``run_for``), else at
 the newest run that is, and ask ``replica(run_id)`` for a frozen CPU copy of its model
@@ -14,41 +15,33 @@ at the snapshot being shown (the newest, or one picked on the History slider).
 
 from __future__ import annotations
 
-import os
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
-from ..core.checkpoints import Checkpoint, default_checkpoint_path, load_checkpoint, save_checkpoint
-from ..core.compatibility import check_model_takes_dataset
-from ..core.data import Dataset, load_dataset
+from ..core import run_meta
+from ..core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from ..core.data import Dataset
+from ..core.dataset_cache import DatasetCache
 from ..core.distributed_run import DistributedRun
-from ..core.events import Done, Failed, Loading, Snapshot, Started, Step
+from ..core.events import Done, Failed, Snapshot, Started, Step
 from ..core.host_copy import state_to_numpy
 from ..core.memory import return_freed_memory
-from ..core.process_run import ChildDied, ProcessRun, WorkerPool, default_pool
+from ..core.model_cache import ModelCache
+from ..core.process_run import ProcessRun, WorkerPool, default_pool
 from ..core.replica import ModelReplica
-from ..core.run_folder import RunFolderReader, default_run_folder
+from ..core.run_folder import RunFolderReader
+from ..core.run_manager import RunManager, default_parallel_runs
 from ..core.runs import Following, Run, RunStatus, RunStore
-from ..core.tensorboard_log import open_tensorboard_log
 from ..core.trainer import TrainConfig
 from .background import BackgroundRunner
 from .follower import FolderNews, RunFolderFollower, stalled_reason
 from .worker import TrainingJob
-
-REPLICAS_KEPT = 6  # models built for panels, most recently used first
-
-
-def default_parallel_runs() -> int:
-    """Runs that train at once before new ones queue: one on a small CPU, two with a GPU or many cores."""
-    return 2 if torch.cuda.is_available() or (os.cpu_count() or 1) >= 8 else 1
 
 
 class AppState(QObject):
@@ -72,19 +65,17 @@ class AppState(QObject):
         self.store.subscribe(self._on_store)
         self.selected_id: str | None = None
         self.ticked: set[str] = set()
-        self.parallel_runs = default_parallel_runs()
         self.input_image: np.ndarray | None = None
         self.input_source = ""
-        self._jobs: dict[str, TrainingJob] = {}
-        self._queue: list[tuple[str, TrainConfig]] = []
         self._shown_index: dict[str, int | None] = {}  # None: follow the run live
-        self._replicas: OrderedDict[tuple, ModelReplica] = OrderedDict()
-        self._datasets: dict[str, Dataset] = {}
-        self._datasets_lock = threading.Lock()
+        self.models = ModelCache()  # the frozen copies panels run, the last few used
+        self.datasets = DatasetCache(data_dir)
         self.vaes = _GeneratingRuns(self)
         self.replica_changed.connect(self._on_replica_changed)
         self._dataset_runners: set[BackgroundRunner] = set()  # load_dataset_async calls under way
-        self._loggers: dict[str, object] = {}  # run id -> its TensorBoard log, while it trains
+        self.runs_engine = RunManager(self.store, self._launch_job, self.save_run,
+                                      default_parallel_runs(torch.cuda.is_available()))
+        self.runs_engine.listeners.append(self._tell_event)
         self._followers: dict[str, RunFolderFollower] = {}  # runs another process writes into a run folder
         self._following: dict[str, Run] = {}  # their runs (in the store from their Started on)
 
@@ -123,23 +114,17 @@ class AppState(QObject):
 
     def rename(self, run_id: str, name: str) -> None:
         self.store.rename(run_id, name)
-        self._recaption_queue()  # the runs queued behind it name it
+        self.runs_engine.recaption_queue()  # the runs queued behind it name it
 
     def remove(self, run_id: str) -> None:
         """Forget a run (stopping it first if it trains; its checkpoint file stays)."""
-        if any(i == run_id for i, _ in self._queue):
-            self._close_log(run_id)
-        self._queue = [(i, c) for i, c in self._queue if i != run_id]
-        job = self._jobs.get(run_id)
-        if job is not None:
-            job.stop()
+        self.runs_engine.forget(run_id)
         self._unfollow(run_id)
         self.ticked.discard(run_id)
         self._shown_index.pop(run_id, None)
-        for key in [k for k in self._replicas if k[0] == run_id]:
-            del self._replicas[key]
+        self.models.forget(run_id)
         self.store.remove(run_id)
-        self._recaption_queue()
+        self.runs_engine.recaption_queue()
         if self.selected_id == run_id:
             remaining = self.runs
             self.select(remaining[-1].id if remaining else None)
@@ -154,89 +139,56 @@ class AppState(QObject):
                 self.history_changed.emit(run.id)
             self.run_changed.emit(run.id, changes)
 
-    # --- training ----------------------------------------------------------------------------
+    # --- training (the engine is core/run_manager.py; here its jobs get a thread and its news signals) ---
     def start_run(self, config: TrainConfig, alongside: bool = False, name: str | None = None,
                   tensorboard: str | None = None, processes: int = 1) -> Run:
-        """A new run for ``config``: it starts now, or queues when ``parallel_runs`` already train.
+        """A new run for ``config``, selected: it starts now, or queues when ``parallel_runs`` already train.
 
         ``processes``: 2 or more train it data-parallel through torch.distributed's launcher
         (``DistributedRun``); it is still one run, read from the folder rank 0 writes.
-
         ``tensorboard``: a folder to log the run's curves into for TensorBoard (raises
         TensorBoardMissing, with the install command, when the package is absent).
         """
         if config.data_dir is None:
             config.data_dir = self.data_dir
-        # an unknown model, or one that cannot take this dataset's inputs, is refused before a run is made
-        check_model_takes_dataset(config.model, config.dataset)
-        run = self.store.create(config.model, config.dataset, asdict(config), name)
-        run.processes = max(1, int(processes))
-        if tensorboard:
-            self._loggers[run.id] = open_tensorboard_log(tensorboard, f"{run.id}-{run.name.replace(' ', '')}")
+        run = self.runs_engine.start(config, alongside, name, tensorboard, processes)
         self.select(run.id)
-        if alongside or len(self.training_runs()) < self.parallel_runs:
-            self._launch(run.id, config)
-        else:
-            self._queue.append((run.id, config))
-        self._recaption_queue()  # a run started alongside is one more that queued runs wait for
         return run
+
+    @property
+    def parallel_runs(self) -> int:
+        return self.runs_engine.parallel_runs
+
+    @parallel_runs.setter
+    def parallel_runs(self, count: int) -> None:
+        self.runs_engine.parallel_runs = count
 
     def training_runs(self) -> list[Run]:
         """Runs with a training process (training, paused or loading their data)."""
-        return [r for r in self.store if r.id in self._jobs]
+        return self.runs_engine.training_runs()
 
     def queued_runs(self) -> list[Run]:
-        return [self.store.get(i) for i, _ in self._queue if i in self.store]
-
-    def _recaption_queue(self) -> None:
-        """Each queued run says which runs it waits for as they are now (one ended: it is no longer named)."""
-        training, queued = self.training_runs(), self.queued_runs()
-        for position, run in enumerate(queued):
-            ahead = training + queued[:position]
-            caption = queue_caption(ahead, len(ahead) - self.parallel_runs + 1)
-            if run.message != caption:
-                self.store.set_status(run.id, RunStatus.QUEUED, caption)
+        return self.runs_engine.queued_runs()
 
     def start_now(self, run_id: str) -> None:
         """Start a queued run at once, alongside the running ones."""
-        for index, (queued_id, config) in enumerate(self._queue):
-            if queued_id == run_id:
-                del self._queue[index]
-                self._launch(run_id, config)
-                self._recaption_queue()
-                return
+        self.runs_engine.start_now(run_id)
 
-    def _launch(self, run_id: str, config: TrainConfig) -> None:
-        """Train the run in a worker process of its own (its dataset is loaded there), writing its run folder."""
-        checkpoint = default_checkpoint_path(config.model, config.dataset)
-        folder = default_run_folder(checkpoint.stem)
-        run = self.store.get(run_id)
-        many = run.processes > 1
-        self.store.apply(run_id, Loading(f"Starting {run.processes} training processes…" if many
-                                         else "Starting the training process…"))
-        self.store.set_status(run_id, RunStatus.RUNNING)
-        run.folder, run.planned_checkpoint = str(folder), str(checkpoint)
-        try:
-            process = (DistributedRun(config, run.processes, checkpoint, folder) if many
-                       else ProcessRun(config, checkpoint, folder, pool=self.workers))
-        except OSError as error:  # no process could be started (too many, no memory)
-            self._fail(run_id, f"The training process could not start: {error}", "")
-            return
+    def _launch_job(self, run: Run, config: TrainConfig, checkpoint: Path, folder: Path) -> TrainingJob:
+        """The executor: the run's process (several under torchrun), read by a thread of its own."""
+        process = (DistributedRun(config, run.processes, checkpoint, folder) if run.processes > 1
+                   else ProcessRun(config, checkpoint, folder, pool=self.workers))
         job = TrainingJob(process, parent=self)
-        job.event.connect(lambda event, run_id=run_id: self._on_event(run_id, event))
-        job.finished.connect(lambda run_id=run_id: self._on_job_finished(run_id))
-        self._jobs[run_id] = job
+        job.event.connect(lambda event, run_id=run.id: self._on_event(run_id, event))
+        job.finished.connect(lambda run_id=run.id: self._on_job_finished(run_id))
         job.start()
+        return job
 
     def _on_event(self, run_id: str, event) -> None:
-        if isinstance(event, ChildDied):
-            event = self._keep_weights_of_dead_run(run_id, event)
-        changes = self.store.apply(run_id, event)
-        logger = self._loggers.get(run_id)
-        if logger is not None:
-            logger.log(event)
-            if logger.closed:
-                del self._loggers[run_id]
+        self.runs_engine.on_event(run_id, event)
+
+    def _tell_event(self, run_id: str, event, changes: set) -> None:
+        """The engine folded ``event`` in: the panels hear of it."""
         if isinstance(event, Snapshot) and self._shown_index.get(run_id) is None:
             self.replica_changed.emit(run_id)
         elif isinstance(event, Failed):
@@ -246,89 +198,37 @@ class AppState(QObject):
             self.message.emit(run.message or f"Saved checkpoint {event.checkpoint}")
         self.run_event.emit(run_id, event)
 
-    def _keep_weights_of_dead_run(self, run_id: str, event: ChildDied) -> ChildDied:
-        """A run whose process died saved nothing: its newest snapshot here becomes its checkpoint."""
-        run = self.store.get(run_id)
-        if run is None or not run.snapshots or not run.planned_checkpoint:
-            return event
-        try:
-            self.save_run(run_id, run.planned_checkpoint, run.snapshots[-1])
-        except (OSError, ValueError, RuntimeError) as error:
-            return replace(event, message=f"{event.message} Its last weights could not be saved ({error}); "
-                                          "they stay in this window: File ▸ Save checkpoint keeps them.")
-        step = run.snapshots[-1].step
-        return replace(event, message=f"{event.message} Its weights at step {step} were saved to "
-                                      f"{run.planned_checkpoint}.", checkpoint=run.planned_checkpoint)
-
     def _on_job_finished(self, run_id: str) -> None:
-        job = self._jobs.pop(run_id, None)
+        job = self.runs_engine.on_finished(run_id)
         if job is not None:
             job.release()
-            job.deleteLater()  # the trainer, its model, optimizer and data go with it
-            # once the job is deleted, give its freed memory back to the system
-            QTimer.singleShot(1000, return_freed_memory)
-        run = self.store.get(run_id)
-        if run is not None and run.status.active:  # the thread ended without a last event
-            self._fail(run_id, "Training ended unexpectedly.", "")
-        self._start_next()
-        if run is not None:
+            job.deleteLater()  # its thread and the process's handle go with it
+            QTimer.singleShot(1000, return_freed_memory)  # once deleted, freed memory goes back to the system
+        if run_id in self.store:
             self.run_changed.emit(run_id, {"status"})
 
-    def _start_next(self) -> None:
-        while self._queue and len(self.training_runs()) < self.parallel_runs:
-            run_id, config = self._queue.pop(0)
-            if run_id in self.store:
-                self._launch(run_id, config)
-        self._recaption_queue()
-
-    def _fail(self, run_id: str, message: str, traceback_text: str) -> None:
-        self._on_event(run_id, Failed(message, traceback=traceback_text))
-
-    def _close_log(self, run_id: str) -> None:
-        logger = self._loggers.pop(run_id, None)
-        if logger is not None:
-            logger.close()
-
     def job(self, run_id: str | None) -> TrainingJob | None:
-        return self._jobs.get(run_id) if run_id else None
+        return self.runs_engine.job(run_id)
 
     def can_pause(self, run_id: str | None) -> bool:
         """A run training here that can pause (a multi-process one only stops)."""
-        job = self.job(run_id)
-        return job is not None and getattr(job.trainer, "can_pause", True)
+        return self.runs_engine.can_pause(run_id)
 
     def pause(self, run_id: str, paused: bool = True) -> None:
-        job = self._jobs.get(run_id)
-        if job is None or not self.can_pause(run_id):
-            return
-        job.pause() if paused else job.resume()
-        self.store.set_paused(run_id, paused)
+        self.runs_engine.pause(run_id, paused)
 
     def stop(self, run_id: str) -> None:
         """Stop a run (it saves a checkpoint) or take it out of the queue."""
-        job = self._jobs.get(run_id)
-        if job is not None:
-            job.stop()
-        elif any(i == run_id for i, _ in self._queue):
-            self._queue = [(i, c) for i, c in self._queue if i != run_id]
-            self._close_log(run_id)
-            self.store.set_status(run_id, RunStatus.STOPPED, "Taken out of the queue before it started.")
-            self._recaption_queue()
+        self.runs_engine.stop(run_id)
 
     def running_jobs(self) -> list[TrainingJob]:
-        return [job for job in self._jobs.values() if job.is_running()]
+        return [job for job in self.runs_engine.jobs() if job.is_running()]
 
     def stop_all(self, wait_ms: int = 3000) -> bool:
         """Empty the queue, stop every job and wait up to ``wait_ms``; True if all threads ended."""
-        for run_id, _ in self._queue:
-            self.store.set_status(run_id, RunStatus.STOPPED, "The window closed before it started.")
-            self._close_log(run_id)
-        self._queue.clear()
         for run_id in list(self._followers):  # another process trains these: only stop reading
             self._unfollow(run_id)
-        jobs = self.running_jobs()
-        for job in jobs:
-            job.stop()
+        jobs = [job for job in self.runs_engine.stop_all() if job.is_running()]
         return all(job.wait(wait_ms) for job in jobs)
 
     def shutdown(self, wait_ms: int = 60_000) -> bool:
@@ -346,17 +246,11 @@ class AppState(QObject):
         snapshot = self.shown_snapshot(run_id)
         if run is None or snapshot is None:
             return None
-        key = (run.id, id(snapshot))
-        replica = self._replicas.get(key)
-        if replica is None:
+        def build() -> ModelReplica:
             replica = ModelReplica.from_snapshot(snapshot, classes=run.classes or None, dataset=run.dataset)
-            if run.status == RunStatus.OPENED:
-                replica = _with_source(replica, run.source)
-            self._replicas[key] = replica
-            while len(self._replicas) > REPLICAS_KEPT:
-                self._replicas.popitem(last=False)
-        self._replicas.move_to_end(key)
-        return replica
+            return _with_source(replica, run.source) if run.status == RunStatus.OPENED else replica
+
+        return self.models.get(run.id, snapshot, build)
 
     def replica_for(self, wanted: Callable[[Run], bool] | None = None) -> ModelReplica | None:
         run = self.run_for(wanted)
@@ -385,14 +279,14 @@ class AppState(QObject):
         snapshot = Snapshot(replica.step, replica.epoch, replica.name, dict(replica.config),
                             state_to_numpy(replica.model))
         if into is not None:
-            self._replicas[(into, id(snapshot))] = replica
+            self.models.put(into, snapshot, replica)
             self._on_event(into, snapshot)
             return self.store.get(into)
         run = Run(self.store.new_id(), name or self.store.default_name(replica.name), replica.name,
                   replica.dataset, model_config=dict(replica.config), classes=tuple(replica.classes),
                   input_shape=replica.input_shape, status=RunStatus.OPENED, snapshots=[snapshot],
                   source=replica.source)
-        self._replicas[(run.id, id(snapshot))] = replica
+        self.models.put(run.id, snapshot, replica)
         self.store.add(run)
         self.select(run.id)
         self.replica_changed.emit(run.id)
@@ -496,12 +390,7 @@ class AppState(QObject):
             replica = self.replica(run_id)
         if run is None or replica is None:
             raise ValueError("This run has no weights yet.")
-        save_checkpoint(
-            path, model=replica.name, model_config=replica.config, state_dict=replica.model.state_dict(),
-            name=run.name, objective=run.spec.objective, dataset=run.dataset, dataset_title=run.dataset_title,
-            classes=list(replica.classes), input_shape=list(replica.input_shape), epoch=replica.epoch,
-            step=replica.step, metrics=run.metrics, train_config=run.settings, history=_history(run),
-        )
+        save_checkpoint(path, state_dict=replica.model.state_dict(), **run_meta.from_window(run, replica).as_dict())
 
     # --- history: scrub back through a run's snapshots --------------------------------------------
     def snapshots(self, run_id: str | None) -> list[Snapshot]:
@@ -542,11 +431,7 @@ class AppState(QObject):
         ``options`` are a dataset's own (an image folder's path and size): each set of them is
         its own dataset.
         """
-        cache_key = _dataset_key(key, options)
-        with self._datasets_lock:
-            if cache_key not in self._datasets:
-                self._datasets[cache_key] = load_dataset(key, self.data_dir, progress=progress, **options)
-            return self._datasets[cache_key]
+        return self.datasets.get(key, progress=progress, **options)
 
     def run_dataset_async(self, run: Run, on_done, on_error, on_progress=None) -> None:
         """The dataset ``run`` was trained on (with its options), loaded off the GUI thread."""
@@ -556,13 +441,13 @@ class AppState(QObject):
     test_set = dataset  # what the digit panels call it
 
     def has_dataset(self, key: str, **options) -> bool:
-        return _dataset_key(key, options) in self._datasets
+        return self.datasets.loaded(key, **options) is not None
 
     def load_dataset_async(self, key: str, on_done, on_error, on_progress=None, **options) -> None:
         """Load (and if needed download) a dataset off the GUI thread, reporting progress."""
-        cache_key = _dataset_key(key, options)
-        if cache_key in self._datasets:
-            on_done(self._datasets[cache_key])
+        loaded = self.datasets.loaded(key, **options)
+        if loaded is not None:
+            on_done(loaded)
             return
         runner = BackgroundRunner(self)
         self._dataset_runners.add(runner)
@@ -575,47 +460,13 @@ class AppState(QObject):
                       on_error=lambda message: finish(on_error, message), on_progress=on_progress, **options)
 
 
-def _dataset_key(key: str, options: dict) -> str:
-    return key if not options else f"{key}:{sorted(options.items())}"
-
-
 def _with_source(replica: ModelReplica, source: str) -> ModelReplica:
     return replace(replica, source=source)
-
-
-def queue_caption(ahead: list[Run], must_end: int) -> str:
-    """What a queued run waits for: 'Queued: starts when “plain 6, no BN, ReLU” ends.', each name quoted so
-    that names with commas read apart; when not all of ``ahead`` must end, how many of them."""
-    names = ", ".join(f"“{run.name}”" for run in ahead)
-    if len(ahead) == 1:
-        return f"Queued: starts when {names} ends."
-    if not ahead:
-        return "Queued: starts when a running run ends."
-    if must_end >= len(ahead):
-        return f"Queued: starts when these {len(ahead)} runs end: {names}."
-    count = "one" if must_end <= 1 else str(must_end)
-    return f"Queued: starts when {count} of these {len(ahead)} runs end{'s' if must_end <= 1 else ''}: {names}."
 
 
 def _opened_name(checkpoint: Checkpoint) -> str:
     """The run's name as it was saved (File ▸ Save checkpoint writes it), else the file's stem."""
     return " ".join(checkpoint.meta.get("name", "").split()) or checkpoint.path.stem
-
-
-def _history(run: Run) -> dict:
-    """The run's curves in the checkpoint's ``history`` layout."""
-    history: dict[str, list] = {}
-    xs, _ = run.curves.steps["loss"].data()
-    history["step"] = [int(x) for x in xs]
-    for name, series in run.curves.steps.items():
-        history[name] = [float(y) for y in series.data()[1]]
-    history["epoch"] = [e["epoch"] for e in run.curves.epochs]
-    history["epoch_step"] = [e["step"] for e in run.curves.epochs]
-    for row in run.curves.epochs:
-        for key, value in row.items():
-            if key not in ("epoch", "step"):
-                history.setdefault(key, []).append(value)
-    return history
 
 
 class _GeneratingRuns:

@@ -81,6 +81,11 @@ class TrainingJob(QObject):
     def paused(self) -> bool:
         return self.trainer.paused
 
+    @property
+    def can_pause(self) -> bool:
+        """A multi-process run only stops."""
+        return self.trainer.can_pause
+
     def is_running(self) -> bool:
         return self._thread.isRunning()
 

@@ -20,9 +20,9 @@ from resviz.core import models
 from resviz.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from resviz.core.devices import device_name
 from resviz.core.replica import ModelReplica
+from resviz.core.run_manager import queue_caption
 from resviz.core.runs import Run, RunStatus
 from resviz.core.trainer import TrainConfig
-from resviz.qt.state import queue_caption
 from resviz.qt.widgets.run_colours import run_colour
 
 

@@ -8,8 +8,8 @@ import gc
 from PySide6.QtCore import Qt, QThreadPool
 from run_helpers import setup_small_run, wait_done
 
+from resviz.core.model_cache import REPLICAS_KEPT
 from resviz.core.replica import ModelReplica
-from resviz.qt.state import REPLICAS_KEPT
 
 
 def test_finished_runs_leave_only_a_few_models_alive(window, qtbot):

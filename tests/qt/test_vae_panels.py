@@ -343,16 +343,16 @@ def test_latent_space_and_clusters_load_the_test_set_off_the_gui_thread(qtbot, m
     """Issue 10, item 22: the first look at a VAE never loads its test digits on the GUI thread."""
     import threading
 
-    from resviz.qt import state as state_module
+    from resviz.core import dataset_cache  # where the window's shared datasets are loaded
 
     threads = []
-    real_load = state_module.load_dataset
+    real_load = dataset_cache.load_dataset
 
     def recording_load(*args, **kwargs):
         threads.append(threading.current_thread() is threading.main_thread())
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(state_module, "load_dataset", recording_load)
+    monkeypatch.setattr(dataset_cache, "load_dataset", recording_load)
     state = AppState()
     latent_panel = shown(qtbot, LatentPanel(state))
     state.show_model(vae_replica("cvae"))
