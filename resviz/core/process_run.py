@@ -158,13 +158,13 @@ class ProcessRun:
     can_pause = True
 
     def __init__(self, config, checkpoint_path=None, run_dir=None, pool: WorkerPool | None = None,
-                 snapshot_interval: float | None = None):
+                 snapshot_interval: float | None = None, name: str = ""):
         self.run_dir = str(run_dir) if run_dir else None
         self._worker = (pool or default_pool()).take()
         self._paused = False
         self._stopped = False
         job = {"config": asdict(config), "checkpoint": str(checkpoint_path) if checkpoint_path else None,
-               "run_dir": self.run_dir, "environ": dict(os.environ), "cwd": os.getcwd()}
+               "run_dir": self.run_dir, "environ": dict(os.environ), "cwd": os.getcwd(), "name": name}
         if snapshot_interval is not None:
             job["snapshot_interval"] = snapshot_interval
         self._worker.send(("run", job))  # a worker that died already shows as ChildDied in events()

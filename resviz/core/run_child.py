@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection
 NICENESS = 5  # below the window: its frames come first on a small machine ($RESVIZ_TRAIN_NICE changes it)
 SNAPSHOT_INTERVAL_S = 0.25  # at most four weight snapshots a second reach the window
 SNAPSHOT_BYTES_PER_S = 50e6  # big models (a ResNet-50) send theirs less often
+PRELOADED = ("mnist", None)  # (dataset, data dir) a warm worker loads while it waits: the Training form's default
 
 log = logging.getLogger("resviz.run_child")
 
@@ -58,6 +59,35 @@ def send(conn: Connection, message) -> bool:
 def receive(conn: Connection):
     """The next message from the other end (raises EOFError once it has gone)."""
     return pickle.loads(conn.recv_bytes())
+
+
+def training_threads() -> int:
+    """Torch threads for training: every core but one, which the window keeps for drawing."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+class _Preload(threading.Thread):
+    """Loads the default dataset while the worker waits for a job, so Train starts on data already read."""
+
+    def __init__(self):
+        super().__init__(name="resviz-preload", daemon=True)
+        self.dataset = None
+
+    def run(self):
+        from .data import DatasetUnavailable, load_dataset
+
+        try:
+            self.dataset = load_dataset(*PRELOADED)
+        except (DatasetUnavailable, OSError, ValueError) as error:  # the job loads (and reports) it itself
+            log.debug("preloading %s failed: %s", PRELOADED[0], error)
+
+    def for_job(self, config) -> object | None:
+        """The preloaded dataset if the job trains on exactly it, else None."""
+        wanted = (config.dataset, config.data_dir)
+        if wanted != PRELOADED or config.dataset_options:
+            return None
+        self.join()
+        return self.dataset
 
 
 def snapshot_interval(state: dict, base: float = SNAPSHOT_INTERVAL_S) -> float:
@@ -170,15 +200,20 @@ def _open_folder(path: str | None):
         return None, f"The run folder {path} could not be made ({error}); the run trains without one."
 
 
-def train(conn: Connection, job: dict) -> None:
+def train(conn: Connection, job: dict, preload: _Preload | None = None) -> None:
     """Train the job's run, sending its events; returns after the last one."""
+    import torch
+
     from .events import Loading
     from .trainer import TrainConfig, Trainer
 
+    torch.set_num_threads(job.get("threads") or training_threads())
+    config = TrainConfig(**job["config"])
+    dataset = preload.for_job(config) if preload is not None and job["environ"] == dict(os.environ) else None
     os.environ.clear()
     os.environ.update(job["environ"])  # the window's, as it is now: a warm worker was started earlier
     os.chdir(job["cwd"])
-    trainer = Trainer(TrainConfig(**job["config"]), checkpoint_path=job.get("checkpoint"))
+    trainer = Trainer(config, dataset, checkpoint_path=job.get("checkpoint"), name=job.get("name", ""))
     listener = _Listener(conn, trainer)
     listener.start()
     folder, note = _open_folder(job.get("run_dir"))
@@ -201,6 +236,8 @@ def main(argv: list[str]) -> int:
     from . import trainer  # noqa: F401
 
     send(conn, ("ready", os.getpid()))
+    preload = _Preload()
+    preload.start()
     try:
         command, job = receive(conn)
     except (EOFError, OSError):
@@ -208,7 +245,7 @@ def main(argv: list[str]) -> int:
     if command != "run":
         return 2
     try:
-        train(conn, job)
+        train(conn, job, preload)
     except Exception as error:  # noqa: BLE001 — the window must hear why, not just see the process end
         import traceback
 

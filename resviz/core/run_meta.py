@@ -73,6 +73,7 @@ def from_training(ctx, epochs_completed: int) -> RunMeta:
         epoch=epochs_completed, step=ctx.step, metrics=ctx.metrics, train_config=asdict(ctx.config),
         history=ctx.history, dataset_options=ctx.data.options,
         seconds=ctx.seconds,  # the training time Done reports too (one clock, stopped before saving)
+        name=ctx.trainer.name,
     )
 
 

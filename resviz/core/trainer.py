@@ -166,8 +166,10 @@ class Trainer:
         checkpoint_path: str | Path | None = None,
         callbacks: tuple[Callback, ...] = (),
         dist=None,
+        name: str = "",
     ):
         self.config = config
+        self.name = name  # the run's name, saved in its checkpoint (File ▸ Open shows it)
         self.spec = models.spec(config.model)
         self.objective = objective_for(self.spec.objective)
         self._dataset = dataset

@@ -177,7 +177,7 @@ class AppState(QObject):
     def _launch_job(self, run: Run, config: TrainConfig, checkpoint: Path, folder: Path) -> TrainingJob:
         """The executor: the run's process (several under torchrun), read by a thread of its own."""
         process = (DistributedRun(config, run.processes, checkpoint, folder) if run.processes > 1
-                   else ProcessRun(config, checkpoint, folder, pool=self.workers))
+                   else ProcessRun(config, checkpoint, folder, pool=self.workers, name=run.name))
         job = TrainingJob(process, parent=self)
         job.event.connect(lambda event, run_id=run.id: self._on_event(run_id, event))
         job.finished.connect(lambda run_id=run.id: self._on_job_finished(run_id))

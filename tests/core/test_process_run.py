@@ -164,3 +164,16 @@ def test_the_pool_keeps_a_warm_worker_and_ends_idle_ones():
     assert spare.alive()  # taken: not the pool's to end
     for worker in (first, spare):
         assert worker.close(wait_s=30) == 0  # an unused worker exits quietly when its socket closes
+
+
+def test_a_warm_worker_preloads_the_default_dataset_and_gives_it_only_to_a_job_that_wants_it(monkeypatch):
+    from resviz.core import data, run_child
+
+    monkeypatch.setattr(data, "load_dataset", lambda key, data_dir, **_: f"{key} from {data_dir}")
+    preload = run_child._Preload()
+    preload.start()
+    assert preload.for_job(TrainConfig(dataset="mnist")) == "mnist from None"
+    assert preload.for_job(TrainConfig(dataset="fashion")) is None
+    assert preload.for_job(TrainConfig(dataset="mnist", data_dir="/elsewhere")) is None
+    assert preload.for_job(TrainConfig(dataset="mnist", dataset_options={"size": 1})) is None
+

@@ -52,6 +52,7 @@ def test_a_window_run_writes_a_run_folder_that_reads_as_the_same_run(window, qtb
     steps = [e.step for e in followed if isinstance(e, Step)]
     assert steps and steps[-1] == run.progress.step
     assert type(followed[-1]).__name__ == "Done" and followed[-1].checkpoint == run.checkpoint
+    assert load_checkpoint(run.checkpoint).meta["name"] == run.name  # File ▸ Open calls it what the window did
 
 
 def test_processes_2_trains_one_run_in_two_processes_and_stop_saves(window, qtbot):
