@@ -99,7 +99,7 @@ def test_train_side_by_side_heatmaps_activations_and_table(panel, window, qtbot,
     for row, run in enumerate(runs):
         cells = dict(zip(header, (table.item(row, c).text() for c in range(table.columnCount()))))
         assert cells["Run"] == run.name and cells["Status"] == "done"
-        assert cells["Train loss"] != "—" and cells["Test acc."].endswith("%") and "e" in cells["Grad ratio"]
+        assert cells["Train loss"] != "—" and cells["Final test acc."].endswith("%") and "e" in cells["Grad ratio"]
         assert cells["Parameters"].replace(",", "").isdigit()
     rows = table.rows
     assert rows[1]["grad_ratio"] < 1e-6 < 1e-2 < rows[2]["grad_ratio"]

@@ -23,7 +23,8 @@ COLUMNS = [  # (key, header, tooltip)
     ("name", "Run", "The net: variant, depth (3×3 convs), BatchNorm, activation"),
     ("status", "Status", "training, done, stopped or failed"),
     ("train_loss", "Train loss", "Mean training loss over the last 10% of steps"),
-    ("test_accuracy", "Test acc.", "Accuracy on the test digits after the last pass"),
+    ("test_accuracy", "Final test acc.", "Accuracy on the test digits at the final epoch (after the last "
+                                         "pass); the Runs list's Best is the best epoch's, so it can be higher"),
     ("grad_ratio", "Grad ratio", "At the first step: the first conv's weight-gradient norm divided by the "
                                  "classifier's. Tiny (1e-10) = the gradient vanished on its way down."),
     ("seconds", "Time", "Training time (testing excluded). Runs side by side share the CPU cores, so compare "

@@ -26,16 +26,33 @@ STATUS_COLOURS = {RunStatus.RUNNING: "#1f6fbf", RunStatus.PAUSED: "#b35900", Run
 STALLED_COLOUR = "#b35900"  # a followed run whose writer stopped without finishing
 TIPS = {
     "Run": "Tick to overlay this run's curves in Training (in its colour). Double-click or F2 to rename.",
-    "Best": "Best test accuracy (classifiers) or lowest test loss in nats per image (VAEs) over its epochs",
+    "Best": "Each run's best test accuracy over its epochs (classifiers; the cell says which epoch), or its "
+            "lowest test loss in nats per image (VAEs). The Depth lab's table shows the final epoch's instead",
     "Time": "Training time, pauses and testing left out",
 }
 
 
 def best_text(run: Run) -> str:
     headline = run.headline
+    return "" if headline is None else best_text_of(run, headline[1])
+
+
+def best_tip(run: Run) -> str:
+    """Which number the Best cell is: 'best test accuracy over its epochs (epoch 3)', so it is not
+    mistaken for the last epoch's (the Depth lab's table shows that one)."""
+    headline = run.headline
     if headline is None:
         return ""
     key, value = headline
+    epoch = next((e.get("epoch") for e in run.curves.epochs if e.get(key) == value), None)
+    what = "best test accuracy" if key.endswith("accuracy") else f"lowest {key.replace('_', ' ')}"
+    last = run.curves.epochs[-1].get(key)
+    tail = f"; its last epoch's: {best_text_of(run, last)}" if last is not None and last != value else ""
+    return f"{what} over its epochs (epoch {epoch}){tail}"
+
+
+def best_text_of(run: Run, value: float) -> str:
+    key = run.objective.headline
     return f"{value:.2%}" if key.endswith("accuracy") else f"{value:.1f} nats" if run.generates else f"{value:.4g}"
 
 
@@ -142,6 +159,7 @@ class RunsList(QTreeWidget):
         if run.following is not None:
             tip = following_caption(run.following) + (f"\n{tip}" if tip else "")
         item.setToolTip(3, tip)
+        item.setToolTip(4, best_tip(run))
         item.setToolTip(0, f"{run.name}: {run.spec.description}\n{source_text(run)}".rstrip())
         self.blockSignals(False)
 
