@@ -15,6 +15,7 @@ from run_helpers import wait_done
 from resviz.core import models
 from resviz.core.replica import ModelReplica
 from resviz.core.runs import RunStatus
+from resviz.core.trainer import TrainConfig
 
 
 @pytest.fixture(autouse=True)
@@ -155,3 +156,22 @@ def test_image_panels_do_not_take_up_a_signal_model(window, qtbot):
         window.tabs.setCurrentWidget(panel)
         qtbot.wait(50)
         assert panel.shown_run() is None, title
+
+
+def test_the_button_starts_both_at_once_even_while_another_run_trains(window, panel, qtbot):
+    """'Side by side' means both start now: neither waits in the queue behind a run already training."""
+    state = window.state
+    state.parallel_runs = 1
+    other = state.start_run(TrainConfig.for_model("cnn", device="cpu", epochs=50, train_subset=2_000,
+                                                  test_subset=300))
+    assert other.status != RunStatus.QUEUED
+    try:
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+        runs = {run.model: run for run in state.runs if run.model.startswith("mnist1d")}
+        assert set(runs) == {"mnist1d-cnn", "mnist1d-mlp"} and state.queued_runs() == []
+        assert {r.id for r in runs.values()} <= {r.id for r in state.training_runs()}
+        qtbot.waitUntil(lambda: all(state.job(r.id) is not None for r in runs.values()), timeout=60_000)
+    finally:
+        state.stop_all()
+        for run in list(state.runs):
+            wait_done(qtbot, window, run, timeout=60_000)
