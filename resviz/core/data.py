@@ -15,27 +15,5 @@ module imports that package (so every source is registered) and names what it of
 
 from __future__ import annotations
 
-from .datasets import (
-    Dataset,
-    DatasetFileError,
-    DatasetSpec,
-    DatasetUnavailable,
-    ProgressCallback,
-    as_float_images,
-    candidate_roots,
-    dataset_names,
-    dataset_spec,
-    dataset_title,
-    default_cache_dir,
-    describe_error,
-    is_drawable,
-    load_dataset,
-    register_dataset,
-    to_model_input,
-)
-
-__all__ = [
-    "Dataset", "DatasetFileError", "DatasetSpec", "DatasetUnavailable", "ProgressCallback", "as_float_images",
-    "candidate_roots", "dataset_names", "dataset_spec", "dataset_title", "default_cache_dir", "describe_error",
-    "is_drawable", "load_dataset", "register_dataset", "to_model_input",
-]
+from .datasets import *  # noqa: F403 — this module is the name everyone imports them by
+from .datasets import __all__  # noqa: F401 — the same names, listed once (in datasets/__init__.py)
