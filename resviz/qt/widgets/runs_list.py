@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QMessageBox, QTreeWidget, QTreeWidgetItem
 
 from ...core.data import dataset_title
 from ...core.durations import format_seconds
@@ -110,7 +110,7 @@ class RunsList(QTreeWidget):
         self.currentItemChanged.connect(self._on_current)
         self.itemChanged.connect(self._on_item_changed)
         self.itemDoubleClicked.connect(lambda item, _column: self.editItem(item, 0))
-        self._shortcut("Delete", lambda: self._act_on_current(self.state.remove))
+        self._shortcut("Delete", lambda: self._act_on_current(self.ask_to_remove))
         self._shortcut("F2", lambda: self._act_on_current(lambda run_id: self.editItem(self._items[run_id], 0)))
         state.run_added.connect(self._add)
         state.run_changed.connect(self._on_changed)
@@ -169,6 +169,19 @@ class RunsList(QTreeWidget):
         item, run = self._items.get(run_id), self.state.run(run_id)
         if item is not None and run is not None:
             self._fill(item, run)
+
+    def ask_to_remove(self, run_id: str) -> bool:
+        """Remove the run from the list once the person agrees (comparisons that hold it lose it too)."""
+        run = self.state.run(run_id)
+        if run is None:
+            return False
+        answer = QMessageBox.question(self, "Remove run", remove_question(run, training=self.state.job(run_id) is not None),
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                      QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self.state.remove(run_id)
+        return True
 
     def _remove(self, run_id: str) -> None:
         item = self._items.pop(run_id, None)
@@ -236,5 +249,13 @@ class RunsList(QTreeWidget):
         if run.status == RunStatus.FAILED:
             menu.addAction("Why did it fail?", lambda: self.details_requested.emit(run_id))
         menu.addSeparator()
-        menu.addAction("Remove from the list", lambda: self.state.remove(run_id))
+        menu.addAction("Remove from the list…", lambda: self.ask_to_remove(run_id))
         menu.exec(self.viewport().mapToGlobal(position))
+
+
+def remove_question(run: Run, training: bool) -> str:
+    """What removing ``run`` does, asked before it is done."""
+    stops = " It is stopped first (it saves its checkpoint)." if training else ""
+    kept = f" Its checkpoint stays at {run.checkpoint}." if run.checkpoint else ""
+    return (f"Remove “{run.name}” from the list?{stops}{kept} Every tab that shows or compares it "
+            "(the Depth lab's table and heatmaps, Evaluation's comparison, the overlaid curves) lets go of it.")
