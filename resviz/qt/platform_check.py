@@ -29,7 +29,14 @@ APT_PACKAGES = (
     "libxcb-xkb1", "libxcb-glx0", "libxkbcommon-x11-0", "libx11-xcb1", "libegl1", "libgl1",
     "libfontconfig1", "libdbus-1-3", "libglib2.0-0",
 )
-APT_LINE = "sudo apt-get install -y " + " ".join(APT_PACKAGES)
+def apt_install(packages) -> str:
+    """The install command for a person at this terminal: root (a container's shell often has no
+    sudo) runs apt-get itself; anyone else through sudo."""
+    sudo = "" if hasattr(os, "geteuid") and os.geteuid() == 0 else "sudo "
+    return f"{sudo}apt-get install -y {' '.join(packages)}"
+
+
+APT_LINE = apt_install(APT_PACKAGES)
 
 # soname -> the Debian/Ubuntu package that ships it
 PACKAGE_OF = {
@@ -113,7 +120,7 @@ def missing_libraries_message(platform: str, sonames: list[str]) -> str:
     return (
         f"resviz cannot open its window: Qt's {platform!r} platform plugin needs system libraries "
         f"that are not installed: {', '.join(sonames)}.\n"
-        f"On Debian or Ubuntu install them with:\n  sudo apt-get install -y {' '.join(packages_for(sonames))}\n"
+        f"On Debian or Ubuntu install them with:\n  {apt_install(packages_for(sonames))}\n"
         f"(or everything Qt's window needs at once, as in the README:\n  {APT_LINE})\n" + HEADLESS_HINT
     )
 
