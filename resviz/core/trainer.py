@@ -96,13 +96,13 @@ class TrainConfig:
         self.betas = tuple(self.betas)
         self.freeze = tuple(self.freeze)
         self.record = tuple(self.record)
+        self.init_skip = tuple(self.init_skip)
         if self.augmentation is not None:
             Augmentation(**self.augmentation)  # unknown fields or absurd values are refused here
 
     @property
     def augments(self) -> bool:
         return bool(self.augment or self.augmentation)
-        self.init_skip = tuple(self.init_skip)
 
     @classmethod
     def for_model(cls, model: str, **overrides) -> TrainConfig:
