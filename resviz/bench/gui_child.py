@@ -4,8 +4,9 @@ Each GUI measurement runs in a fresh process with Qt offscreen, so it starts col
 its Qt and torch-thread settings never leak into the parent benchmark, and a hang
 can be timed out. The last stdout line is JSON. Modes:
 
-- ``shown``: build the app and the main window as ``resviz`` does and report when
-  the window first paints (the parent times process start -> that line).
+- ``shown``: build the app and the main window as ``resviz`` does — its frame paints
+  before torch is imported, then its tabs are built — and report when the tabs first
+  paint, with the seconds since the first paint (the parent times process start -> that line).
 - ``watch``: the same training run (in a training process, as the window runs it)
   headless and with the main window open, every panel live (tabs cycled so each one
   draws) and a 10 ms QTimer sampling how late the event loop answers; reports
@@ -51,26 +52,49 @@ def _window():
 
 
 def mode_shown(args) -> dict:
+    """As ``resviz`` starts: the window's frame paints before torch is imported, then the tabs are built.
+
+    Reports whether torch was loaded at the first paint and the seconds from that paint to the
+    tabs' own first paint (the parent subtracts it from its clock to time the first paint).
+    """
     from PySide6.QtCore import QEvent, QObject, QTimer
 
+    from ..qt.main_window import MainWindow
+
     app = _app()
-    window = _window()
-    painted = {}
+    window = MainWindow(deferred=True)
+    marks = {}
 
     class FirstPaint(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint and "at" not in painted:
-                painted["at"] = time.perf_counter()
+            if event.type() == QEvent.Type.Paint and "painted" not in marks:
+                marks["painted"] = time.perf_counter()
+                marks["torch_at_paint"] = "torch" in sys.modules
+                QTimer.singleShot(0, build)
+            return False
+
+    class TabsPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and "ready" not in marks:
+                marks["ready"] = time.perf_counter()
                 QTimer.singleShot(0, app.quit)
             return False
 
-    watcher = FirstPaint()
-    window.installEventFilter(watcher)
+    def build():
+        window.build()
+        window.tabs.currentWidget().installEventFilter(tabs_watcher)
+        window.tabs.currentWidget().update()
+
+    first_watcher, tabs_watcher = FirstPaint(), TabsPaint()
+    window.centralWidget().installEventFilter(first_watcher)
     window.show()
     QTimer.singleShot(20_000, app.quit)  # never hang the benchmark
     app.exec()
     window.close()
-    return {"painted": "at" in painted, "panels": [p.title for p in window.panels]}
+    ready = "ready" in marks
+    return {"painted": "painted" in marks, "ready": ready, "torch_at_paint": marks.get("torch_at_paint"),
+            "paint_to_ready_s": marks["ready"] - marks["painted"] if ready else None,
+            "panels": [p.title for p in window.panels]}
 
 
 def _training_config(args, panel):

@@ -39,7 +39,6 @@ def create_app(argv: list[str] | None = None):
     if icon:
         app.setWindowIcon(QIcon(icon))
     configure_pyqtgraph()
-    configure_torch_threads()
     collect_on_gui_thread()  # never on a training or analysis thread: Qt objects die on the GUI thread
     return app
 
@@ -81,24 +80,39 @@ def _resource(name: str) -> str | None:
 def run_app(checkpoint: str | None = None, data_dir: str | None = None, run_folder: str | None = None) -> int:
     """The window, opening ``checkpoint`` or following the run folder ``run_folder`` (another process's run)."""
     app = create_app()
+    from PySide6.QtCore import QTimer
+
+    from .exceptions import install_exception_hooks
     from .main_window import MainWindow
+
+    window = MainWindow(deferred=True)  # painted before torch is imported: the launch is answered at once
+    install_exception_hooks(window)  # uncaught exceptions (slots, any thread): logged and shown, not only on stderr
+
+    def finish() -> None:
+        _finish_window(window, checkpoint, data_dir, run_folder)
+
+    window.centralWidget().first_paint.connect(lambda: QTimer.singleShot(0, finish))
+    QTimer.singleShot(3000, finish)  # a window started minimised paints late: build it anyway
+    window.show()
+    return app.exec()
+
+
+def _finish_window(window, checkpoint: str | None, data_dir: str | None, run_folder: str | None) -> None:
+    """After the first paint: import torch, build the tabs, open what the command line named."""
+    if window.built:
+        return
+    from PySide6.QtCore import QTimer
+
     from .state import AppState
 
-    window = MainWindow(AppState(data_dir=data_dir))
-    from .exceptions import install_exception_hooks
-
-    install_exception_hooks(window)  # uncaught exceptions (slots, any thread): logged and shown, not only on stderr
-    window.show()
+    window.build(AppState(data_dir=data_dir))
     if checkpoint:
         window.open_checkpoint(checkpoint)
     if run_folder:
         window.follow_run_folder(run_folder)
-    from PySide6.QtCore import QTimer
-
-    # after the first paint: the collection before the freeze takes ~0.1 s
+    # after the tabs' first paint: the collection before the freeze takes ~0.1 s
     QTimer.singleShot(500, freeze_startup_objects)
-    QTimer.singleShot(0, window.state.workers.warm_up)  # after the first paint: torch imports in the worker
-    return app.exec()
+    QTimer.singleShot(0, window.state.workers.warm_up)  # torch imports in the worker while the window is used
 
 
 def freeze_startup_objects() -> None:

@@ -7,6 +7,11 @@ that another process writes (``follower.py``). Closing it stops every run
 (each saves its checkpoint), cancels background work and waits for all of it: if a
 training step is slow the window says "Stopping…" and closes when the step ends. Followed
 runs only stop being read: another process trains them.
+
+``resviz`` paints the window before it imports PyTorch (``deferred=True``): the first paint
+shows a "Loading PyTorch…" page within about a second of the launch, and ``build`` fills the
+window with its tabs just after (importing torch and the models takes ~1.5 s on a small
+machine). Every import that pulls torch in therefore sits inside a method, not at the top.
 """
 
 from __future__ import annotations
@@ -14,22 +19,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from .. import __version__
 from ..core.atomic import UnsafeTarget
-from ..core.checkpoints import CheckpointError, checkpoint_dir
-from ..core.devices import resolve_device
-from ..core.events import Failed, Started
-from ..core.runs import RunStatus
-from .panels import PANEL_CLASSES
 from .settings import Settings
-from .state import AppState
 from .widgets.failure_box import failure_box
 from .widgets.panel_tabs import PanelTabs
-from .widgets.runs_list import RunsList
+from .widgets.starting_page import StartingPage
+
+if TYPE_CHECKING:  # these pull torch in: imported where they are used, after the first paint
+    from .state import AppState
 
 RECENT_LIMIT = 8
 STOP_BEFORE_KILL_S = 20.0  # closing: a training process that has not stopped by then is ended
@@ -44,16 +48,37 @@ SHORTCUTS = [
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, state: AppState | None = None, settings: Settings | None = None):
+    def __init__(self, state: AppState | None = None, settings: Settings | None = None, *,
+                 deferred: bool = False):
+        """The whole window, or with ``deferred`` only its frame and a loading page until ``build``."""
         super().__init__()
-        self.state = state or AppState(parent=self)
         self.settings = _settings(settings)
+        self.state = state
         self.failure: QMessageBox | None = None  # the last failure shown (tests read it)
         self._closing = False
+        self.panels = []
         self.setWindowTitle("resviz — watch neural networks learn")
         self.resize(1280, 820)
+        self._restore_geometry()
+        if deferred:
+            self.setCentralWidget(StartingPage())
+        else:
+            self.build(state)
+
+    @property
+    def built(self) -> bool:
+        return bool(self.panels)
+
+    def build(self, state: AppState | None = None) -> None:
+        """Import torch and the panels, and fill the window: tabs, Runs list, menus, status bar."""
+        from .app import configure_torch_threads
+        from .panels import PANEL_CLASSES
+        from .state import AppState
+        from .widgets.runs_list import RunsList
+
+        configure_torch_threads()
+        self.state = state or self.state or AppState(parent=self)
         self.tabs = PanelTabs()
-        self.panels = []
         for panel_class in PANEL_CLASSES:
             panel = panel_class(self.state)
             self.panels.append(panel)
@@ -113,6 +138,8 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_status_bar(self) -> None:
+        from ..core.devices import resolve_device
+
         auto = resolve_device("auto")
         self.device_label = QLabel(f"device: auto → {'CUDA GPU' if auto.type == 'cuda' else 'CPU'}")
         self.data_label = QLabel("")
@@ -121,6 +148,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.device_label)
 
     def _on_event(self, run_id: str, event) -> None:
+        from ..core.events import Failed, Started
+
         if isinstance(event, Started):
             run = self.state.run(run_id)
             if run is None or run.following is None:  # a followed run's device is another machine's
@@ -131,18 +160,24 @@ class MainWindow(QMainWindow):
             self.show_failure(run_id)
 
     def show_failure(self, run_id: str) -> None:
+        from ..core.runs import RunStatus
+
         run = self.state.run(run_id)
         if run is not None and run.status == RunStatus.FAILED:
             self.failure = failure_box(self, f"{run.name} failed", run.message, run.traceback, run.log)
 
     # --- files -----------------------------------------------------------------------------
     def open_checkpoint_dialog(self) -> None:
+        from ..core.checkpoints import checkpoint_dir
+
         path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", str(checkpoint_dir()),
                                               "resviz checkpoints (*.pt);;All files (*)")
         if path:
             self.open_checkpoint(path)
 
     def open_checkpoint(self, path: str) -> bool:
+        from ..core.checkpoints import CheckpointError
+
         try:
             run = self.state.open_checkpoint(path)
         except CheckpointError as error:
@@ -199,6 +234,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
     def save_checkpoint_dialog(self, run_id: str | None = None) -> None:
+        from ..core.checkpoints import checkpoint_dir
+
         run = self.state.run(run_id) if run_id else self.state.selected_run()
         replica = self.state.replica(run.id) if run is not None else None
         if replica is None:
@@ -237,10 +274,12 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{table}</table>")
 
     # --- settings -------------------------------------------------------------------------
-    def _restore_settings(self) -> None:
+    def _restore_geometry(self) -> None:
         geometry = self.settings.data("window/geometry")
         if geometry is not None:
             self.restoreGeometry(QByteArray(geometry))  # Qt checks its own format: bad bytes are ignored
+
+    def _restore_settings(self) -> None:
         state = self.settings.data("window/state")
         if state is not None:
             self.restoreState(QByteArray(state))
@@ -259,6 +298,9 @@ class MainWindow(QMainWindow):
     # --- closing ---------------------------------------------------------------------------
     def closeEvent(self, event) -> None:
         """Stop every run (each saves its checkpoint) and wait for every thread: no QThread outlives the window."""
+        if not self.built:  # closed while loading: there is nothing to stop or save yet
+            super().closeEvent(event)
+            return
         if not self._closing:
             self._closing = True
             self.save_settings()

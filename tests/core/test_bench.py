@@ -84,7 +84,7 @@ def test_gui_rows_say_not_available_without_qt(monkeypatch):
     monkeypatch.setattr("resviz.bench.interaction.slider_rows", lambda ctx: [])  # Qt-free: tested below
     ctx = BenchContext(torch.device("cpu"), quick=True, verbose=False)
     rows = run_benches(ctx, only=["watching", "ui-latency", "interaction", "cold-start"])
-    assert len(rows) == 5
+    assert len(rows) == 6
     for row in rows:
         assert row.value is None and row.met is None
         assert row.note == "not available: PySide6 is not installed"
