@@ -91,7 +91,9 @@ def build_with_state(name: str, config: dict, state: dict, device="cpu") -> torc
         raise CheckpointError(f"This checkpoint is for a model this resviz does not know: {error}") from None
     except Exception as error:  # noqa: BLE001 — settings read from a file can fail a builder in any way
         raise CheckpointError(f"The checkpoint's model settings do not fit model {name!r}: {error}") from None
-    tensors = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in state.items()}
+    # a memory-mapped snapshot (spilled_weights) is read-only: torch wants arrays it could write
+    tensors = {k: torch.as_tensor(v if v.flags.writeable else np.array(v)) if isinstance(v, np.ndarray) else v
+               for k, v in state.items()}
     try:
         model.load_state_dict(tensors)
     except RuntimeError as error:

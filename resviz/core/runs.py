@@ -7,7 +7,10 @@ recorders measured, its checkpoint, and on failure the message and traceback.
 ``Run.apply(event)`` folds each training event into it. The ``RunStore`` holds the runs
 in order, keeps all their snapshots within one memory budget (by bytes: old snapshots
 are thinned, never a run's first or last until only those are left; then the oldest
-finished runs keep just their last), and tells subscribers what changed — the Qt
+finished runs keep just their last), and tells subscribers what changed. Given a folder
+to spill to, it writes a run's snapshots there when the run ends and keeps them
+memory-mapped (``spilled_weights``): a finished run's History then costs disk, within a
+disk budget thinned the same way, not the window's memory — the Qt
 layer observes it (napari's pattern: a plain model, a Qt view). Nothing here imports Qt.
 """
 
@@ -18,15 +21,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 
 from . import models
 from .curves import Curves
 from .events import Done, Epoch, Failed, Loading, Recorded, Snapshot, Started, Step
 from .objectives import objective_class
+from .spilled_weights import resident_bytes, spill_state, spilled_bytes
 
 SNAPSHOT_BUDGET = 128 * 2 ** 20  # bytes of snapshots kept for all runs together (an hour of
 # Train -> Stop cycles must stay within 150 MB of resident memory; the seed ResNet's 48 History
 # positions take 48 MB)
+SPILLED_BUDGET = 2 * 2 ** 30  # bytes of finished runs' snapshots kept on disk, all runs together
 SNAPSHOTS_PER_RUN = 48  # the History slider's positions, at most
 RECORDS_PER_RUN = 400  # of each recorder: older ones are thinned like snapshots
 
@@ -133,9 +139,14 @@ class Run:
 
     @property
     def snapshot_bytes(self) -> int:
-        """Bytes its snapshots hold; arrays shared between them (a frozen backbone's) count once."""
-        arrays = {id(a): a.nbytes for s in self.snapshots for a in s.state.values()}
+        """Bytes its snapshots hold in memory; arrays shared between them (a frozen backbone's) count once."""
+        arrays = {id(a): a.nbytes for s in self.snapshots if resident_bytes(s.state) for a in s.state.values()}
         return sum(arrays.values())
+
+    @property
+    def spilled_bytes(self) -> int:
+        """Bytes its snapshots hold in files, memory-mapped when looked at."""
+        return sum(spilled_bytes(s.state) for s in self.snapshots)
 
     # --- events -------------------------------------------------------------------------
     def apply(self, event) -> set[str]:
@@ -212,8 +223,10 @@ Listener = Callable[[str, Run, set], None]  # (what happened: "added" | "changed
 class RunStore:
     """The runs, in the order they were made, within one snapshot memory budget."""
 
-    def __init__(self, snapshot_budget: int = SNAPSHOT_BUDGET):
-        self.snapshot_budget = snapshot_budget
+    def __init__(self, snapshot_budget: int = SNAPSHOT_BUDGET, spill_dir: Path | None = None,
+                 spilled_budget: int = SPILLED_BUDGET):
+        self.snapshot_budget, self.spilled_budget = snapshot_budget, spilled_budget
+        self.spill_dir = spill_dir  # None: every snapshot stays in memory
         self._runs: dict[str, Run] = {}
         self._ids = itertools.count(1)
         self._listeners: list[Listener] = []
@@ -252,6 +265,7 @@ class RunStore:
 
     def add(self, run: Run) -> Run:
         self._runs[run.id] = run
+        self._spill_if_ended(run)
         self._enforce_budget()
         self._tell("added", run, {"status"})
         return run
@@ -274,7 +288,9 @@ class RunStore:
         if run is None:  # removed while its last events were on their way
             return set()
         changes = run.apply(event)
-        if "snapshots" in changes:
+        if "status" in changes:
+            self._spill_if_ended(run)
+        if changes & {"snapshots", "status"}:
             self._enforce_budget()
         if changes:
             self._tell("changed", run, changes)
@@ -291,6 +307,7 @@ class RunStore:
         if run is not None:
             run.status = status
             run.message = message or run.message
+            self._spill_if_ended(run)
             self._tell("changed", run, {"status"})
 
     # --- memory -------------------------------------------------------------------------
@@ -298,17 +315,36 @@ class RunStore:
     def snapshot_bytes(self) -> int:
         return sum(r.snapshot_bytes for r in self._runs.values())
 
+    @property
+    def spilled_bytes(self) -> int:
+        return sum(r.spilled_bytes for r in self._runs.values())
+
+    def _spill_if_ended(self, run: Run) -> None:
+        """A run that will change no more keeps its snapshots in files, mapped when looked at."""
+        if self.spill_dir is None or run.status.active or not run.snapshots:
+            return
+        for snapshot in run.snapshots:
+            # the same Snapshot object keeps its identity (panels and the model cache know it by id),
+            # only where its arrays live changes: same names, same numbers
+            object.__setattr__(snapshot, "state", spill_state(snapshot.state, self.spill_dir))
+
     def _enforce_budget(self) -> None:
+        """Thin snapshots until those in memory fit their budget and those in files fit theirs."""
+        self._thin_until(lambda r: r.snapshot_bytes, self.snapshot_budget)
+        self._thin_until(lambda r: r.spilled_bytes, self.spilled_budget)
+
+    def _thin_until(self, measure: Callable[[Run], int], budget: int) -> None:
         """Thin the snapshots of the run holding the most bytes until all fit (first and last stay);
         when only firsts and lasts are left, the oldest finished runs give up their first."""
-        while self.snapshot_bytes > self.snapshot_budget:
-            thinnable = [r for r in self._runs.values() if len(r.snapshots) > 2]
+        while sum(measure(r) for r in self._runs.values()) > budget:
+            thinnable = [r for r in self._runs.values() if len(r.snapshots) > 2 and measure(r)]
             if thinnable:
-                heaviest = max(thinnable, key=lambda r: r.snapshot_bytes)
+                heaviest = max(thinnable, key=measure)
                 heaviest.snapshots = thin(heaviest.snapshots)
                 self._tell("changed", heaviest, {"snapshots"})
                 continue
-            finished = [r for r in self._runs.values() if len(r.snapshots) > 1 and not r.status.active]
+            finished = [r for r in self._runs.values()
+                        if len(r.snapshots) > 1 and not r.status.active and measure(r)]
             if not finished:
                 return
             oldest = finished[0]  # the store keeps runs in the order they were made

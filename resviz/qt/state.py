@@ -38,6 +38,7 @@ from ..core.replica import ModelReplica
 from ..core.run_folder import RunFolderReader
 from ..core.run_manager import RunManager, default_parallel_runs
 from ..core.runs import Following, Run, RunStatus, RunStore
+from ..core.spilled_weights import history_folder
 from ..core.trainer import TrainConfig
 from .background import BackgroundRunner
 from .follower import FolderNews, RunFolderFollower, stalled_reason
@@ -61,7 +62,8 @@ class AppState(QObject):
         super().__init__(parent)
         self.data_dir = data_dir
         self.workers = workers or default_pool()  # the processes runs train in (warm ones wait)
-        self.store = RunStore()
+        # a finished run's snapshots wait in files for History: fifty runs cost their curves, not their weights
+        self.store = RunStore(spill_dir=history_folder())
         self.store.subscribe(self._on_store)
         self.selected_id: str | None = None
         self.ticked: set[str] = set()
