@@ -15,6 +15,8 @@ COMMANDS = {
     "arch": ("resviz.commands.arch", "per-layer table of an architecture (shapes, parameters, MACs); last line is JSON"),
     "depth": ("resviz.commands.depth", "train the Depth lab's presets (plain vs residual, BatchNorm, ReLU vs tanh); last line is JSON"),
     "transfer": ("resviz.commands.transfer", "seed 002: a pretrained ResNet-50 on your image folder, or --demo digits"),
+    "visualize": ("resviz.commands.visualize", "what each unit of a classifier wants to see: a PNG per unit, "
+                                               "its activation vs the test set's best; last line is JSON"),
     "torchrun": ("resviz.commands.torchrun", "train or transfer on N processes (torchrun --standalone); "
                                              "Ctrl-C stops them all cleanly"),
 }

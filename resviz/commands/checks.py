@@ -98,3 +98,23 @@ def existing_folder(flag: str, path: str | os.PathLike) -> Path:
     if not path.is_dir():
         raise PathProblem(f"{flag} {path}: no such folder")
     return path
+
+
+def index_ranges(text: str) -> tuple[int, ...]:
+    """An argparse type: '0-7', '3' or '0,2,5-7' -> the sorted whole numbers it names (each >= 0)."""
+    def bad(why: str):
+        return argparse.ArgumentTypeError(f"must be numbers and ranges like 0-7 or 0,2,5-7 ({why}; got {text!r})")
+
+    chosen: set[int] = set()
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high if dash else low)
+        except ValueError:
+            raise bad(f"{part.strip()!r} is not a number or a range") from None
+        if first < 0 or last < first:
+            raise bad(f"{part.strip()!r} does not count up from 0 or more")
+        if last - first > 100_000:
+            raise bad(f"{part.strip()!r} is too long a range")
+        chosen.update(range(first, last + 1))
+    return tuple(sorted(chosen))

@@ -57,13 +57,14 @@ class FeatureVisSettings:
     def clamped(self) -> FeatureVisSettings:
         """The same settings with every value in a range that works (a UI or CLI value may be anything)."""
         low, high = sorted((float(self.pixel_min), float(self.pixel_max)))
+        steps = int(np.clip(self.steps, 1, 10_000))
         return FeatureVisSettings(
-            steps=int(np.clip(self.steps, 1, 10_000)), learning_rate=float(np.clip(self.learning_rate, 1e-4, 1.0)),
+            steps=steps, learning_rate=float(np.clip(self.learning_rate, 1e-4, 1.0)),
             jitter=int(np.clip(self.jitter, 0, 8)), blur_every=int(np.clip(self.blur_every, 0, 1000)),
             blur_sigma=float(np.clip(self.blur_sigma, 0.0, 3.0)), tv_weight=float(max(self.tv_weight, 0.0)),
             decay=float(np.clip(self.decay, 0.0, 0.5)), pixel_min=low, pixel_max=high if high > low else low + 1.0,
             start_level=float(self.start_level), start_noise=float(max(self.start_noise, 0.0)), seed=int(self.seed),
-            leak=float(np.clip(self.leak, 0.0, 1.0)), polish_steps=int(np.clip(self.polish_steps, 0, self.steps)))
+            leak=float(np.clip(self.leak, 0.0, 1.0)), polish_steps=int(np.clip(self.polish_steps, 0, steps)))
 
 
 @dataclass(frozen=True)
