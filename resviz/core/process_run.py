@@ -163,6 +163,7 @@ class ProcessRun:
         self._worker = (pool or default_pool()).take()
         self._paused = False
         self._stopped = False
+        self._detached = False
         job = {"config": asdict(config), "checkpoint": str(checkpoint_path) if checkpoint_path else None,
                "run_dir": self.run_dir, "environ": dict(os.environ), "cwd": os.getcwd(), "name": name}
         if snapshot_interval is not None:
@@ -193,6 +194,29 @@ class ProcessRun:
     @property
     def stopped(self) -> bool:
         return self._stopped
+
+    @property
+    def can_detach(self) -> bool:
+        """Only a run that writes a run folder can train on unwatched: the folder is how it is found again."""
+        return self.run_dir is not None
+
+    def detach(self) -> None:
+        """Let the process train on after the window is gone, writing its run folder (``resviz DIR``
+        follows it); ``events()`` ends at once, without a last event, and the process is left alone."""
+        if not self.can_detach:
+            raise ValueError("a run without a run folder cannot train on unwatched")
+        self._detached = True
+        self._paused = False
+        self._worker.send("detach")
+        try:  # the reader's receive() ends (EOF) once "detach" is on its way: the stream keeps their order
+            with socket.socket(fileno=os.dup(self._worker.conn.fileno())) as ours:
+                ours.shutdown(socket.SHUT_RDWR)
+        except OSError:  # the process ended already
+            pass
+
+    @property
+    def detached(self) -> bool:
+        return self._detached
 
     def kill(self) -> None:
         """End the process at once (no checkpoint is saved): for a run that will not stop."""
@@ -227,10 +251,13 @@ class ProcessRun:
                     snapshot = _load_snapshot(*message[1:])
                     if snapshot is not None:
                         yield snapshot
-            if not ended:
+            if not ended and not self._detached:
                 yield self._died()
         finally:
-            self._worker.close(EXIT_WAIT_S if ended else 0.5)
+            if self._detached:
+                self._worker.conn.close()  # and nothing more: the process trains on without the window
+            else:
+                self._worker.close(EXIT_WAIT_S if ended else 0.5)
 
     def _died(self) -> ChildDied:
         try:

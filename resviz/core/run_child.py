@@ -6,7 +6,7 @@ descriptor FD. It imports torch and the trainer at once, so a worker started ear
 Then it waits for one job, trains it with the same ``Trainer`` as ``resviz train``, and
 ends. What crosses the socket (pickled, both ways, between two processes of one user):
 
-    window -> here   ("run", job)  once; then "pause" | "resume" | "stop"
+    window -> here   ("run", job)  once; then "pause" | "resume" | "stop" | "detach"
     here -> window   ("event", event)  every event but weight snapshots
                      ("snapshot", step, epoch, model, model_config, path)  the weights lie in the run folder
                      ("end",)  after the last event: the run folder is closed
@@ -97,12 +97,14 @@ def snapshot_interval(state: dict, base: float = SNAPSHOT_INTERVAL_S) -> float:
 
 
 class _Listener(threading.Thread):
-    """Reads the window's pause / resume / stop; a closed socket stops the run (it still saves)."""
+    """Reads the window's pause / resume / stop / detach; a closed socket stops the run (it still saves),
+    unless the window said "detach" first: then it trains on, writing its run folder, for anyone to follow."""
 
-    def __init__(self, conn: Connection, trainer):
+    def __init__(self, conn: Connection, trainer, run_dir: str | None = None):
         super().__init__(name="resviz-run-control", daemon=True)
-        self.conn, self.trainer = conn, trainer
+        self.conn, self.trainer, self.run_dir = conn, trainer, run_dir
         self.window_gone = threading.Event()
+        self.detached = False
 
     def run(self):
         while True:
@@ -110,12 +112,40 @@ class _Listener(threading.Thread):
                 command = receive(self.conn)
             except (EOFError, OSError):
                 self.window_gone.set()
-                self.trainer.stop()
+                if not self.detached:
+                    self.trainer.stop()
                 return
+            if command == "detach":
+                self._detach()
+                continue
             action = {"pause": self.trainer.pause, "resume": self.trainer.resume,
                       "stop": self.trainer.stop}.get(command)
             if action is not None:
                 action()
+
+    def _detach(self) -> None:
+        """Outlive the window: resume if paused (no one is left to press Resume), and leave its session
+        so that closing its terminal (SIGHUP) does not end the run either; what it prints from now on
+        goes to output.log in its run folder (the window's terminal may be gone)."""
+        self.detached = True
+        self.trainer.resume()
+        if hasattr(os, "setsid"):
+            try:
+                os.setsid()
+            except OSError:  # already a session leader: nothing to leave
+                pass
+        if self.run_dir:
+            try:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+                descriptor = os.open(os.path.join(self.run_dir, "output.log"), flags, 0o644)
+            except OSError as error:
+                log.warning("output.log could not be opened in %s (%s): output stays where it was", self.run_dir, error)
+                return
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(descriptor, 1)
+            os.dup2(descriptor, 2)
+            os.close(descriptor)
 
 
 class _Forwarder:
@@ -214,7 +244,9 @@ def train(conn: Connection, job: dict, preload: _Preload | None = None) -> None:
     os.environ.update(job["environ"])  # the window's, as it is now: a warm worker was started earlier
     os.chdir(job["cwd"])
     trainer = Trainer(config, dataset, checkpoint_path=job.get("checkpoint"), name=job.get("name", ""))
-    listener = _Listener(conn, trainer)
+    # SIGTERM (kill PID: how a run left training after the window closed is ended) stops and saves, as Stop does
+    signal.signal(signal.SIGTERM, lambda _signal, _frame: trainer.stop())
+    listener = _Listener(conn, trainer, job.get("run_dir"))
     listener.start()
     folder, note = _open_folder(job.get("run_dir"))
     forward = _Forwarder(conn, folder, job.get("snapshot_interval", SNAPSHOT_INTERVAL_S))

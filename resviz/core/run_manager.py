@@ -59,6 +59,7 @@ class RunManager:
         self._launch_job = launch
         self._save_snapshot = save_snapshot
         self._jobs: dict[str, Job] = {}
+        self._detached: set[str] = set()  # runs left training in their processes (the window closes)
         self._queue: list[tuple[str, TrainConfig]] = []
         self._loggers: dict[str, object] = {}  # run id -> its TensorBoard log, while it trains
 
@@ -170,6 +171,18 @@ class RunManager:
             job.stop()
         return jobs
 
+    def detach_all(self) -> list[tuple[Run, str]]:
+        """The window closes but its runs train on: each job that can (one process, a run folder) is left
+        to its process; the others stay, for ``stop_all``. The runs let go and their run folders."""
+        let_go = []
+        for run_id, job in list(self._jobs.items()):
+            run = self.store.get(run_id)
+            if run is not None and getattr(job, "can_detach", False):
+                folder = job.detach()
+                self._detached.add(run_id)
+                let_go.append((run, folder))
+        return let_go
+
     def _unqueue(self, run_id: str) -> bool:
         queued = any(i == run_id for i, _ in self._queue)
         if queued:
@@ -196,7 +209,9 @@ class RunManager:
         """The run's job has ended (its reader read the last event); the job, for its owner to let go."""
         job = self._jobs.pop(run_id, None)
         run = self.store.get(run_id)
-        if run is not None and run.status.active:  # it ended without a last event
+        if run_id in self._detached:  # it trains on in its own process: nothing ended, nothing to say
+            self._detached.discard(run_id)
+        elif run is not None and run.status.active:  # it ended without a last event
             self.on_event(run_id, Failed("Training ended unexpectedly."))
         self._start_next()
         return job

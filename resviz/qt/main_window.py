@@ -16,6 +16,7 @@ machine). Every import that pulls torch in therefore sits inside a method, not a
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -116,6 +117,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Export panel as PNG…", "Ctrl+E", self.export_panel_dialog)
         file_menu.addSeparator()
+        self.keep_training_action = self._action(file_menu, "&Keep training when I close", None, self._remember_keep)
+        self.keep_training_action.setCheckable(True)
+        self.keep_training_action.setChecked(bool(self.settings.flag("window/keep_training")))
+        self.keep_training_action.setToolTip(
+            "Closing the window leaves runs training in their own processes; each writes its run folder, which "
+            "File ▸ Open recent (or resviz DIR) follows again. Off: closing stops every run (each saves).")
+        file_menu.setToolTipsVisible(True)
         self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view_menu = self.menuBar().addMenu("&View")
         runs_action = self.runs_dock.toggleViewAction()
@@ -128,6 +136,10 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self._shortcuts)
         self._action(help_menu, "&About resviz", None, self._about)
+
+    def _remember_keep(self) -> None:
+        self.settings.setValue("window/keep_training", self.keep_training_action.isChecked())
+        self.settings.sync()
 
     def _action(self, menu, text, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -303,6 +315,8 @@ class MainWindow(QMainWindow):
             return
         if not self._closing:
             self._closing = True
+            if self.keep_training_action.isChecked():
+                self._leave_runs_training()
             self.save_settings()
             for panel in self.panels:
                 panel.cancel_background_work()
@@ -320,6 +334,17 @@ class MainWindow(QMainWindow):
         QThreadPool.globalInstance().waitForDone()
         QCoreApplication.sendPostedEvents()  # the runs' last events (Done, with their checkpoints) arrive
         super().closeEvent(event)
+
+
+    def _leave_runs_training(self) -> None:
+        """Closing with "Keep training when I close": the runs that can train on do, and are easy to find again."""
+        folders = self.state.detach_all()
+        for folder in folders:
+            self._remember_recent(folder)
+        if folders:
+            lines = "\n".join(f"  resviz {folder}" for folder in folders)
+            print(f"resviz: {len(folders)} run{'s' if len(folders) > 1 else ''} keep training after the window "
+                  f"closed; to watch again:\n{lines}", file=sys.stderr)
 
 
 def _settings(given) -> Settings:

@@ -226,6 +226,11 @@ class AppState(QObject):
     def running_jobs(self) -> list[TrainingJob]:
         return [job for job in self.runs_engine.jobs() if job.is_running()]
 
+    def detach_all(self) -> list[str]:
+        """Closing with "keep training": runs that can train on unwatched are left to their processes;
+        their run folders (``resviz DIR`` follows one)."""
+        return [folder for _run, folder in self.runs_engine.detach_all()]
+
     def stop_all(self, wait_ms: int = 3000) -> bool:
         """Empty the queue, stop every job and wait up to ``wait_ms``; True if all threads ended."""
         for run_id in list(self._followers):  # another process trains these: only stop reading

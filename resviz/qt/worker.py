@@ -86,6 +86,16 @@ class TrainingJob(QObject):
         """A multi-process run only stops."""
         return self.trainer.can_pause
 
+    @property
+    def can_detach(self) -> bool:
+        """Whether it can train on after the window closes (a one-process run with a run folder)."""
+        return getattr(self.trainer, "can_detach", False)
+
+    def detach(self) -> str:
+        """Leave the process training on its own; the run folder to follow it in."""
+        self.trainer.detach()
+        return self.trainer.run_dir
+
     def is_running(self) -> bool:
         return self._thread.isRunning()
 
@@ -102,7 +112,7 @@ class _Ended:
     """What a finished job's controls reach: nothing is left to stop."""
 
     paused = False
-    can_pause = False
+    can_pause = can_detach = False
     pid = 0
 
     def stop(self) -> None:

@@ -37,6 +37,18 @@ class FakeJob:
         self.calls.append("kill")
 
 
+class DetachableJob(FakeJob):
+    can_detach = True
+
+    def __init__(self, folder):
+        super().__init__()
+        self.folder = folder
+
+    def detach(self):
+        self.calls.append("detach")
+        return self.folder
+
+
 def config(**overrides) -> TrainConfig:
     return TrainConfig(**{"model": "cnn", "device": "cpu", "epochs": 1, **overrides})
 
@@ -117,6 +129,23 @@ def test_a_job_that_ends_without_a_last_event_fails_its_run(engine):
     run = engine.start(config())
     engine.on_finished(run.id)
     assert run.status == RunStatus.FAILED and run.message == "Training ended unexpectedly."
+
+
+def test_closing_with_keep_training_leaves_detachable_jobs_to_their_processes():
+    jobs = {}
+
+    def launch(run, config, checkpoint, folder):
+        jobs[run.id] = DetachableJob(str(folder)) if run.name == "one process" else FakeJob(can_pause=False)
+        return jobs[run.id]
+
+    manager = RunManager(RunStore(), launch, parallel_runs=2)
+    alone = manager.start(config(), name="one process")
+    multi = manager.start(config(), alongside=True, name="torchrun")
+    left = manager.detach_all()
+    assert left == [(alone, alone.folder)] and jobs[alone.id].calls == ["detach"]
+    assert jobs[multi.id].calls == []  # it cannot train on unwatched: stop_all stops it, as before
+    manager.on_finished(alone.id)  # its reader ended (the window let go), the process trains on
+    assert alone.status == RunStatus.RUNNING and "unexpectedly" not in alone.message
 
 
 def test_a_dead_process_keeps_its_newest_snapshot_as_the_checkpoint(tmp_path):

@@ -1,7 +1,9 @@
 """Run by test_closing.py in a fresh process: open the window, start slow work, close it mid-way.
 
 ``python closing_script.py slow-step`` trains with one 8-second step (tests/qt/slow_step, on
-PYTHONPATH, makes it in the training process) and closes the window during it; ``python closing_script.py kmeans`` starts a k-means run and closes 0.3 s in.
+PYTHONPATH, makes it in the training process) and closes the window during it; ``python closing_script.py kmeans`` starts a k-means run and closes 0.3 s in;
+``python closing_script.py keep`` starts a run, ticks File ▸ Keep training when I close, and closes
+at its second step (the run's process must train on: the test follows its run folder).
 The process must then exit 0 on its own, with no Qt abort and no traceback.
 """
 
@@ -27,7 +29,18 @@ def main() -> int:
     window = MainWindow(settings=QSettings(os.path.join(os.environ["XDG_CONFIG_HOME"], "r.ini"),
                                            QSettings.Format.IniFormat))
     window.show()
-    if mode == "slow-step":  # the training process's 4th loss call takes 8 s (slow_step/sitecustomize.py)
+    if mode == "keep":
+        config = TrainConfig.for_model("cnn", device="cpu", epochs=30, batch_size=64, train_subset=2_000,
+                                       test_subset=300, log_every=1)  # 930 steps: it outlasts the test
+        run = window.state.start_run(config)
+        window.keep_training_action.trigger()
+
+        def on_event(run_id, event):
+            if isinstance(event, Step) and event.step == 2:
+                QTimer.singleShot(0, window.close)
+
+        window.state.run_event.connect(on_event)
+    elif mode == "slow-step":  # the training process's 4th loss call takes 8 s (slow_step/sitecustomize.py)
         config = TrainConfig.for_model("cnn", device="cpu", epochs=1, batch_size=64, train_subset=2_000,
                                        test_subset=300, log_every=1, snapshot_every=0)
         run = window.state.start_run(config)
