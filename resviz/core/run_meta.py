@@ -64,7 +64,8 @@ class RunMeta:
 
 
 def from_training(ctx, epochs_completed: int) -> RunMeta:
-    """The record of a run the trainer is ending (a ``FitContext``), after ``epochs_completed`` epochs."""
+    """The record of a run the trainer is ending (a ``callbacks.checkpointing.RunRecord``), after
+    ``epochs_completed`` epochs."""
     return RunMeta(
         model=ctx.config.model, model_config=models.model_config(ctx.model), objective=ctx.spec.objective,
         dataset=ctx.config.dataset, dataset_title=ctx.data.title, classes=ctx.data.classes,
@@ -73,7 +74,7 @@ def from_training(ctx, epochs_completed: int) -> RunMeta:
         epoch=epochs_completed, step=ctx.step, metrics=ctx.metrics, train_config=asdict(ctx.config),
         history=ctx.history, dataset_options=ctx.data.options,
         seconds=ctx.seconds,  # the training time Done reports too (one clock, stopped before saving)
-        name=ctx.trainer.name,
+        name=ctx.name,
     )
 
 

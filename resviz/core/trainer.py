@@ -7,21 +7,26 @@
 answer within one optimizer step. Whoever iterates ``fit()`` (a QThread, the CLI)
 owns the thread.
 
-The loop itself only trains: shuffle, step, count. Reporting, testing, snapshots,
-recording and saving are callbacks (``callbacks/``), in that order. The data is one
-tensor on the device and batches are indexed out of it; the loss is summed on the
-device, so the host only syncs when a Step is reported. Frozen modules and parameter
-groups come from the config (``optim.py``), the processes it runs in from a
-distributed context (``distributed.py``: one process unless launched by torchrun).
+The loop itself only trains: shuffle, step, count. A frozen feature stage is run once
+first (``callbacks/frozen_features.py``: its result is the dataset the steps use).
+Reporting, testing, snapshots and recording are callbacks (``callbacks/``), run in the
+order their declared needs give (``callbacks/base.py``); what they make of the run comes
+back as results: the epoch's metrics, or a ``Failed`` that ends it. The trainer keeps
+what outlives a moment itself: the curves (``history``, folded from the events), the
+last good weights (``last_good.py``) and, at the end, the checkpoint (``Checkpointer``).
+The data is one tensor on the device and batches are indexed out of it; the loss is
+summed on the device, so the host only syncs when a Step is reported. Frozen modules
+and parameter groups come from the config (``optim.py``), the processes it runs in from
+a distributed context (``distributed.py``: one process unless launched by torchrun).
 """
 
 from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -34,26 +39,21 @@ from .callbacks import (
     CallbackList,
     Checkpointer,
     Evaluator,
-    FrozenFeatures,
     ProgressReporter,
+    RunContext,
+    RunRecord,
     Snapshotter,
+    frozen_features,
 )
 from .clock import Clock
 from .data import Dataset, load_dataset, to_model_input
 from .devices import device_name, resolve_device
 from .distributed import SingleProcess
-from .events import Done, Event, Failed, Loading, Started
+from .events import Done, Epoch, Event, Failed, Loading, Started, Step
+from .last_good import LastGood
 from .logs import log_failure
 from .objectives import objective_for
-from .optim import (
-    freeze_modules,
-    frozen_state_names,
-    make_optimizer,
-    make_scheduler,
-    parameter_counts,
-    resolve_precision,
-    set_training_mode,
-)
+from .optim import freeze_modules, make_optimizer, make_scheduler, parameter_counts, resolve_precision
 from .train_step import TrainStep, use_cuda_graphs
 from .warm_start import warm_start
 
@@ -112,50 +112,13 @@ class TrainConfig:
 
 
 @dataclass
-class FitContext:
-    """What the callbacks see of a run in progress (made by ``Trainer._prepare``)."""
+class Outcome:
+    """How the epochs ended: what the trainer saves and reports once they are over."""
 
-    trainer: Trainer
-    config: TrainConfig
-    spec: models.ModelSpec
-    objective: object
-    data: Dataset
-    device: torch.device
-    model: torch.nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: object
-    dist: object
-    batch: int
-    steps_per_epoch: int
-    total_steps: int
-    history: dict
-    clock: Clock = field(default_factory=Clock)
-    seconds: float = 0.0  # the training time, read once when training ends (the checkpoint and Done share it)
-    start_loss: float = 1.0
-    step: int = 0
-    epoch: int = 0
-    step_in_epoch: int = 0
+    stopped: bool = False
     completed: int = 0  # epochs fully trained
-    tested_epoch: int = 0  # the epoch the metrics belong to
-    loss: torch.Tensor | None = None  # this step's loss and parts, still on the device
-    parts: dict = field(default_factory=dict)
-    metrics: dict = field(default_factory=dict)
-    last_good_state: dict | None = None
-    failure: Failed | None = None  # set by a callback to end the run
-    checkpoint: str | None = None
-
-    def set_training_mode(self) -> None:
-        set_training_mode(self.model, self.config.freeze)
-
-    def keep_good_state(self) -> None:
-        frozen = frozen_state_names(self.model, self.config.freeze)  # cannot change: kept, not copied
-        self.last_good_state = {k: v.detach() if k in frozen else v.detach().clone()
-                                for k, v in self.model.state_dict().items()}
-
-    def dist_mean(self, value: float) -> float:
-        if self.dist.world_size == 1:
-            return value
-        return float(self.dist.mean(torch.tensor(float(value), device=self.device)))
+    metrics: dict = field(default_factory=dict)  # the latest full test's
+    failure: Failed | None = None
 
 
 class Trainer:
@@ -176,6 +139,8 @@ class Trainer:
         self.checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
         self.extra_callbacks = tuple(callbacks)
         self.dist = dist or SingleProcess()
+        self.checkpointer = Checkpointer(self.checkpoint_path, self.dist.is_main)
+        self.callbacks = CallbackList(self._callbacks())  # CallbackOrderError: no order satisfies their needs
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -204,20 +169,19 @@ class Trainer:
 
     # --- the run --------------------------------------------------------------------
     def fit(self) -> Iterator[Event]:
-        callbacks = None
         try:
             yield Loading(f"Loading {self.config.dataset}…")
-            ctx = self._prepare()
-            callbacks = self._callbacks(ctx)
-            yield from self._loop(ctx, callbacks)
+            self._check_recorders()
+            for event in self._loop(self._prepare(), self.callbacks):
+                _add_to_history(self.history, event)
+                yield event
         except torch.OutOfMemoryError as error:
             yield self._failed(f"Out of memory with batch size {self.config.batch_size}. "
                                "Try a smaller batch size or the CPU.", error)
         except Exception as error:  # noqa: BLE001 — a run must end with an event, not a traceback
             yield self._failed(f"Training stopped: {error}", error)
         finally:
-            if callbacks is not None:
-                callbacks.close()
+            self.callbacks.close()
             self._dataset = None  # a finished run keeps no copy of the data
 
     @staticmethod
@@ -226,7 +190,21 @@ class Trainer:
         log = log_failure(message, text)
         return Failed(message, f"{type(error).__name__}: {error}", traceback=text, log=str(log) if log else None)
 
-    def _prepare(self) -> FitContext:
+    def _callbacks(self) -> list[Callback]:
+        cfg = self.config
+        progress = ProgressReporter()
+        chosen: list[Callback] = [progress, Evaluator(progress)]
+        if cfg.snapshot_every:
+            chosen.append(Snapshotter(cfg.snapshot_every))
+        chosen.extend(RECORDERS[name](cfg.record_every) for name in cfg.record if name in RECORDERS)
+        return chosen + list(self.extra_callbacks)
+
+    def _check_recorders(self) -> None:
+        for name in self.config.record:
+            if name not in RECORDERS:
+                raise ValueError(f"Unknown recorder {name!r}; choose from {', '.join(RECORDERS)}.")
+
+    def _prepare(self) -> RunContext:
         cfg = self.config
         device = resolve_device(cfg.device)
         data = self._dataset or load_dataset(cfg.dataset, cfg.data_dir, **cfg.dataset_options)
@@ -247,34 +225,14 @@ class Trainer:
         n_train = len(data.train_inputs) // self.dist.world_size
         batch = min(max(1, cfg.batch_size // self.dist.world_size), n_train)  # this process's share
         steps_per_epoch = max(1, n_train // batch)  # drop the last partial batch
-        total_steps = steps_per_epoch * cfg.epochs
-        optimizer = make_optimizer(cfg, model)  # remade below if the step is a CUDA graph
-        return FitContext(self, cfg, self.spec, self.objective, data, device, model, optimizer,
-                          make_scheduler(cfg, optimizer, total_steps), self.dist, batch, steps_per_epoch,
-                          total_steps, self.history)
+        return RunContext(cfg, self.objective, device, self.dist, model, make_optimizer(cfg, model), data, batch,
+                          steps_per_epoch, steps_per_epoch * cfg.epochs, stopped=lambda: self.stopped)
 
-    def _callbacks(self, ctx: FitContext) -> CallbackList:
-        cfg = self.config
-        progress = ProgressReporter()
-        chosen: list[Callback] = [progress, Evaluator(progress)]
-        if cfg.cache_frozen_features and FrozenFeatures.applies(ctx):
-            chosen.insert(0, FrozenFeatures())  # first: everything after it sees the cached features
-        if cfg.snapshot_every:
-            chosen.append(Snapshotter(cfg.snapshot_every))
-        for name in cfg.record:
-            if name not in RECORDERS:
-                raise ValueError(f"Unknown recorder {name!r}; choose from {', '.join(RECORDERS)}.")
-            chosen.append(RECORDERS[name](cfg.record_every))
-        chosen.extend(self.extra_callbacks)
-        chosen.append(Checkpointer(self.checkpoint_path))
-        return CallbackList(chosen)
-
-    def _loop(self, ctx: FitContext, callbacks: CallbackList) -> Iterator[Event]:
+    def _loop(self, ctx: RunContext, callbacks: CallbackList) -> Iterator[Event]:
         cfg, device = self.config, ctx.device
         graphs = use_cuda_graphs(cfg, device, callbacks.wants_gradients) and ctx.dist.world_size == 1
-        if graphs:
-            ctx.optimizer = make_optimizer(cfg, ctx.model, capturable=True)
-            ctx.scheduler = make_scheduler(cfg, ctx.optimizer, ctx.total_steps)
+        optimizer = make_optimizer(cfg, ctx.model, capturable=True) if graphs else ctx.optimizer
+        scheduler = make_scheduler(cfg, optimizer, ctx.total_steps)
         memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
         # a CUDA graph must not keep autocast's cached weight casts from its capture
         autocast = (torch.autocast(device.type, dtype=torch.bfloat16, cache_enabled=not graphs)
@@ -289,56 +247,77 @@ class Trainer:
             cfg.epochs, input_shape=tuple(ctx.data.input_shape), trainable_parameters=trainable,
             frozen_parameters=frozen, world_size=ctx.dist.world_size, batch_size=ctx.batch,
         )
-        yield from callbacks.fire("on_fit_start", ctx)  # may replace ctx.data (cached frozen features)
-        ctx.start_loss = self._untrained_loss(ctx, memory_format, autocast)
-        train_step = TrainStep(ctx.objective, stepper, ctx.optimizer, ctx.data, memory_format, autocast,
+        data = ctx.data
+        if cfg.cache_frozen_features and frozen_features.applies(ctx.model, cfg):
+            data = yield from frozen_features.cached_features(ctx.model, data, cfg, device, ctx.stopped)
+        start_loss = self._untrained_loss(ctx.model, data, ctx.batch, memory_format, autocast)
+        ctx = replace(ctx, optimizer=optimizer, data=data, start_loss=start_loss)  # what the callbacks see
+        good = LastGood(ctx.model, cfg.freeze)
+        failure = yield from callbacks.fit_start(ctx)
+        train_step = TrainStep(ctx.objective, stepper, optimizer, ctx.data, memory_format, autocast,
                                generator if cfg.augments else None, ctx.batch if graphs else 0,
-                               lambda: callbacks.call("after_backward", ctx),
+                               lambda: callbacks.after_backward(ctx),
                                Augmentation(**cfg.augmentation) if cfg.augmentation else None)
-        ctx.clock = Clock()
+        outcome = Outcome(failure=failure)
+        if failure is None:
+            outcome = yield from self._epochs(ctx, callbacks, train_step, scheduler, generator, good)
+        seconds = self._stop_clock(ctx)
+        end_failure = yield from callbacks.fit_end(ctx)
+        ctx.model.eval()
+        run = RunRecord(self.name, cfg, self.spec, ctx.model, ctx.data, ctx.step, outcome.metrics, self.history,
+                        seconds)
+        if outcome.failure or end_failure:
+            yield self.checkpointer.save_last_good(run, good, outcome.failure or end_failure)
+            return
+        saved = self.checkpointer.save(run, ctx.model.state_dict(), outcome.completed)
+        yield Done(outcome.stopped, outcome.completed, ctx.step, dict(outcome.metrics), seconds, saved.path,
+                   saved.note, unsaved=saved.unsaved)
+
+    def _epochs(self, ctx: RunContext, callbacks: CallbackList, train_step: TrainStep, scheduler,
+                generator: torch.Generator, good: LastGood) -> Generator[Event, None, Outcome]:
+        """Trains epoch after epoch until the last, Stop, or a callback's ``Failed``; after each full
+        test the weights are ``good``."""
+        outcome, position = Outcome(), ctx.position
+        ctx.clock.resume()
         ctx.set_training_mode()
-        stopped = False  # agreed by every process (ctx.dist.any), so none is left waiting in a collective
-        for epoch in range(1, cfg.epochs + 1):
-            ctx.epoch = epoch
-            order = ctx.dist.shard(torch.randperm(len(ctx.data.train_inputs), device=device, generator=generator))
+        for epoch in range(1, self.config.epochs + 1):
+            position.epoch = epoch
+            order = ctx.dist.shard(torch.randperm(len(ctx.data.train_inputs), device=ctx.device, generator=generator))
             for index in range(ctx.steps_per_epoch):
                 self._wait_while_paused(ctx.clock)
-                stopped = ctx.dist.any(self.stopped)
-                if stopped:
+                # agreed by every process (ctx.dist.any), so none is left waiting in a collective
+                outcome.stopped = ctx.dist.any(self.stopped)
+                if outcome.stopped:
                     break
-                callbacks.call("on_step_start", ctx)
-                ctx.loss, ctx.parts = train_step(order[index * ctx.batch:(index + 1) * ctx.batch])
-                if ctx.scheduler is not None:
-                    ctx.scheduler.step()
-                ctx.step += 1
-                ctx.step_in_epoch = index + 1
-                yield from callbacks.fire("on_step_end", ctx)
-                if ctx.failure:
-                    break
-            stopped = stopped or ctx.dist.any(self.stopped)
-            if stopped or ctx.failure:
-                break
-            ctx.completed = epoch
-            yield from callbacks.fire("on_epoch_end", ctx)
-            stopped = ctx.dist.any(self.stopped)
-            if stopped:  # pressed while testing: the epoch is trained, its test is not
-                break
-        self._stop_clock(ctx)
-        yield from callbacks.fire("on_fit_end", ctx)
-        ctx.model.eval()
-        if ctx.failure:
-            yield ctx.failure
-            return
-        saver = next((c for c in callbacks.callbacks if isinstance(c, Checkpointer)), None)
-        yield Done(stopped, ctx.completed, ctx.step, dict(ctx.metrics), ctx.seconds, ctx.checkpoint,
-                   saver.note if saver else "", unsaved=saver.unsaved if saver else None)
+                callbacks.step_start(ctx)
+                loss = train_step(order[index * ctx.batch:(index + 1) * ctx.batch])
+                if scheduler is not None:
+                    scheduler.step()
+                position.step += 1
+                position.step_in_epoch = index + 1
+                outcome.failure = yield from callbacks.step_end(ctx, loss)
+                if outcome.failure:
+                    return outcome
+            outcome.stopped = outcome.stopped or ctx.dist.any(self.stopped)
+            if outcome.stopped:
+                return outcome
+            outcome.completed = epoch
+            outcome.failure, tested = yield from callbacks.epoch_end(ctx)
+            if tested is not None:
+                outcome.metrics = tested.metrics
+                good.keep(epoch)
+            outcome.stopped = ctx.dist.any(self.stopped)
+            if outcome.stopped or outcome.failure:  # Stop pressed while testing: the epoch is trained, its test is not
+                return outcome
+        return outcome
 
     @staticmethod
-    def _stop_clock(ctx: FitContext) -> None:
+    def _stop_clock(ctx: RunContext) -> float:
         """Read the training time once, before saving: the checkpoint and Done then say the same."""
         ctx.clock.sync(ctx.device)
-        ctx.seconds = ctx.clock.elapsed()
+        seconds = ctx.clock.elapsed()
         ctx.clock.pause()
+        return seconds
 
     def _wait_while_paused(self, clock: Clock) -> None:
         if not self._running.is_set():
@@ -346,12 +325,27 @@ class Trainer:
             self._running.wait()
             clock.resume()
 
-    def _untrained_loss(self, ctx: FitContext, memory_format, autocast) -> float:
+    def _untrained_loss(self, model, data: Dataset, batch: int, memory_format, autocast) -> float:
         """The loss before any step, on the first batch: the yardstick for divergence."""
-        x = to_model_input(ctx.data.train_inputs[:ctx.batch])
+        x = to_model_input(data.train_inputs[:batch])
         if x.ndim == 4:
             x = x.contiguous(memory_format=memory_format)
-        ctx.model.eval()  # no BatchNorm statistics are updated by this look
+        model.eval()  # no BatchNorm statistics are updated by this look
         with torch.no_grad(), autocast:
-            loss, _ = ctx.objective.loss(ctx.model, x, ctx.data.train_labels[:ctx.batch])
+            loss, _ = self.objective.loss(model, x, data.train_labels[:batch])
         return abs(float(loss)) or 1.0
+
+
+def _add_to_history(history: dict[str, list], event: Event) -> None:
+    """The run's curves, as a checkpoint stores them: each Step's losses, each Epoch's metrics."""
+    if isinstance(event, Step):
+        history["step"].append(event.step)
+        history["loss"].append(event.loss)
+        for name, value in event.parts.items():
+            history.setdefault(name, []).append(value)
+    elif isinstance(event, Epoch):
+        history["epoch"].append(event.epoch)
+        history["epoch_step"].append(event.step)
+        history.setdefault("train_loss", []).append(event.train_loss)
+        for key, value in event.metrics.items():
+            history.setdefault(key, []).append(value)

@@ -55,17 +55,18 @@ def test_extra_callbacks_see_every_moment_in_order(mnist):
 
     class Spy(Callback):
         name = "spy"
+        needs = ("metrics",)
 
         def on_fit_start(self, ctx):
             seen.append("start")
             return ()
 
-        def on_step_end(self, ctx):
+        def on_step_end(self, ctx, results):
             seen.append(f"step{ctx.step}")
             return ()
 
-        def on_epoch_end(self, ctx):
-            seen.append(f"epoch{ctx.epoch}:{sorted(ctx.metrics)}")
+        def on_epoch_end(self, ctx, results):
+            seen.append(f"epoch{ctx.epoch}:{sorted(results['metrics'].metrics)}")
             return ()
 
         def on_fit_end(self, ctx):

@@ -2,10 +2,10 @@
 (``RECORDERS``) are named, so a config, the CLI or a panel can ask for them by name."""
 
 from .activations import ActivationStats
-from .base import Callback, CallbackList
-from .checkpointing import Checkpointer
+from .base import Callback, CallbackList, CallbackOrderError, order_callbacks
+from .checkpointing import Checkpointer, RunRecord, Saved
+from .context import RunContext
 from .evaluation import Evaluator
-from .frozen_features import FrozenFeatures
 from .gradients import GradientNorms
 from .progress import DIVERGED_FACTOR, ProgressReporter
 from .snapshots import Snapshotter
@@ -15,5 +15,6 @@ RECORDERS = {  # name -> class taking ``every`` (steps between records)
     ActivationStats.name: ActivationStats,
 }
 
-__all__ = ["ActivationStats", "Callback", "CallbackList", "Checkpointer", "DIVERGED_FACTOR", "Evaluator",
-           "FrozenFeatures", "GradientNorms", "ProgressReporter", "RECORDERS", "Snapshotter"]
+__all__ = ["ActivationStats", "Callback", "CallbackList", "CallbackOrderError", "Checkpointer", "DIVERGED_FACTOR",
+           "Evaluator", "GradientNorms", "ProgressReporter", "RECORDERS", "RunContext", "RunRecord", "Saved",
+           "Snapshotter", "order_callbacks"]

@@ -39,7 +39,7 @@ class ActivationStats(Callback):
         self._active = step == 1 or step % self.every == 0
         self._stats = []
 
-    def on_step_end(self, ctx):
+    def on_step_end(self, ctx, results):
         if not self._active:
             return ()
         self._active = False

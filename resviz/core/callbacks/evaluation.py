@@ -5,10 +5,12 @@ A classifier is also scored on a fixed sample of its training data (the first
 train-versus-test error plot (seed 004's figure 10.8: the MLP fits its training set
 faster but generalises worse). A fifth of an MNIST test pass, all of it off the clock.
 
-The clock stops while testing (the speed records leave testing out). Stop answers
-between test batches: a test cut short keeps the previous epoch's numbers. After a
-full test the weights are the last good ones, which the checkpointer keeps should the
-run diverge later. Under torchrun every process tests a share of the test set and the
+Its hook returns the epoch's ``Epoch`` event, the run's ``metrics`` result: the trainer
+reports the latest on ``Done``, keeps the weights that passed as the last good ones
+(should the run diverge later), and hands it to the callbacks that need it. The clock
+stops while testing (the speed records leave testing out). Stop answers between test
+batches: a test cut short returns nothing and the previous epoch's numbers stay. Under
+torchrun every process tests a share of the test set and the
 metrics are combined, so all processes hold the same numbers.
 """
 
@@ -22,22 +24,23 @@ TRAIN_SCORED = 2000  # training examples re-scored each epoch: cheap, and accura
 
 class Evaluator(Callback):
     name = "evaluation"
+    provides = ("metrics",)
 
     def __init__(self, progress):
         self.progress = progress  # the ProgressReporter: it knows the epoch's mean training loss
 
-    def on_epoch_end(self, ctx):
+    def on_epoch_end(self, ctx, results):
         ctx.clock.sync(ctx.device)
         seconds = ctx.clock.elapsed()
         ctx.clock.pause()
         ctx.model.eval()
         # under torchrun each process tests its own share; the means are then weighted by share
         inputs, labels = ctx.dist.shard(ctx.data.test_inputs), ctx.dist.shard(ctx.data.test_labels)
-        tested = ctx.objective.evaluate(ctx.model, inputs, labels, stop=lambda: ctx.trainer.stopped)
+        tested = ctx.objective.evaluate(ctx.model, inputs, labels, stop=ctx.stopped)
         scored_inputs = ctx.dist.shard(ctx.data.train_inputs[:TRAIN_SCORED])
         scored_labels = ctx.dist.shard(ctx.data.train_labels[:TRAIN_SCORED])
         trained = ctx.objective.score_training(ctx.model, scored_inputs, scored_labels,
-                                               stop=lambda: ctx.trainer.stopped)
+                                               stop=ctx.stopped)
         ctx.set_training_mode()
         ctx.clock.resume()
         if ctx.dist.any(tested is None or trained is None):  # Stop pressed while testing (on any process)
@@ -45,14 +48,7 @@ class Evaluator(Callback):
         test_share = len(labels) / max(len(ctx.data.test_labels), 1)
         train_share = len(scored_labels) / max(min(TRAIN_SCORED, len(ctx.data.train_labels)), 1)
         world = ctx.dist.world_size
-        ctx.metrics = {k: ctx.dist_mean(v * test_share) * world for k, v in tested.items()}
-        ctx.metrics.update({k: ctx.dist_mean(v * train_share) * world for k, v in trained.items()})
-        ctx.tested_epoch = ctx.epoch
-        ctx.keep_good_state()
-        ctx.history["epoch"].append(ctx.epoch)
-        ctx.history["epoch_step"].append(ctx.step)
+        metrics = {k: ctx.dist_mean(v * test_share) * world for k, v in tested.items()}
+        metrics.update({k: ctx.dist_mean(v * train_share) * world for k, v in trained.items()})
         train_loss = ctx.dist_mean(self.progress.epoch_train_loss())
-        ctx.history.setdefault("train_loss", []).append(train_loss)
-        for key, value in ctx.metrics.items():
-            ctx.history.setdefault(key, []).append(value)
-        return (Epoch(ctx.epoch, ctx.step, train_loss, dict(ctx.metrics), seconds),)
+        return (Epoch(ctx.epoch, ctx.step, train_loss, metrics, seconds),)

@@ -25,7 +25,7 @@ class GradientNorms(Callback):
         self._pending: torch.Tensor | None = None
 
     def on_fit_start(self, ctx):
-        self.layers = recorded_layers(ctx.model)
+        self.layers, self._pending = recorded_layers(ctx.model), None
         return ()
 
     def _due(self, step: int) -> bool:
@@ -38,7 +38,7 @@ class GradientNorms(Callback):
                  else torch.zeros((), device=ctx.device) for _, m in self.layers]
         self._pending = torch.stack(norms)
 
-    def on_step_end(self, ctx):
+    def on_step_end(self, ctx, results):
         if self._pending is None:
             return ()
         values = ctx.dist.mean(self._pending).cpu().numpy()

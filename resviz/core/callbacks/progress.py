@@ -3,8 +3,8 @@
 The loss is summed on the device between two reports (``LossWindow``), so a training
 step costs one small add and no host sync; the host reads it once per report. A loss
 that turns NaN, or grows to ``DIVERGED_FACTOR`` times its untrained value, ends the run
-with a ``Failed`` that says what to change (the last good weights are kept by the
-checkpointer).
+with a ``Failed`` that says what to change, returned from the hook: the trainer ends the
+run with it and saves the last good weights.
 """
 
 from __future__ import annotations
@@ -78,26 +78,22 @@ class LossWindow:
 
 class ProgressReporter(Callback):
     name = "progress"
+    needs = ("loss",)
 
     def on_fit_start(self, ctx):
         self.window = LossWindow(ctx.device, ctx.objective.part_names)
         self.every = report_interval(ctx.config.log_every, ctx.total_steps)
         return ()
 
-    def on_step_end(self, ctx):
+    def on_step_end(self, ctx, results):
         if ctx.step_in_epoch == 1:
             self.window.new_epoch()
-        self.window.add(ctx.loss, ctx.parts)
+        self.window.add(*results["loss"])
         if ctx.step % self.every and ctx.step_in_epoch != ctx.steps_per_epoch:
             return ()
         event = self.window.report(ctx)
         if ctx.dist.any(not math.isfinite(event.loss) or event.loss > DIVERGED_FACTOR * ctx.start_loss):
-            ctx.failure = self._diverged(ctx, event.loss)
-            return ()
-        ctx.history["step"].append(ctx.step)
-        ctx.history["loss"].append(event.loss)
-        for name, value in event.parts.items():
-            ctx.history.setdefault(name, []).append(value)
+            return (self._diverged(ctx, event.loss),)
         return (event,)
 
     def epoch_train_loss(self) -> float:

@@ -19,6 +19,7 @@ from .base import Callback
 
 class Snapshotter(Callback):
     name = "snapshots"
+    needs = ("metrics",)  # an epoch's snapshot waits for its test: Stop during it leaves the epoch unshown
 
     def __init__(self, every: int):
         self.every = every
@@ -33,12 +34,13 @@ class Snapshotter(Callback):
         return (Snapshot(ctx.step, ctx.epoch, ctx.config.model, models.model_config(ctx.model), state),)
 
     def on_fit_start(self, ctx):
+        self.last_step, self._frozen = None, {}
         self._frozen_names = sorted(frozen_state_names(ctx.model, ctx.config.freeze))
         return self._take(ctx)
 
-    def on_step_end(self, ctx):
+    def on_step_end(self, ctx, results):
         return self._take(ctx) if ctx.step % self.every == 0 else ()
 
-    def on_epoch_end(self, ctx):
-        tested = ctx.tested_epoch == ctx.epoch
+    def on_epoch_end(self, ctx, results):
+        tested = "metrics" in results
         return self._take(ctx) if tested and self.last_step != ctx.step else ()
