@@ -31,7 +31,7 @@ from torch import nn
 
 from ..cancelling import Cancelled
 from .feature_vis_regularisers import blur, jitter, total_variation
-from .unit_activation import LayerInfo, unit_activations
+from .unit_activation import LayerInfo, PeakActivations, best_test_activations, unit_activations
 
 Progress = Callable[[str, float], None]  # (message, fraction 0..1)
 
@@ -135,3 +135,28 @@ def visualise(model: nn.Module, layer: LayerInfo, units: Sequence[int], input_sh
         final = reached(x)
     return Visualisation(layer.name, units, x.detach().float().cpu().numpy(), final.float().cpu().numpy(),
                          start.float().cpu().numpy(), time.perf_counter() - started, settings)
+
+
+@dataclass(frozen=True)
+class LayerPictures:
+    """A layer's visualisations with, where a test set was at hand, each unit's best test activation."""
+
+    visualisation: Visualisation
+    peak: PeakActivations | None  # None: no test set could be loaded
+
+
+def visualise_layer(model: nn.Module, layer: LayerInfo, input_shape: Sequence[int], settings: FeatureVisSettings,
+                    test_inputs: Callable[[], torch.Tensor | None], units: Sequence[int] | None = None,
+                    test_count: int = 1000, progress: Progress | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> LayerPictures:
+    """All of ``layer``'s units (or ``units``) as the window shows them: the test set's best first
+    (``test_inputs`` loads it, or gives None), then the ascent, with progress and cancel throughout."""
+    units = tuple(range(layer.units)) if units is None else tuple(units)
+    if progress is not None:
+        progress(f"{layer.name}: the test images' best activations", 0.0)
+    inputs = test_inputs()
+    if cancelled is not None and cancelled():
+        raise Cancelled("Feature visualisation was cancelled.")
+    peak = None if inputs is None else best_test_activations(frozen_copy(model), layer, inputs, units, test_count)
+    result = visualise(model, layer, units, input_shape, settings, progress, cancelled)
+    return LayerPictures(result, peak)

@@ -9,6 +9,10 @@ kernel's mean over its inputs. Red is a positive weight, blue negative, white ze
 A first layer that sees a colour image (3 inputs: a ResNet-50's 64 kernels of 7x7x3)
 is shown in colour, each kernel's three slices as its red, green and blue: grey is
 zero, and a kernel that answers to red looks red (as AlexNet's and ResNet's are shown).
+
+Beside the kernels, "What each channel wants to see" (``widgets/feature_vis_view.py``):
+for the selected layer, the input each channel answers most strongly, found by gradient
+ascent in the background and redrawn as training moves the weights.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.analysis.features import conv_layers
+from ...core.analysis.unit_activation import LOGITS, visualisable_layers
+from ...core.data import DatasetUnavailable
+from ..widgets.feature_vis_view import WAITING, FeatureVisView, Request
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from .base import Panel, classifies_images
@@ -72,21 +79,25 @@ class FiltersPanel(Panel):
     def _build(self) -> None:
         self.layer_list = QListWidget()
         self.layer_list.setToolTip("The model's convolution layers, in the order the input meets them")
-        self.heading = QLabel()
+        self.heading = QLabel(wordWrap=True)  # long layer names must not widen the tab past a small window
         self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
         self.channel_box = QComboBox()
+        self.channel_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.channel_box.setMinimumContentsLength(12)
         self.channel_box.setToolTip("A deeper kernel has one k x k slice per input channel: pick one, "
                                     "or see their mean")
         self.per_kernel = QCheckBox("scale each kernel on its own")
         self.per_kernel.setToolTip("Off: one colour scale for the whole layer, so strengths compare. "
                                    "On: every kernel uses the full colour range, so weak ones show their shape.")
         self.grid = ImageGrid(colorbar=True)
-        self.grid.setMinimumSize(300, 300)
+        self.grid.setMinimumSize(260, 260)
         self.hover = QLabel(" ")
         self.hover.setStyleSheet("color: #555;")
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet("color: #b35900;")
         self.history = HistorySlider(self.state)
+        self.wants = FeatureVisView()
+        self._unit_layers: tuple[int, list] = (0, [])  # (id of the replica, its visualisable layers)
 
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Input channel"))
@@ -104,8 +115,10 @@ class FiltersPanel(Panel):
         splitter = QSplitter()
         splitter.addWidget(self.layer_list)
         splitter.addWidget(right_widget)
+        splitter.addWidget(self.wants)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([230, 900])
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([200, 560, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter, 1)
@@ -115,6 +128,7 @@ class FiltersPanel(Panel):
         self.channel_box.currentIndexChanged.connect(self.refresh)
         self.per_kernel.toggled.connect(self.refresh)
         self.grid.tile_hovered.connect(self._on_hover)
+        self.wants.mode_changed.connect(self._request_pictures)
 
     # --- model -> list of layers -------------------------------------------------------------
     def _sync_layers(self, replica) -> None:
@@ -165,6 +179,8 @@ class FiltersPanel(Panel):
             self.message.setText(NO_MODEL if replica is None else "This model has no convolution layers.")
             self.heading.setText("")
             self.grid.setVisible(False)
+            self.wants.show_waiting(WAITING if replica is None else
+                                    "This model has no convolution layers: no channels to draw.")
             return
         self._sync_layers(replica)
         row = max(self.layer_list.currentRow(), 0)
@@ -186,6 +202,40 @@ class FiltersPanel(Panel):
                  " · mean over input channels" if channel == MEAN else f" · input channel {channel}")
         self.heading.setText(f"{name} — weight {out}×{inputs}×{kh}×{kw}: {out} kernels of "
                              f"{inputs}×{kh}×{kw}{which} · step {replica.step}")
+        self._request_pictures()
+
+    # --- what each channel wants to see ------------------------------------------------------
+    def _request_pictures(self) -> None:
+        """Ask the view for the selected layer's pictures (or the class logits'); it computes only while shown."""
+        replica, run = self.shown_replica(), self.shown_run()
+        if replica is None or run is None or not self._layers or not self.isVisible():
+            return
+        if self._unit_layers[0] != id(replica):
+            self._unit_layers = (id(replica), visualisable_layers(replica.model, replica.input_shape))
+        layers = self._unit_layers[1]
+        if self.wants.wants_classes:
+            layer = next((layer for layer in layers if layer.kind == LOGITS), None)
+        else:
+            name = self._layers[max(self.layer_list.currentRow(), 0)][0]
+            layer = next((layer for layer in layers if layer.name == name), None)
+        if layer is None:
+            self.wants.show_waiting("This model has no class logits to draw." if self.wants.wants_classes else
+                                    "This layer is not reached by the model's forward pass.")
+            return
+        key, options = run.dataset, dict(run.settings.get("dataset_options") or {})
+        noun = "digit" if key == "mnist" else "image"
+        self.wants.request(Request(replica, layer, self.wants.settings(),
+                                   lambda: self._test_inputs(key, options), noun))
+
+    def _test_inputs(self, key: str, options: dict):
+        """The run's test inputs, loaded once for the window (called off the GUI thread); None if unavailable."""
+        try:
+            return self.state.dataset(key, **options).test_inputs
+        except DatasetUnavailable:
+            return None
+
+    def cancel_background_work(self) -> None:
+        self.wants.cancel()
 
     def _on_hover(self, index: int) -> None:
         if not 0 <= index < len(self._kernels):
