@@ -146,3 +146,16 @@ def test_the_last_good_weights_are_a_copy_and_frozen_ones_are_shared():
     assert not torch.equal(good.state["layer2.0.weight"], model.layer2[0].weight)  # kept as it was
     assert good.state["layer1.0.weight"].data_ptr() == model.layer1[0].weight.data_ptr()  # frozen: not copied
 
+
+
+def test_only_the_main_process_writes_the_checkpoint(mnist, tmp_path):
+    from resviz.core.distributed import SingleProcess
+
+    class NotRankZero(SingleProcess):
+        rank, is_main = 1, False
+
+    done = list(Trainer(config(), mnist, checkpoint_path=tmp_path / "run.pt", dist=NotRankZero()).fit())[-1]
+    assert isinstance(done, Done) and done.checkpoint is None and done.message == ""
+    assert not (tmp_path / "run.pt").exists()
+    done = list(Trainer(config(), mnist, checkpoint_path=tmp_path / "run.pt").fit())[-1]
+    assert done.checkpoint == str(tmp_path / "run.pt") and load_checkpoint(done.checkpoint).meta["epoch"] == 1
