@@ -25,6 +25,12 @@ class DatasetCache:
                 self._datasets[cache_key] = load_dataset(key, self.data_dir, progress=progress, **options)
             return self._datasets[cache_key]
 
+    def use_data_dir(self, data_dir: str | None) -> None:
+        """Look in ``data_dir`` from now on; what was loaded from elsewhere (a fallback) is dropped."""
+        with self._lock:
+            self.data_dir = data_dir
+            self._datasets.clear()
+
     def loaded(self, key: str, **options) -> Dataset | None:
         """The dataset if it is loaded already, else None (nothing is loaded)."""
         return self._datasets.get(dataset_key(key, options))

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout,
+                               QWidget)
 
 from .. import __version__
 from ..core.atomic import UnsafeTarget
@@ -77,15 +78,29 @@ class MainWindow(QMainWindow):
         from .state import AppState
         from .widgets.runs_list import RunsList
 
+        from .widgets.data_banner import DataBanner
+
         configure_torch_threads()
         self.state = state or self.state or AppState(parent=self)
+        remembered = self.settings.text("data/dir")  # the MNIST folder a person chose once
+        if self.state.data_dir is None and remembered:
+            self.state.use_data_dir(remembered)
         self.tabs = PanelTabs()
         for panel_class in PANEL_CLASSES:
             panel = panel_class(self.state)
             self.panels.append(panel)
             index = self.tabs.add_panel(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
             self.tabs.setTabToolTip(index, panel.description)
-        self.setCentralWidget(self.tabs)
+        self.data_banner = DataBanner(self.state, self.settings)  # shown while MNIST is missing
+        self.data_banner.found.connect(
+            lambda root: self.statusBar().showMessage(f"MNIST found in {root}: new runs train on all 60,000 digits", 15000))
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.data_banner)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(body)
         self.runs_list = RunsList(self.state)
         self.runs_dock = QDockWidget("Runs", self)
         self.runs_dock.setObjectName("runs")

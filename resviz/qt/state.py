@@ -226,6 +226,11 @@ class AppState(QObject):
     def running_jobs(self) -> list[TrainingJob]:
         return [job for job in self.runs_engine.jobs() if job.is_running()]
 
+    def use_data_dir(self, data_dir: str | None) -> None:
+        """Runs and panels look for datasets in ``data_dir`` from now on (a folder the person chose)."""
+        self.data_dir = data_dir
+        self.datasets.use_data_dir(data_dir)
+
     def detach_all(self) -> list[str]:
         """Closing with "keep training": runs that can train on unwatched are left to their processes;
         their run folders (``resviz DIR`` follows one)."""

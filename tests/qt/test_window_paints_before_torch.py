@@ -37,7 +37,7 @@ def test_a_deferred_window_shows_the_loading_page_then_its_tabs(qtbot, tmp_path)
     shown = " ".join(label.text() for label in window.centralWidget().findChildren(QLabel))
     assert "Loading PyTorch" in shown
     window.build()
-    assert window.built and window.centralWidget() is window.tabs
+    assert window.built and window.tabs.isAncestorOf(window.tabs.currentWidget()) and window.tabs.window() is window
     assert window.tabs.tabText(0) == "Training"
     window.close()
 

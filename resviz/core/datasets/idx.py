@@ -120,6 +120,28 @@ def load_idx_dataset(
     )
 
 
+def find_local(key: str, data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The raw folder where ``key``'s four files already are (no download, nothing read), or None."""
+    info = SOURCES[key]
+    for root in candidate_roots(data_dir):
+        folder = root / info.folder / "raw"
+        if _has_files(folder, info):
+            return folder
+    return None
+
+
+def data_root_of(chosen: str | os.PathLike, key: str = "mnist") -> Path:
+    """The data root (what RESVIZ_DATA names) for a folder a person picked: the root itself, its
+    ``MNIST`` folder or its ``MNIST/raw`` folder all do. ValueError says what was expected."""
+    info, chosen = SOURCES[key], Path(chosen)
+    for root in (chosen, chosen.parent, chosen.parent.parent):
+        if _has_files(root / info.folder / "raw", info) and chosen.resolve().is_relative_to(root.resolve()):
+            return root
+    names = ", ".join(name for name, _ in info.files)
+    raise ValueError(f"{chosen} holds no {info.title} in torchvision's layout: expected {info.folder}/raw/ with "
+                     f"{names} (gzipped or not) in it or under it.")
+
+
 def _file_path(folder: Path, gz_name: str) -> Path | None:
     for candidate in (folder / gz_name, folder / gz_name.removesuffix(".gz")):
         if candidate.is_file():
