@@ -1,9 +1,18 @@
-"""``resviz sample --checkpoint C --n N [--seed S] --out FILE``: new digits from a trained VAE.
+"""``resviz sample --checkpoint C --n N [--seed S] [--temperature T] --out FILE``: new digits from a VAE.
 
-Draws N latent vectors from the prior N(0, I) and decodes each. What is written is
+Draws N latent vectors from the prior N(0, I) -- from N(0, T²I) at sampling
+temperature T (default 1; Glow and others sample at T < 1: fewer in-between shapes,
+less variety) -- and decodes each. What is written is
 the decoder's mean (each pixel's probability, 0-255), not a Bernoulli draw from it:
 the draw would add salt-and-pepper noise that is no part of the digit. The same
 seed gives the same digits (numpy's generator picks z).
+
+``--score`` also asks a digit classifier trained on real MNIST (``--judge CK``, or
+the one resviz trains once and keeps: ``core/evaluation/digit_judge.py``) how sure it
+is of the digits, and of as many real test digits: the JSON gains ``belief``,
+``min_digit_share``, ``digit_shares``, ``diversity`` and the real digits' numbers as
+``reference`` (``core/evaluation/sample_belief.py`` says what each means). With
+``--score``, ``--n`` defaults to 1,000 and ``--out`` may be left out.
 
 - ``.npy``: uint8 array [N, 28, 28], 0-255, a white digit on black (as MNIST);
 - ``.png``: the digits as one grid image, with dark grey gutters between them.
@@ -27,9 +36,12 @@ from ..core.analysis import latent
 from ..core.analysis.tiling import tile
 from ..core.atomic import UnsafeTarget, atomic_write_bytes
 from ..core.checkpoints import CheckpointError, load_checkpoint
+from ..core.data import DatasetUnavailable, load_dataset
 from ..core.devices import DeviceUnavailable, resolve_device
+from ..core.evaluation.digit_judge import JUDGE_FILE, JudgeUnavailable, digit_judge
+from ..core.evaluation.sample_belief import belief_sentence, score_images, score_real_digits
 from ..core.objectives import objective_class
-from .checks import PathProblem, whole_number, writable_file
+from .checks import PathProblem, real_number, whole_number, writable_file
 from .progress import ProgressBar
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
@@ -38,15 +50,28 @@ MAX_SAMPLES = 100_000  # 78 MB as uint8; more is surely a typo
 MAX_PNG_SAMPLES = 10_000  # a 100 x 100 grid, 2,900 pixels square
 GUTTER = 64  # grey level between the digits of a PNG grid
 BATCH = 1000
+SCORE_SAMPLES = 1000  # what --score judges unless --n says otherwise (issue 22: 1,000 prior samples)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint", required=True, help="a VAE .pt file written by resviz")
-    parser.add_argument("--n", type=int, required=True, help=f"how many digits (1 to {MAX_SAMPLES:,})")
+    parser.add_argument("--n", type=int, help=f"how many digits (1 to {MAX_SAMPLES:,}; with --score, "
+                                               f"default {SCORE_SAMPLES:,})")
     parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0,
                         help="same seed, same digits (default 0)")
-    parser.add_argument("--out", required=True, help="FILE.npy (uint8 [N, 28, 28]) or FILE.png (a grid)")
+    parser.add_argument("--temperature", type=real_number(0.0, 10.0), default=1.0, metavar="T",
+                        help="sampling temperature: z ~ N(0, T²I) (default 1.0, the prior itself; Glow and others "
+                             "sample at T < 1, e.g. 0.7: fewer in-between shapes, less variety; 0: the decode of z = 0)")
+    parser.add_argument("--out", help="FILE.npy (uint8 [N, 28, 28]) or FILE.png (a grid); optional with --score")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
+    parser.add_argument("--score", action="store_true",
+                        help="also judge the digits with a classifier trained on real MNIST: belief (mean top-class "
+                             "probability), min_digit_share, diversity (mean pairwise pixel distance), and the same "
+                             "for as many real test digits as 'reference'")
+    parser.add_argument("--judge", metavar="CK",
+                        help="with --score: a digit classifier checkpoint to judge with (default: resviz's own, "
+                             f"{JUDGE_FILE} in the checkpoints folder, trained on MNIST the first time: ~1-2 min)")
+    parser.add_argument("--data-dir", help="with --score: folder with MNIST/raw (default: $RESVIZ_DATA or the cache)")
 
 
 def _fail(message: str) -> int:
@@ -57,17 +82,26 @@ def _fail(message: str) -> int:
 
 
 def run(args) -> int:
-    out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".npy", ".png"):
+    if args.out is None and not args.score:
+        return _fail("--out is required (FILE.npy or FILE.png), unless --score asks only for the numbers.")
+    if args.n is None and not args.score:
+        return _fail("--n is required: how many digits to draw.")
+    if args.judge is not None and not args.score:
+        return _fail("--judge is for --score: add --score to judge the digits.")
+    n = SCORE_SAMPLES if args.n is None else args.n
+    out = Path(args.out) if args.out is not None else None
+    suffix = out.suffix.lower() if out is not None else ""
+    if out is not None and suffix not in (".npy", ".png"):
         return _fail(f"--out must end in .npy or .png; got {args.out!r}.")
     limit = MAX_PNG_SAMPLES if suffix == ".png" else MAX_SAMPLES
-    if not 1 <= args.n <= limit:
-        return _fail(f"--n must be between 1 and {limit:,} for a {suffix} file; got {args.n}.")
-    if not out.parent.is_dir():
+    if not 1 <= n <= limit:
+        return _fail(f"--n must be between 1 and {limit:,}" + (f" for a {suffix} file" if suffix else "")
+                     + f"; got {n}.")
+    if out is not None and not out.parent.is_dir():
         return _fail(f"--out: the folder {str(out.parent)!r} does not exist.")
     try:
-        writable_file("--out", out)  # a device, a FIFO, a read-only file; a folder it may not write in
+        if out is not None:
+            writable_file("--out", out)  # a device, a FIFO, a read-only file; a folder it may not write in
     except PathProblem as error:
         return _fail(str(error))
     try:
@@ -82,22 +116,45 @@ def run(args) -> int:
                      f"{checkpoint.model_name}, which has no decoder to draw with.")
 
     model = checkpoint.build_model(device)
-    digits = sample_digits(model, args.n, args.seed, ProgressBar())
-    written = digits if suffix == ".npy" else grid(digits)
-    try:
-        write(out, written)
-    except (OSError, UnsafeTarget) as error:  # DiskFull is an OSError that says so
-        return _fail(f"--out: could not write {args.out}: {getattr(error, 'strerror', None) or error}")
-    print(json.dumps({
-        "checkpoint": str(checkpoint.path), "model": checkpoint.model_name, "n": args.n, "seed": args.seed,
-        "out": str(out), "format": suffix[1:], "shape": list(written.shape),
-    }))
+    bar = ProgressBar()
+    digits = sample_digits(model, n, args.seed, bar, args.temperature)
+    summary = {"checkpoint": str(checkpoint.path), "model": checkpoint.model_name, "n": n, "seed": args.seed,
+               "temperature": args.temperature}
+    if out is not None:
+        written = digits if suffix == ".npy" else grid(digits)
+        try:
+            write(out, written)
+        except (OSError, UnsafeTarget) as error:  # DiskFull is an OSError that says so
+            return _fail(f"--out: could not write {args.out}: {getattr(error, 'strerror', None) or error}")
+        summary.update({"out": str(out), "format": suffix[1:], "shape": list(written.shape)})
+    if args.score:
+        try:
+            summary.update(score(digits, args, bar))
+        except JudgeUnavailable as error:
+            return _fail(f"--judge: {error}" if args.judge else str(error))
+        except DatasetUnavailable as error:
+            return _fail(f"--score needs the real MNIST test digits: {error}")
+    print(json.dumps(summary))
     return 0
 
 
-def sample_digits(model, n: int, seed: int, bar: ProgressBar | None = None) -> np.ndarray:
-    """n decoded prior samples as uint8 [n, 28, 28] (0-255); z comes from numpy's generator."""
-    z = np.random.default_rng(seed).standard_normal((n, model.latent_dim)).astype(np.float32)
+def score(digits: np.ndarray, args, bar: ProgressBar) -> dict:
+    """The judge's numbers for ``digits`` and for as many real test digits (``reference``)."""
+    data = load_dataset("mnist", args.data_dir)
+    judge = digit_judge(args.judge, data=data, progress=lambda text, fraction: bar.update(fraction, text))
+    samples = score_images(judge.model, digits, seed=args.seed,
+                           progress=lambda f: bar.update(f, "judging the samples"))
+    reference = score_real_digits(judge.model, data.test_images, len(digits), seed=args.seed,
+                                  progress=lambda f: bar.update(f, "judging real test digits"))
+    bar.message(belief_sentence(samples, reference))
+    return {**{k: v for k, v in samples.as_dict().items() if k != "n"},
+            "reference": {**reference.as_dict(), "data": data.title if data.note is None else data.note},
+            "judge": judge.description, "judge_checkpoint": str(judge.path)}
+
+
+def sample_digits(model, n: int, seed: int, bar: ProgressBar | None = None, temperature: float = 1.0) -> np.ndarray:
+    """n decoded prior samples as uint8 [n, 28, 28] (0-255); z comes from numpy's generator, times T."""
+    z = latent.prior_latents(model, n, seed, temperature)
     chunks = []
     with torch.no_grad():
         for start in range(0, n, BATCH):

@@ -50,7 +50,7 @@ class VAE(nn.Module):
         z = self.reparameterize(mean, logvar, generator)
         return self.decode_logits(z), mean, logvar
 
-    def sample_prior(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n latent vectors from the prior N(0, I)."""
+    def sample_prior(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
+        """n latent vectors from the prior N(0, I); at temperature T from N(0, T²I) (T < 1: nearer the centre)."""
         device = next(self.parameters()).device
-        return torch.randn(n, self.latent_dim, generator=generator, device=device)
+        return temperature * torch.randn(n, self.latent_dim, generator=generator, device=device)
