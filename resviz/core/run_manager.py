@@ -13,6 +13,7 @@ run when one ends, and tell ``listeners`` ``(run_id, event, changes)``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -21,7 +22,7 @@ from typing import Protocol
 
 from .checkpoints import default_checkpoint_path
 from .compatibility import check_model_takes_dataset
-from .events import Failed, Loading, Snapshot
+from .events import Failed, Loading, Snapshot, Step
 from .process_run import ChildDied
 from .run_folder import default_run_folder
 from .runs import Run, RunStatus, RunStore
@@ -196,6 +197,8 @@ class RunManager:
         if isinstance(event, ChildDied):
             event = self._keep_weights_of_dead_run(run_id, event)
         changes = self.store.apply(run_id, event)
+        if isinstance(event, Step) and self._queue:
+            self.recaption_queue()  # the wait it names shrinks as the runs ahead train (unchanged text is not re-sent)
         logger = self._loggers.get(run_id)
         if logger is not None:
             logger.log(event)
@@ -237,14 +240,29 @@ class RunManager:
 
 
 def queue_caption(ahead: list[Run], must_end: int) -> str:
-    """What a queued run waits for: 'Queued: starts when “plain 6, no BN, ReLU” ends.', each name quoted so
-    that names with commas read apart; when not all of ``ahead`` must end, how many of them."""
+    """What a queued run waits for: 'Queued: starts when “plain 6, no BN, ReLU” ends (in about 3 min).', each
+    name quoted so that names with commas read apart; when not all of ``ahead`` must end, how many of them;
+    the wait, roughly, when the runs ahead are training and say how long they have left."""
     names = ", ".join(f"“{run.name}”" for run in ahead)
+    wait = _rough_wait(ahead, must_end)
     if len(ahead) == 1:
-        return f"Queued: starts when {names} ends."
+        return f"Queued: starts when {names} ends{wait}."
     if not ahead:
         return "Queued: starts when a running run ends."
     if must_end >= len(ahead):
-        return f"Queued: starts when these {len(ahead)} runs end: {names}."
+        return f"Queued: starts when these {len(ahead)} runs end{wait}: {names}."
     count = "one" if must_end <= 1 else str(must_end)
-    return f"Queued: starts when {count} of these {len(ahead)} runs end{'s' if must_end <= 1 else ''}: {names}."
+    return f"Queued: starts when {count} of these {len(ahead)} runs end{'s' if must_end <= 1 else ''}{wait}: {names}."
+
+
+def _rough_wait(ahead: list[Run], must_end: int) -> str:
+    """' (in about 3 min)' from the training runs' own estimates; '' while any run ahead has none
+    (still loading, or itself queued: how long it will take is not known yet)."""
+    left = [run.progress.eta_s for run in ahead if isinstance(run.progress, Step) and run.status.active]
+    if not ahead or len(left) < len(ahead) or not all(math.isfinite(s) and s >= 0 for s in left):
+        return ""
+    seconds = sorted(left)[min(max(must_end, 1), len(left)) - 1]
+    if seconds < 60:
+        return " (in under a minute)"
+    minutes = math.ceil(seconds / 60)
+    return f" (in about {minutes} min)" if minutes < 120 else f" (in about {minutes / 60:.0f} h)"

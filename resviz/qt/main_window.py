@@ -91,10 +91,10 @@ class MainWindow(QMainWindow):
             self.panels.append(panel)
             index = self.tabs.add_panel(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
             self.tabs.setTabToolTip(index, panel.description)
-        self.data_banner = DataBanner(self.state, self.settings)  # shown while MNIST is missing
+        body = QWidget()
+        self.data_banner = DataBanner(self.state, self.settings, parent=body)  # shown while MNIST is missing
         self.data_banner.found.connect(
             lambda root: self.statusBar().showMessage(f"MNIST found in {root}: new runs train on all 60,000 digits", 15000))
-        body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)

@@ -21,6 +21,7 @@ from resviz.core.checkpoints import CheckpointError, load_checkpoint, save_check
 from resviz.core.devices import device_name
 from resviz.core.replica import ModelReplica
 from resviz.core.run_manager import queue_caption
+from resviz.core.events import Step
 from resviz.core.runs import Run, RunStatus
 from resviz.core.trainer import TrainConfig
 from resviz.qt.widgets.run_colours import run_colour
@@ -91,12 +92,12 @@ def test_a_queued_run_names_only_the_runs_still_ahead_of_it(window, qtbot):
     qtbot.waitUntil(lambda: state.job(first.id) is not None, timeout=60_000)  # its data loaded: it trains
     state.stop(first.id)
     wait_done(qtbot, window, first, timeout=60_000)
-    one = "Queued: starts when “plain 30, no BN, ReLU” ends."
+    one = "Queued: starts when “plain 30, no BN, ReLU” ends"  # then the wait, once it trains: " (in about 2 min)."
     assert queued.status == RunStatus.QUEUED
-    assert queued.message == one and panel.progress_label.text() == one
-    assert window.runs_list.item(queued.id).toolTip(3) == one
+    assert queued.message.startswith(one) and panel.progress_label.text() == queued.message
+    assert window.runs_list.item(queued.id).toolTip(3) == queued.message
     state.rename(second.id, "plain 30")
-    assert panel.progress_label.text() == "Queued: starts when “plain 30” ends."
+    assert panel.progress_label.text().startswith("Queued: starts when “plain 30” ends")
     state.stop(queued.id)
     qtbot.waitUntil(lambda: state.job(second.id) is not None, timeout=60_000)
     state.stop(second.id)
@@ -109,6 +110,19 @@ def test_queue_caption_says_how_many_must_end_when_several_train_at_once():
     assert queue_caption(runs, 1) == "Queued: starts when one of these 3 runs ends: “a, b”, “c”, “d”."
     assert queue_caption(runs, 2) == "Queued: starts when 2 of these 3 runs end: “a, b”, “c”, “d”."
     assert queue_caption(runs, 3) == "Queued: starts when these 3 runs end: “a, b”, “c”, “d”."
+
+
+def test_queue_caption_says_roughly_how_long_once_the_runs_ahead_train():
+    runs = [Run(f"run{i}", name, "cnn", "mnist", status=RunStatus.RUNNING) for i, name in enumerate("abc", 1)]
+    assert queue_caption(runs[:1], 1) == "Queued: starts when “a” ends."  # no step yet: no estimate
+    for run, eta in zip(runs, (30.0, 150.0, 610.0)):
+        run.progress = Step(10, 100, 1, 0.5, {}, 1e-3, 100.0, 12.0, eta)
+    assert queue_caption(runs[:1], 1) == "Queued: starts when “a” ends (in under a minute)."
+    assert queue_caption(runs[1:2], 1) == "Queued: starts when “b” ends (in about 3 min)."
+    assert queue_caption(runs, 2) == "Queued: starts when 2 of these 3 runs end (in about 3 min): “a”, “b”, “c”."
+    assert queue_caption(runs, 3) == "Queued: starts when these 3 runs end (in about 11 min): “a”, “b”, “c”."
+    runs[2].progress = None  # one ahead has no estimate: no time is promised
+    assert queue_caption(runs, 3) == "Queued: starts when these 3 runs end: “a”, “b”, “c”."
 
 
 def test_the_runs_list_shows_dataset_titles_never_keys(window):
