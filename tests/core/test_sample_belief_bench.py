@@ -1,0 +1,28 @@
+"""The sample-belief bench on a tiny configuration: rows for real digits and cvae samples at T = 1 and 0.7."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from resviz.bench.context import BenchContext
+from resviz.bench.runner import run_benches
+from resviz.core.checkpoints import checkpoint_dir
+
+
+def test_rows_compare_the_samples_with_real_digits():
+    ctx = BenchContext(torch.device("cpu"), quick=True, max_train=1000, max_test=400, verbose=False)
+    rows = run_benches(ctx, only=["sample-belief"])
+    assert not [row for row in rows if row.note.startswith("failed")], rows
+    names = [row.name for row in rows]
+    assert names[0] == "sample belief: real test digits (400)" and len(rows) == 7
+    reference = rows[0].value
+    assert 0.1 < reference <= 1 and rows[0].target is None and "judge: Seed 001 CNN" in rows[0].note
+    for temperature in ("1", "0.7"):
+        belief = next(row for row in rows if row.name == f"sample belief: cvae samples at T = {temperature} (400)")
+        assert belief.target == f">= {0.97 * reference:.3f}" and belief.met in (True, False)
+        assert "cvae trained here, 1 epoch on 1,000 images" in belief.note
+    assert all(row.value is not None and math.isfinite(row.value) for row in rows)
+    # the judge of a cut of MNIST is not kept as the judge of later scores
+    assert not (checkpoint_dir() / "digit-judge-cnn.pt").exists()
