@@ -31,6 +31,7 @@ BENCHES: list[tuple[str, str]] = [
     ("train-click", "resviz.bench.train_click"),
     ("processes", "resviz.bench.processes"),
     ("clusters", "resviz.bench.clustering"),
+    ("feature-vis", "resviz.bench.feature_vis"),
     ("sample-belief", "resviz.bench.sample_belief"),
 ]
 
