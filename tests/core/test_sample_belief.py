@@ -13,6 +13,7 @@ from resviz.core.data import load_dataset
 from resviz.core.evaluation.digit_judge import JudgeUnavailable, digit_judge, judge_path, load_judge, train_judge
 from resviz.core.evaluation.sample_belief import (
     belief_sentence,
+    collapse_note,
     pairwise_diversity,
     score_images,
     score_real_digits,
@@ -51,6 +52,9 @@ def test_real_digits_are_believed_blends_less_and_a_collapse_is_seen(judge, digi
     collapsed = score_images(judge.model, np.repeat(floats[:1], 500, axis=0))  # one digit, 500 times
     assert collapsed.diversity == 0 and collapsed.min_digit_share == 0
     assert max(collapsed.digit_shares) == 1.0
+    assert collapse_note(collapsed, score).startswith("collapsed: nearly alike (diversity 0.0")
+    assert "100% called" in collapse_note(collapsed, score)
+    assert collapse_note(score, score) == ""
 
 
 def test_noise_is_believed_less_than_real_digits(judge, digits):

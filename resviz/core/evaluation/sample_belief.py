@@ -104,12 +104,31 @@ def reference_images(test_images, n: int, seed: int = 0):
     return test_images[torch.as_tensor(index)] if isinstance(test_images, torch.Tensor) else test_images[index]
 
 
+MIN_SHARE = 0.05  # every digit at least 5 % of the samples (issue 22)
+COLLAPSE_DIVERSITY = 0.5  # samples less than half as varied as real digits have collapsed
+
+
+def collapse_note(samples: BeliefScore, reference: BeliefScore) -> str:
+    """Why a high belief may mean little: the samples miss digits or are nearly all alike ('' if neither).
+
+    A decoder that draws one blurred shape for every z can be 'believed' as that one digit.
+    """
+    common = int(np.argmax(samples.digit_shares))
+    if samples.diversity < COLLAPSE_DIVERSITY * reference.diversity:
+        return (f"collapsed: nearly alike (diversity {samples.diversity:.1f}, real {reference.diversity:.1f}), "
+                f"{samples.digit_shares[common]:.0%} called {common}")
+    if samples.min_digit_share < MIN_SHARE:
+        return f"digit {samples.rarest_digit} is only {samples.min_digit_share:.0%} of the samples (real digits: each ~10%)"
+    return ""
+
+
 def belief_sentence(samples: BeliefScore, reference: BeliefScore) -> str:
     """One line a person reads: how sure the judge is of the samples and of real digits."""
+    warning = collapse_note(samples, reference)
     return (f"A digit classifier is {samples.belief:.2f} sure of these samples, {reference.belief:.2f} of real "
             f"digits; rarest digit {samples.rarest_digit} at {samples.min_digit_share:.0%} "
             f"(real: {reference.min_digit_share:.0%}); diversity {samples.diversity:.1f} "
-            f"(real: {reference.diversity:.1f}).")
+            f"(real: {reference.diversity:.1f})." + (f" Beware: {warning}." if warning else ""))
 
 
 def score_vae(model: nn.Module, judge: nn.Module, n: int = 1000, seed: int = 0, temperature: float = 1.0,

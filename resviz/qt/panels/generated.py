@@ -7,14 +7,36 @@ convolutional VAE first, seed 000's models next to it, so the difference between
 their decoders is the lesson (``WHY_SEED_BLURS``). The latent points stay the same
 until "New samples", so while a VAE trains you watch the same points turn from noise
 into digits.
+
+The temperature slider draws z from N(0, T²I): below 1 the points sit nearer the
+prior's centre, where the decoder saw the most codes (Glow samples at T = 0.7).
+"Score these samples" asks a digit classifier trained on real MNIST (never the VAE
+itself; ``core/evaluation/digit_judge.py``) how sure it is of 1,000 of each VAE's
+samples at that temperature, beside how sure it is of real test digits.
 """
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+)
 
 from ...core.analysis import latent
+from ...core.evaluation.belief_report import BeliefReport, score_vaes
+from ...core.evaluation.sample_belief import BeliefScore, collapse_note
+from ..background import BackgroundRunner
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
 from .latent import NO_VAE
@@ -26,6 +48,18 @@ WHY_SEED_BLURS = ("Why seed 000's decoder draws stripes and blurs: it ends in a 
                   "transposed convolutions place every pixel.")
 COMPARE_HINT = ("Train vae1 or vae2 (seed 000's Models 1 and 2) as well to see their digits beside the conv "
                 "VAE's: the difference between the decoders is the lesson.")
+STALE_TIP = "This score is of other samples or older weights: press 'Score these samples' again. "
+SCORED_SAMPLES = 1000  # the issue's 1,000 prior samples; the grid shows the first of them
+TEMPERATURE_STEPS = 100  # slider positions per unit of T
+MAX_TEMPERATURE = 1.5
+TEMPERATURE_TIP = ("Sampling temperature T: z is drawn from N(0, T²I). T = 1 is the prior the VAE was trained "
+                   "to match; below 1 the points sit nearer its centre, where the decoder saw the most codes: "
+                   "fewer in-between shapes, less variety (Glow and others sample at T = 0.7). T = 0 draws the "
+                   "decode of z = 0 every time.")
+JUDGE_TIP = ("The judge: {judge}. Trained on real MNIST digits only and never the VAE it judges; kept in "
+             "the checkpoints folder ({path}). 'Sure' is the mean over the samples of its top-class probability; "
+             "the rarest digit is the one it names least often (every digit is 10% of real ones); diversity is "
+             "the mean pixel distance between two images (near 0: every sample alike).")
 
 
 class GeneratedPanel(Panel):
@@ -39,6 +73,11 @@ class GeneratedPanel(Panel):
         self.grids: dict[str, ImageGrid] = {}
         self._boxes: dict[str, QGroupBox] = {}
         self._stale: set[str] = set()
+        self.score_labels: dict[str, QLabel] = {}
+        self._report: BeliefReport | None = None  # the newest scores: its judge and reference are reused
+        self._scoring_steps: dict[str, int] = {}  # the weights' step each VAE was scored at
+        self._cancel = threading.Event()
+        self._score_runner = BackgroundRunner(self)
         self._build()
         self._connect_state()
 
@@ -78,12 +117,14 @@ class GeneratedPanel(Panel):
             if self._run_of(name) is None:
                 box = self._boxes.pop(name)
                 self.grids.pop(name)
+                self.score_labels.pop(name)
                 self.grid_row.removeWidget(box)
                 box.deleteLater()
             else:
                 self._on_vae_changed(name)
         self.message.setVisible(not self.grids)
         self._update_lesson()
+        self._update_score_button()
 
     def _build(self) -> None:
         self.regenerate_button = QPushButton("New samples")
@@ -95,13 +136,33 @@ class GeneratedPanel(Panel):
         self.count_box.setToolTip("How many prior samples each grid shows")
         self.message = QLabel(NO_VAE, wordWrap=True)
         self.message.setStyleSheet("color: #b35900;")
-        note = QLabel("Each digit is decode(z) for a z drawn from N(0, I). The same points are kept while the VAE "
+        note = QLabel("Each digit is decode(z), z drawn from N(0, T²I); the same points are kept while the VAE "
                       "trains, so you see them turn from noise into digits.", wordWrap=True)
         note.setStyleSheet("color: #555;")
+        self.temperature_slider = QSlider(Qt.Orientation.Horizontal)
+        self.temperature_slider.setRange(0, int(MAX_TEMPERATURE * TEMPERATURE_STEPS))
+        self.temperature_slider.setValue(TEMPERATURE_STEPS)  # T = 1: the prior itself
+        self.temperature_slider.setToolTip(TEMPERATURE_TIP)
+        self.temperature_slider.setMinimumWidth(100)
+        self.temperature_label = QLabel()
+        self.temperature_label.setToolTip(TEMPERATURE_TIP)
+        self.score_button = QPushButton("Score these samples")
+        self.score_button.setToolTip(f"Ask a digit classifier trained on real MNIST how sure it is of "
+                                     f"{SCORED_SAMPLES:,} samples of each VAE at this temperature, and of as many "
+                                     "real test digits (the first time it trains that classifier: a minute or two)")
+        self.score_progress = QProgressBar()
+        self.score_progress.setRange(0, 1000)
+        self.score_progress.setVisible(False)
+        self.score_status = QLabel(wordWrap=True)
+        self.score_status.setStyleSheet("color: #555;")
         controls = QHBoxLayout()
         controls.addWidget(self.regenerate_button)
         controls.addWidget(self.count_box)
-        controls.addWidget(note, 1)
+        controls.addWidget(self.temperature_label)
+        controls.addWidget(self.temperature_slider)
+        controls.addWidget(self.score_button)
+        controls.addWidget(self.score_progress)
+        controls.addWidget(self.score_status, 1)
         self.lesson = QLabel(wordWrap=True)
         self.lesson.setStyleSheet("color: #333;")
         self.lesson.setVisible(False)
@@ -109,15 +170,33 @@ class GeneratedPanel(Panel):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(controls)
+        layout.addWidget(note)
         layout.addWidget(self.message)
         layout.addWidget(self.lesson)
         layout.addLayout(self.grid_row, 1)
         self.regenerate_button.clicked.connect(self.regenerate)
         self.count_box.currentIndexChanged.connect(lambda _: self.redraw_all())
+        self.temperature_slider.valueChanged.connect(self._on_temperature)
+        self.score_button.clicked.connect(self.score_samples)
+        self._show_temperature()
+        self._update_score_button()
+
+    @property
+    def temperature(self) -> float:
+        return self.temperature_slider.value() / TEMPERATURE_STEPS
+
+    def _show_temperature(self) -> None:
+        self.temperature_label.setText(f"Temperature T = {self.temperature:.2f}")
+
+    def _on_temperature(self, _value: int) -> None:
+        self._show_temperature()
+        self.redraw_all()
+        self._mark_scores_stale()
 
     def regenerate(self) -> None:
         self.seed += 1
         self.redraw_all()
+        self._mark_scores_stale()
 
     def redraw_all(self) -> None:
         for name in list(self.grids):
@@ -139,10 +218,15 @@ class GeneratedPanel(Panel):
     def _add_grid(self, name: str) -> None:
         box = QGroupBox(f"Generated with {model_title(name)}")
         grid = ImageGrid(colorbar=False)
-        grid.setMinimumSize(260, 260)
-        grid.setToolTip("Pixel probabilities of decode(z), z ~ N(0, I)")
-        QVBoxLayout(box).addWidget(grid)
-        self.grids[name], self._boxes[name] = grid, box
+        grid.setMinimumSize(150, 150)  # shrinks before the score below it is drawn over (900×600)
+        grid.setToolTip("Pixel probabilities of decode(z), z ~ N(0, T²I)")
+        score = QLabel(wordWrap=True)
+        score.setStyleSheet("color: #333;")
+        score.setVisible(False)
+        box_layout = QVBoxLayout(box)
+        box_layout.addWidget(grid, 1)
+        box_layout.addWidget(score)
+        self.grids[name], self._boxes[name], self.score_labels[name] = grid, box, score
         order = sorted(self.grids, key=picker_rank)  # the conv VAEs first, then seed 000's Model 1, Model 2
         for other in order:
             self.grid_row.removeWidget(self._boxes[other])
@@ -150,6 +234,7 @@ class GeneratedPanel(Panel):
             self.grid_row.addWidget(self._boxes[other], index // COLUMNS, index % COLUMNS)
         self.message.setVisible(False)
         self._update_lesson()
+        self._update_score_button()
 
     def _update_lesson(self) -> None:
         """Say why the seed's digits blur beside a conv VAE's; or suggest training one to compare."""
@@ -164,15 +249,93 @@ class GeneratedPanel(Panel):
         if replica is None:
             return
         count = self.count_box.currentData()
-        samples = latent.prior_samples(replica.model, count, seed=self.seed)
+        samples = latent.prior_samples(replica.model, count, seed=self.seed, temperature=self.temperature)
         self.grids[name].set_images(samples, levels=(0.0, 1.0), columns=int(np.ceil(np.sqrt(count))))
         note = training_note(name, replica.step)
         run = self._run_of(name)
         self._boxes[name].setTitle(f"{run_label(self.state, run.id)} · step {replica.step:,}, epoch {replica.epoch}"
                                    + (" · still learning" if note else ""))
-        self._boxes[name].setToolTip(note or f"Decodes of {count} points drawn from N(0, I)")
+        self._boxes[name].setToolTip(note or f"Decodes of {count} points drawn from N(0, T²I), T = {self.temperature:.2f}")
+        if self._scoring_steps.get(name, replica.step) != replica.step:
+            self._mark_scores_stale(name)
 
     def samples(self, name: str) -> np.ndarray | None:
         """What the grid of ``name`` shows (for tests)."""
         grid = self.grids.get(name)
         return None if grid is None else grid.mosaic()
+
+    # --- scoring: how sure a digit classifier is of the samples --------------------------------
+    def _update_score_button(self) -> None:
+        self.score_button.setEnabled(bool(self.grids) and not self._score_runner.busy)
+
+    def score_samples(self) -> None:
+        """Judge SCORED_SAMPLES samples of every shown VAE (at the shown T and seed), off the GUI thread."""
+        vaes, steps = {}, {}
+        for name in self.grids:
+            replica = self._replica(name)
+            if replica is not None:
+                vaes[name], steps[name] = replica.model, replica.step
+        if not vaes:
+            return
+        self._cancel.clear()
+        self.score_button.setEnabled(False)
+        self.score_progress.setValue(0)
+        self.score_progress.setVisible(True)
+        self.score_status.setText("Scoring…")
+        temperature = self.temperature
+        self._score_runner.submit(
+            score_vaes, vaes, lambda: self.state.dataset("mnist"), SCORED_SAMPLES, self.seed, temperature,
+            cancelled=self._cancel.is_set, known=self._report,
+            on_result=lambda report: self._on_scored(report, steps), on_error=self._on_score_failed,
+            on_progress=self._on_score_progress)
+
+    def _on_score_progress(self, message: str, fraction: float) -> None:
+        self.score_progress.setValue(int(1000 * fraction))
+        self.score_status.setText(message)
+
+    def _on_scored(self, report: BeliefReport, steps: dict[str, int]) -> None:
+        self._report = report
+        self.score_progress.setVisible(False)
+        self._update_score_button()
+        self.score_status.setText(f"Judged by {report.judge.description}.")
+        tip = JUDGE_TIP.format(judge=report.judge.description, path=report.judge.path)
+        self.score_status.setToolTip(tip)
+        for name, score in report.samples.items():
+            label = self.score_labels.get(name)
+            if label is None:
+                continue  # its run went meanwhile
+            self._scoring_steps[name] = steps[name]
+            warning = collapse_note(score, report.reference)
+            label.setText(score_text(score, report.reference, report.temperature, steps[name]))
+            label.setToolTip(f"{score.count:,} samples of {name} at T = {report.temperature:.2f}, weights of step "
+                             f"{steps[name]:,}. " + tip)
+            label.setStyleSheet("color: #b35900;" if warning else "color: #333;")
+            label.setVisible(True)
+
+    def _on_score_failed(self, message: str) -> None:
+        self.score_progress.setVisible(False)
+        self._update_score_button()
+        self.score_status.setText(f"Could not score the samples: {message}")
+
+    def _mark_scores_stale(self, name: str | None = None) -> None:
+        """The shown samples changed (temperature, new points, new weights): the old score is greyed."""
+        for key in [name] if name else list(self.score_labels):
+            label = self.score_labels.get(key)
+            if label is not None and label.isVisible() and not label.toolTip().startswith(STALE_TIP):
+                label.setStyleSheet("color: #999;")
+                label.setToolTip(STALE_TIP + label.toolTip())
+
+    def cancel_background_work(self) -> None:
+        self._cancel.set()
+
+
+def score_text(samples: BeliefScore, reference: BeliefScore, temperature: float, step: int) -> str:
+    """'A digit classifier is 0.83 sure of these samples, 0.97 of real digits', then the rest (or why the
+    number means little: a collapse), for one VAE."""
+    first = (f"A digit classifier is <b>{samples.belief:.2f}</b> sure of these samples, "
+             f"<b>{reference.belief:.2f}</b> of real digits")
+    warning = collapse_note(samples, reference)
+    rest = (f"but {warning}" if warning else
+            f"rarest digit {samples.rarest_digit}: {samples.min_digit_share:.0%} · diversity {samples.diversity:.1f} "
+            f"(real {reference.diversity:.1f})")
+    return f"{first}<br>{rest} · T = {temperature:.2f}, step {step:,}"

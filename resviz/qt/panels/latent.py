@@ -22,6 +22,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -164,7 +165,23 @@ class LatentPanel(Panel):
         self.origin.setToolTip("Every slider is one coordinate of z; the decoder draws whatever z you set.")
 
         self.sample_button = QPushButton("Sample from prior")
-        self.sample_button.setToolTip("Draw z from N(0, I), the prior the VAE was trained to match, and decode it")
+        self.sample_button.setToolTip("Draw z from N(0, T²I) and decode it; at T = 1 that is the prior N(0, I) "
+                                      "the VAE was trained to match")
+        self.temperature_box = QDoubleSpinBox()
+        self.temperature_box.setRange(0.0, 1.5)
+        self.temperature_box.setSingleStep(0.1)
+        self.temperature_box.setDecimals(2)
+        self.temperature_box.setValue(1.0)
+        self.temperature_box.setPrefix("T = ")
+        self.temperature_box.setToolTip("Sampling temperature for 'Sample from prior': z ~ N(0, T²I). Below 1 the "
+                                        "point sits nearer the centre, where the decoder saw the most codes: fewer "
+                                        "in-between shapes (Glow and others sample at T = 0.7)")
+        sampling = QHBoxLayout()
+        sampling.setContentsMargins(0, 0, 0, 0)
+        sampling.addWidget(self.sample_button, 1)
+        sampling.addWidget(self.temperature_box)
+        sample_cell = QWidget()
+        sample_cell.setLayout(sampling)
         self.reset_button = QPushButton("Reset to zero")
         self.reset_button.setToolTip("Every slider to 0: the centre of the latent space")
         self.encode_test_button = QPushButton("Encode a test digit")
@@ -172,7 +189,7 @@ class LatentPanel(Panel):
         self.encode_drawn_button = QPushButton("Encode the drawn digit")
         self.encode_drawn_button.setToolTip("Encode the digit drawn in the Draw tab and move the sliders to its mean")
         buttons = QGridLayout()
-        for i, button in enumerate((self.sample_button, self.reset_button,
+        for i, button in enumerate((sample_cell, self.reset_button,
                                     self.encode_test_button, self.encode_drawn_button)):
             buttons.addWidget(button, i // 2, i % 2)
 
@@ -406,9 +423,15 @@ class LatentPanel(Panel):
 
     def sample_prior(self) -> None:
         if self.replica is not None:
-            z = latent.prior_latents(self.replica.model, 1, seed=int(self._rng.integers(1 << 31)))[0]
-            self.set_latent(z, "A sample from the prior N(0, I): what the VAE generates on its own.",
-                            "a sample from the prior")
+            temperature = self.temperature_box.value()
+            z = latent.prior_latents(self.replica.model, 1, seed=int(self._rng.integers(1 << 31)),
+                                     temperature=temperature)[0]
+            if temperature == 1.0:
+                self.set_latent(z, "A sample from the prior N(0, I): what the VAE generates on its own.",
+                                "a sample from the prior")
+            else:
+                self.set_latent(z, f"A sample from N(0, T²I) at temperature T = {temperature:.2f} (the prior is "
+                                "T = 1; below 1 the point sits nearer the centre).", f"a sample at T = {temperature:.2f}")
 
     def reset(self) -> None:
         if self.axes is None:
