@@ -69,8 +69,9 @@ def _vae(ctx: BenchContext, data, scratch: Path):
         except CheckpointError:
             continue
         if checkpoint.model_name == MODEL:
+            loss = (checkpoint.meta.get("metrics") or {}).get("test_loss", float("nan"))
             return checkpoint.build_model("cpu"), (f"VAE: checkpoint {path.name} ({checkpoint.meta.get('epoch')} "
-                                                   f"epochs, test loss {checkpoint.meta['metrics'].get('test_loss')})")
+                                                   f"epochs, test loss {loss:.1f} nats)")
     quick = dict(epochs=1, train_subset=ctx.images(5000)) if ctx.quick else dict(train_subset=ctx.images(None))
     config = TrainConfig.for_model(MODEL, device=str(ctx.device), snapshot_every=0, **quick)
     trainer = Trainer(config, data, checkpoint_path=scratch / "vae.pt")
