@@ -207,14 +207,14 @@ class ClustersPanel(Panel):
                                 "it was matched to.")
 
         controls = QGridLayout()
-        row0 = [("Embed", self.source_box), ("Draw with", self.projection_box),
-                ("Group with", self.clustering_box), ("", self.on_map_box)]
+        row0 = [("Embed", self.source_box), ("Draw with", self.projection_box), ("Group with", self.clustering_box)]
         row1 = [("VAE", self.model_box), ("Digits", self.size_box), ("", self.colour_box)]
         for row, cells in enumerate((row0, row1)):
             for column, (label, widget) in enumerate(cells):
                 if label:
                     controls.addWidget(QLabel(label), row, 2 * column)
                 controls.addWidget(widget, row, 2 * column + 1)
+        controls.addWidget(self.on_map_box, 0, 6, 1, 2)  # over both buttons: its own column made the tab 945 px wide
         controls.addWidget(self.run_button, 1, 6)
         controls.addWidget(self.cancel_button, 1, 7)
         controls.setColumnStretch(8, 1)

@@ -73,13 +73,10 @@ def _titled(title: str, widget: QWidget, export: ExportButton | None) -> QWidget
 class LabCurves(TrainingCurves):
     """TrainingCurves for the lab: the training losses are what compare, so the first run's test loss
     (drawn in a colour of its own, which another run may wear) is left out; so are epoch lines, ten or
-    twenty over a small subset. The legends sit on the left where the curves are not: the losses start
-    high there, the accuracies low."""
+    twenty over a small subset. The legends sit under the plots, as on every plot."""
 
     def __init__(self, parent=None):
         super().__init__(parent, epoch_lines=False, test_loss=False)
-        self.loss_legend.setOffset((10, -10))  # bottom left
-        self.metric_legend.setOffset((10, 10))  # top left, above the curves that start low
 
 
 class DepthLabPanel(Panel):
@@ -204,6 +201,7 @@ class DepthLabPanel(Panel):
         else:
             self.inspect_tabs.insertTab(0, self.loss_box, "Loss")
             self.inspect_tabs.setTabToolTip(0, "The runs' training loss and test accuracy, overlaid")
+            self.inspect_tabs.setCurrentWidget(self.loss_box)  # the curves that were in view stay in view
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QStackedWidget,
+    QStyle,
+    QStyleOptionComboBox,
     QVBoxLayout,
     QWidget,
 )
@@ -119,7 +121,7 @@ class DrawPanel(Panel):
                                    "in 28x28, the way MNIST's digits were made: what the network receives.")
         self.explain_view = PictureView()
         self.explain_view.setMinimumSize(150, 150)
-        self.method_box = _shrinkable(QComboBox())
+        self.method_box = _shrinkable(QComboBox(), 9)  # "HiResCAM", "Grad-CAM", "Gradient" whole
         for name, (method, what) in METHODS.items():
             self.method_box.addItem(name, method)
             self.method_box.setItemData(self.method_box.count() - 1, what, Qt.ItemDataRole.ToolTipRole)
@@ -136,9 +138,9 @@ class DrawPanel(Panel):
         views.addWidget(self.input_view, 1, 0)
         views.addWidget(self.explain_view, 1, 1)
         explain_controls = QHBoxLayout()
-        explain_controls.addWidget(self.method_box, 3)
+        explain_controls.addWidget(self.method_box, 1)
         explain_controls.addWidget(QLabel("for"))
-        explain_controls.addWidget(self.target_box, 2)  # room for "predicted class" when there is room
+        explain_controls.addWidget(self.target_box, 1)  # never narrower than its longest entry (_fit_longest)
         views.addLayout(explain_controls, 2, 1)
 
         self.answer = QLabel()
@@ -411,12 +413,23 @@ class DrawPanel(Panel):
         found = self.target_box.findData(current)
         self.target_box.setCurrentIndex(max(found, 0))
         self.target_box.blockSignals(False)
+        _fit_longest(self.target_box)
 
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text, wordWrap=True)  # wraps in a narrow window instead of widening it
     label.setStyleSheet("font-weight: bold;")
     return label
+
+
+def _fit_longest(box: QComboBox) -> None:
+    """Never narrower than its longest entry ("predicted class", "class Ankle boot"): the rest of the row gives way."""
+    longest = max((box.fontMetrics().horizontalAdvance(box.itemText(i)) for i in range(box.count())), default=0)
+    option = QStyleOptionComboBox()
+    box.initStyleOption(option)
+    size = box.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option,
+                                        QSize(longest, box.fontMetrics().height()), box)
+    box.setMinimumWidth(size.width())
 
 
 def _shrinkable(box: QComboBox, characters: int = 12) -> QComboBox:

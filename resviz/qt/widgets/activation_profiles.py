@@ -14,8 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
 from ...core.runs import Run
+from .plot_style import LogAxis, style_plot
 from .run_colours import run_colour
-from .training_curves import LogAxis
 
 RECORDER = "activations"
 REDRAW_MS = 33
@@ -40,11 +40,12 @@ class ActivationProfiles(pg.GraphicsLayoutWidget):
         self.std_plot.setLogMode(y=True)
         self.mean_plot = self.addPlot(row=1, col=0, title="Activation mean per layer")
         self.mean_plot.setXLink(self.std_plot)
+        # one legend, under the std plot, names the runs of both (beside it, it would narrow one linked view)
+        self.legend = style_plot(self.std_plot, may_go_beside=False)
+        style_plot(self.mean_plot, legend=False)
         for plot in (self.std_plot, self.mean_plot):
-            plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setMenuEnabled(False)
         self.mean_plot.setLabel("bottom", "layer (1 = first conv … last = classifier)")
-        self.legend = self.std_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.runs: list[Run] = []
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self._timer = QTimer(self, singleShot=True, interval=REDRAW_MS)

@@ -31,5 +31,6 @@ class ClusterLegend(QWidget):
         self.heading.setText(heading)
         for i, (colour, name) in enumerate(entries):
             label = QLabel(f"<span style='color: {colour}; font-size: 14px'>●</span> {name}")
+            label.setMinimumHeight(label.sizeHint().height())  # a short column scrolls; it never squashes a line
             self._grid.addWidget(label, 1 + i % ROWS, i // ROWS)
             self.entries.append(label)

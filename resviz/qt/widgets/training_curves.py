@@ -18,6 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 
 from ...core.runs import Run
+from .plot_style import EpochLines, LogAxis, share_legend_side, style_plot
 from .run_colours import run_colour
 
 PALETTE = {
@@ -36,20 +37,19 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.epoch_lines, self.test_loss = epoch_lines, test_loss
         self.setBackground("w")
         self.loss_plot = self.addPlot(row=0, col=0, title="Loss", axisItems={"left": LogAxis("left")})
-        self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.setLogMode(y=True)
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.loss_legend = style_plot(self.loss_plot)
         self.metric_plot = self.addPlot(row=1, col=0, title="Test accuracy")
         self.metric_plot.setLabel("bottom", "step")
-        self.metric_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.metric_legend = style_plot(self.metric_plot)
         self.metric_plot.setXLink(self.loss_plot)
-        self.metric_legend = self.metric_plot.addLegend(offset=(-10, -10), labelTextSize="8pt")
+        self.metric_plot.enableAutoRange(x=False)  # one way only: its own x fit, run first, reset the loss plot's
+        share_legend_side(self.loss_legend, self.metric_legend)
+        self.epoch_marks = EpochLines(self.loss_plot) if epoch_lines else None
         self.primary: Run | None = None
         self.others: list[Run] = []
         self._layout_key: tuple | None = None
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self._epoch_lines: list[pg.InfiniteLine] = []
         self._epochs_drawn = 0
         self._dirty = False
         self._timer = QTimer(self)
@@ -76,6 +76,10 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self._dirty = True
 
     @property
+    def _epoch_lines(self) -> list[pg.InfiniteLine]:  # the lines drawn (older tests read this name)
+        return self.epoch_marks.lines if self.epoch_marks else []
+
+    @property
     def objective(self):
         return self.primary.objective if self.primary is not None else None
 
@@ -86,7 +90,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.loss_legend.clear()
         self.metric_legend.clear()
         self.curves.clear()
-        self._epoch_lines.clear()
+        if self.epoch_marks:
+            self.epoch_marks.clear()
         self._epochs_drawn = 0
         primary, overlay = self.primary, bool(self.others)
         self._empty = primary is None or len(primary.curves.steps["loss"]) == 0
@@ -95,8 +100,8 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             suffix = f" · {primary.name}" if overlay else ""
             self._add("raw", self.loss_plot, None if overlay else "train loss (raw)",
                       _lighter(colour) if overlay else PALETTE["raw"], width=1)
-            self._add("smooth", self.loss_plot, f"train loss{suffix}" if overlay else "train loss (smoothed)",
-                      colour, width=2.5)
+            self._add("smooth", self.loss_plot, (f"train loss{suffix}" if self.test_loss else primary.name)
+                      if overlay else "train loss (smoothed)", colour, width=2.5)
             for part in sorted(primary.curves.steps):
                 if part != "loss":
                     self._add(f"part:{part}", self.loss_plot, f"train {part}", PALETTE.get(part, "#999"),
@@ -104,15 +109,19 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             if self.test_loss:  # in an overlay, in the run's own colour: orange may be another run's
                 self._add("test", self.loss_plot, f"test loss{suffix}", colour if overlay else PALETTE["test"],
                           symbol="o", style="dot" if overlay else None)
-            for name, (_key, label, pen_colour, symbol) in self._metric_curves().items():
-                self._add(name, self.metric_plot, label + suffix if overlay else label,
+            metric_curves = self._metric_curves()
+            for name, (_key, label, pen_colour, symbol) in metric_curves.items():
+                self._add(name, self.metric_plot, self._metric_name(label + suffix if overlay else label),
                           colour if overlay and name == "metric:0" else pen_colour, symbol=symbol)
         for run in self.others:
             colour = run_colour(run.id)
-            self._add(f"other:{run.id}", self.loss_plot, f"train loss · {run.name}", colour, width=2)
+            self._add(f"other:{run.id}", self.loss_plot, f"train loss · {run.name}" if self.test_loss else run.name,
+                      colour, width=2)
             if primary is not None and run.objective.kind == primary.objective.kind:
-                self._add(f"othermetric:{run.id}", self.metric_plot, run.name, colour, symbol="o",
-                          style="dash")
+                self._add(f"othermetric:{run.id}", self.metric_plot, self._metric_name(run.name), colour,
+                          symbol="o", style="dash")
+        if self.epoch_marks:
+            self.loss_plot.setToolTip(_epoch_tip(primary, overlay))
         self.metric_label = pg.TextItem(color=PALETTE["accuracy"], anchor=(1, 1))
         self.metric_plot.addItem(self.metric_label)
         self._set_metric_frame()
@@ -120,8 +129,13 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self._show_empty_state()
         else:  # other runs shown: the view follows their data (the empty frame may have fixed it)
             self.loss_plot.enableAutoRange()
-            self.metric_plot.enableAutoRange()
+            self.metric_plot.enableAutoRange(axis=pg.ViewBox.YAxis)  # x follows the loss plot
         self._dirty = True
+
+    def _metric_name(self, label: str) -> str | None:
+        """A metric curve's legend entry, only where the plot has two kinds (a VAE's recon and KL): one
+        accuracy per run needs none, its title says what it is and the runs wear the loss legend's colours."""
+        return label if len(self._metric_curves()) > 1 else None
 
     def _metric_curves(self) -> dict[str, tuple[str, str, str, str]]:
         """The metric plot's curves for the primary run: name -> (epoch key, label, colour, symbol)."""
@@ -135,7 +149,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self.metric_plot.setLimits(yMin=None, yMax=None)
             self.metric_plot.setTitle("Test loss terms per image (nats)")
         else:
-            self.metric_plot.setTitle("Test accuracy")
+            self.metric_plot.setTitle("Test accuracy" + (" (runs in the loss legend's colours)" if self.others else ""))
             self.metric_plot.setLimits(yMin=0, yMax=1.005)  # accuracy is a fraction: never show 1.4
 
     def _show_empty_state(self) -> None:
@@ -182,7 +196,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 self._empty = False
                 self.loss_plot.removeItem(self.hint)
                 self.loss_plot.enableAutoRange()
-                self.metric_plot.enableAutoRange()
+                self.metric_plot.enableAutoRange(axis=pg.ViewBox.YAxis)  # x follows the loss plot
         for run in self.others:
             x, y = _positive(*run.curves.steps["loss"].data())
             self.curves[f"other:{run.id}"].setData(x, smooth(y))
@@ -198,11 +212,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         for row in run.curves.epochs[self._epochs_drawn:]:
             if row["epoch"] % stride:
                 continue
-            line = pg.InfiniteLine(row["step"], angle=90, pen=pg.mkPen(PALETTE["epoch"], style=_pen_style("dot")),
-                                   label=f"epoch {row['epoch']}",
-                                   labelOpts=dict(position=0.95, color=PALETTE["epoch"]))
-            self.loss_plot.addItem(line)
-            self._epoch_lines.append(line)
+            self.epoch_marks.add(row["step"], f"epoch {row['epoch']}")
         self._epochs_drawn = len(run.curves.epochs)
 
     def _label_last_metric(self) -> None:
@@ -222,32 +232,20 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.metric_label.setAnchor(self._label_anchor(float(x[-1]), float(y[-1])))
         self.metric_label.setPos(x[-1], y[-1])
 
-    def _label_anchor(self, x: float, y: float) -> tuple[int, int]:
+    def _label_anchor(self, x: float, y: float) -> tuple[float, float]:
         """Where the last metric's label sits around its point so that it stays whole in the plot:
-        above and to the left, unless that edge is too near (an accuracy near 100% hangs below it)."""
+        above and to the left, unless that edge is too near (an accuracy near 100% hangs below it);
+        in a plot too short for either, level with the point."""
         (x_low, x_high), (y_low, y_high) = self.metric_plot.viewRange()
         box, text = self.metric_plot.vb.boundingRect(), self.metric_label.textItem.boundingRect()
         width = text.width() * (x_high - x_low) / max(box.width(), 1.0)  # in data units
         height = text.height() * (y_high - y_low) / max(box.height(), 1.0)
-        return (0 if x - width < x_low else 1, 0 if y + height > y_high else 1)
+        vertical = 1 if y + height <= y_high else 0 if y - height >= y_low else 0.5
+        return (0 if x - width < x_low else 1, vertical)
 
     def _other_metric_values(self):
         key = self._metric_curves()["metric:0"][0]
         return [run.curves.epoch_series(key)[1] for run in self.others if f"othermetric:{run.id}" in self.curves]
-
-
-class LogAxis(pg.AxisItem):
-    """A log axis that labels 1, 2 and 5 of each decade only (not every 0.6, 0.7, 0.8)."""
-
-    def tickStrings(self, values, scale, spacing):
-        if not self.logMode:
-            return super().tickStrings(values, scale, spacing)
-        labels = []
-        for exponent in values:
-            value = 10 ** exponent
-            mantissa = value / 10 ** np.floor(np.log10(value) + 1e-9)
-            labels.append(f"{value:g}" if any(abs(mantissa - m) < 1e-6 for m in (1, 2, 5)) else "")
-        return labels
 
 
 SMOOTH_BLOCK = 64
@@ -273,6 +271,15 @@ def smooth(values: np.ndarray, weight: float = 0.7) -> np.ndarray:
         average[start:start + len(block)] = smoothed
         carry = smoothed[-1]
     return average / (1 - weight ** np.arange(1, len(values) + 1))
+
+
+def _epoch_tip(primary: Run | None, overlay: bool) -> str:
+    """What the dotted lines are: with runs overlaid, one set only, the selected run's."""
+    if primary is None:
+        return ""
+    whose = f"the epochs of {primary.name} (the selected run) only, not of the runs overlaid" if overlay \
+        else "the end of each epoch"
+    return f"Dotted lines: {whose}. A label is left out where it would run into its neighbour."
 
 
 def _positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ....core.evaluation import Reliability
 from ...widgets.plot_export import PlotExportButtons
+from ...widgets.plot_style import style_plot
+from ...widgets.run_colours import RUN_COLOURS
 
-A_COLOUR, B_COLOUR = "#4c78a8", "#f58518"
+A_COLOUR, B_COLOUR = RUN_COLOURS[0], RUN_COLOURS[1]  # Okabe-Ito blue and orange, as runs 1 and 2 wear them
 
 
 class ReliabilityView(QWidget):
@@ -30,8 +32,7 @@ class ReliabilityView(QWidget):
         self.plot.setLabel("bottom", "confidence (the model's top probability)")
         self.plot.setLabel("left", "accuracy")
         self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.02)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.legend = style_plot(self.plot, grid=0.15)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.0, brush=A_COLOUR + "99", pen=pg.mkPen("w"))
         self.plot.addItem(self.bars)
         self.diagonal = self.plot.plot([0, 1], [0, 1], pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine),

@@ -3,7 +3,7 @@
 Error is 100% minus accuracy. Test error comes from each Epoch's test pass; train error
 from ``train_accuracy`` (the trainer re-scores 2,000 training signals each epoch). Solid
 lines are test error, dashed lines train error; each run keeps its colour from the Runs
-list. The legend carries the latest values, so the gap is readable without hovering.
+list. The legend, under the plot, carries the latest values, so the gap is readable without hovering.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ....core.runs import Run
 from ...widgets.plot_export import PlotExport
+from ...widgets.plot_style import style_plot
 from ...widgets.run_colours import run_colour
 
 SPLITS = (("train_accuracy", "train", Qt.PenStyle.DashLine), ("test_accuracy", "test", Qt.PenStyle.SolidLine))
@@ -36,10 +37,9 @@ class ErrorCurves(QWidget):
         self.plot.setTitle("Error per epoch: train (dashed), test (solid)", size="10pt")
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "error (%)")
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setYRange(0, 100)
         self.plot.setXRange(0, 10)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt", brush=(255, 255, 255, 210))
+        self.legend = style_plot(self.plot.getPlotItem(), grid=0.25)
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}  # (label, split) -> curve
         self.export = PlotExport(self.plot, "mnist1d_errors")
         layout = QVBoxLayout(self)
