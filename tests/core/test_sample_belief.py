@@ -88,7 +88,8 @@ def test_reference_is_the_same_digits_for_a_seed(judge, digits):
     assert sentence.startswith(f"A digit classifier is {a.belief:.2f} sure of these samples, {a.belief:.2f} of real")
 
 
-def test_the_kept_judge_is_loaded_not_trained_again(judge, monkeypatch):
+def test_the_kept_judge_is_loaded_not_trained_again(judge, monkeypatch, tmp_path):
+    monkeypatch.setenv("RESVIZ_CHECKPOINTS", str(tmp_path))
     kept = judge_path()
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(judge.path.read_bytes())

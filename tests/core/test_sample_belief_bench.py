@@ -11,7 +11,8 @@ from resviz.bench.runner import run_benches
 from resviz.core.checkpoints import checkpoint_dir
 
 
-def test_rows_compare_the_samples_with_real_digits():
+def test_rows_compare_the_samples_with_real_digits(monkeypatch, tmp_path):
+    monkeypatch.setenv("RESVIZ_CHECKPOINTS", str(tmp_path))  # no kept cvae or judge: both are trained here
     ctx = BenchContext(torch.device("cpu"), quick=True, max_train=1000, max_test=400, verbose=False)
     rows = run_benches(ctx, only=["sample-belief"])
     assert not [row for row in rows if row.note.startswith("failed")], rows

@@ -41,8 +41,9 @@ def shown_panel(qtbot, replica) -> GeneratedPanel:
     return panel
 
 
-def test_score_line_appears_beside_the_real_digits_score(qtbot, tiny_vae_and_judge):
+def test_score_line_appears_beside_the_real_digits_score(qtbot, tiny_vae_and_judge, monkeypatch, tmp_path):
     replica, judge = tiny_vae_and_judge
+    monkeypatch.setenv("RESVIZ_CHECKPOINTS", str(tmp_path))
     kept = judge_path()  # the judge the tab uses: the one kept in the checkpoints folder
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(judge.path.read_bytes())
