@@ -17,6 +17,8 @@ COMMANDS = {
     "transfer": ("resviz.commands.transfer", "seed 002: a pretrained ResNet-50 on your image folder, or --demo digits"),
     "visualize": ("resviz.commands.visualize", "what each unit of a classifier wants to see: a PNG per unit, "
                                                "its activation vs the test set's best; last line is JSON"),
+    "landscape": ("resviz.commands.landscape", "the loss around a classifier's weights (Li et al. 2018), or "
+                                               "--preset skip: plain vs residual; last line is JSON"),
     "torchrun": ("resviz.commands.torchrun", "train or transfer on N processes (torchrun --standalone); "
                                              "Ctrl-C stops them all cleanly"),
 }

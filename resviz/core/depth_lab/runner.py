@@ -25,11 +25,13 @@ Progress = Callable[[int, Run, object], None]  # (index of the run, the run, the
 def train_runs(runs: Sequence[DepthRun], recipe: Recipe, device: str = "auto", dataset: Dataset | None = None,
                data_dir: str | None = None, record: tuple[str, ...] = ("grad_norms",),
                target_loss: float | None = None, progress: Progress | None = None,
-               should_stop: Callable[[], bool] = lambda: False) -> list[dict]:
+               should_stop: Callable[[], bool] = lambda: False, snapshot_every: int = 0) -> list[dict]:
     """Train each of ``runs`` with ``recipe``; one row per run (``results.run_row``), in order.
 
     ``should_stop`` is asked before every event: when it says yes the current run stops
-    (its row says "stopped") and the rest are not started.
+    (its row says "stopped") and the rest are not started. ``snapshot_every`` > 0 keeps the
+    weights every that many steps (and at the start and each epoch's end) in the runs that
+    ``progress`` is given: what the landscape of a trained net starts from.
     """
     data = dataset if dataset is not None else load_dataset(recipe.dataset, data_dir)
     store = RunStore()
@@ -37,7 +39,8 @@ def train_runs(runs: Sequence[DepthRun], recipe: Recipe, device: str = "auto", d
     for index, depth_run in enumerate(runs):
         if should_stop():
             break
-        config = recipe.train_config(depth_run, device=device, record=record, data_dir=data_dir)
+        config = recipe.train_config(depth_run, device=device, record=record, data_dir=data_dir,
+                                     snapshot_every=snapshot_every)
         run = store.create(config.model, config.dataset, asdict(config), name=depth_run.label)
         trainer = Trainer(config, data)
         for event in trainer.fit():

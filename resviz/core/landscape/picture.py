@@ -46,7 +46,7 @@ def shared_range(landscapes: Sequence[Landscape]) -> tuple[float, float]:
     return low, high if high > low else low + 1.0
 
 
-def _upsample(grid: np.ndarray, size: int) -> np.ndarray:
+def upsample(grid: np.ndarray, size: int) -> np.ndarray:
     """Bilinear interpolation of an [N, N] grid to [size, size] (corners on the grid's corners)."""
     n_rows, n_cols = grid.shape
     rows, cols = np.linspace(0, n_rows - 1, size), np.linspace(0, n_cols - 1, size)
@@ -60,7 +60,7 @@ def _upsample(grid: np.ndarray, size: int) -> np.ndarray:
 def contour_image(landscape: Landscape, value_range: tuple[float, float], size: int = SIZE) -> Image.Image:
     """Alpha across, beta up: filled bands of log-loss, their edges dark, the centre a white cross."""
     low, high = value_range
-    smooth = _upsample(log_loss(landscape.loss), size)
+    smooth = upsample(log_loss(landscape.loss), size)
     band = np.floor((smooth - low) / (high - low) * LEVELS).clip(0, LEVELS - 1)
     rgb = colour_map((band + 0.5) / LEVELS)
     edge = np.zeros(band.shape, bool)
