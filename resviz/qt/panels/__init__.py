@@ -10,6 +10,7 @@ from .evaluation import EvaluationPanel
 from .feature_maps import FeatureMapsPanel
 from .filters import FiltersPanel
 from .generated import GeneratedPanel
+from .landscape import LandscapePanel
 from .latent import LatentPanel
 from .mnist1d import Mnist1DPanel
 from .training import TrainingPanel
@@ -25,6 +26,7 @@ PANEL_CLASSES = [  # what a person meets first comes first; Ctrl+1 … Ctrl+9 re
     GeneratedPanel,
     ClustersPanel,
     DepthLabPanel,
+    LandscapePanel,
     TransferPanel,
     Mnist1DPanel,
     AugmentationPanel,
