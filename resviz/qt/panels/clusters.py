@@ -393,7 +393,8 @@ class ClustersPanel(Panel):
         labels = [f"c{c}→{d}" if d >= 0 else f"c{c}" for c, d in enumerate(result.cluster_to_label)]
         self.centres.set_images(result.centres, labels, levels=(0.0, 1.0), columns=len(result.centres))
         self.plot.setLabel("bottom", result.axis_labels[0])
-        self.plot.setLabel("left", result.axis_labels[1])
+        # the upright axis is short at 900×600: "PC2 (8%)" whole, the bottom one says what the % is of
+        self.plot.setLabel("left", result.axis_labels[1].replace(" of the variance", ""))
         self._draw_scatter()
         self.plot.autoRange()
         self._update_buttons()

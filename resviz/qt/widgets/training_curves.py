@@ -122,7 +122,9 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                           symbol="o", style="dash")
         if self.epoch_marks:
             self.loss_plot.setToolTip(_epoch_tip(primary, overlay))
-        self.metric_label = pg.TextItem(color=PALETTE["accuracy"], anchor=(1, 1))
+        label_colour = run_colour(primary.id) if primary is not None and overlay else \
+            self._metric_curves()["metric:0"][2]
+        self.metric_label = pg.TextItem(color=label_colour, anchor=(1, 1))  # the colour of the curve it ends
         self.metric_plot.addItem(self.metric_label)
         self._set_metric_frame()
         if self._empty:
