@@ -202,3 +202,15 @@ def test_at_900_by_600_the_matrix_has_the_column_until_a_cell_is_chosen(qtbot, w
     panel.show_cell(4, 9)
     qtbot.waitUntil(panel.cell_gallery.isVisible, timeout=5_000)
     assert panel.cell_gallery.height() > 0 and panel.confusion.height() < column
+
+
+def test_the_corner_names_the_evaluation_that_comes_next_not_the_one_still_finishing(panel, trained, untrained,
+                                                                                     qtbot):
+    full = load_dataset("mnist")
+    small = full.subset(300, 250)
+    panel.show_classifier(trained, full, "big run")
+    assert panel.status.text() == "Evaluating on 10,000 test images…"
+    panel.show_classifier(untrained, small, "small run")  # chosen while the first still evaluates
+    assert panel.status.text().startswith("Next: small run on 250 test images")
+    _wait_evaluated(qtbot, panel)
+    assert panel.current.evaluation is not None and panel.status.text() == ""

@@ -253,6 +253,9 @@ class EvaluationPanel(Panel):
     def _start_evaluation(self, model, dataset, title, run_id, request) -> None:
         if self._runner.busy:
             self._pending = (model, dataset, title, run_id, request)  # run it when the current one ends
+            # the corner speaks of what is shown next, not of the evaluation still finishing (another run's)
+            self.status.setText(f"Next: {title} on {len(dataset.test_labels):,} test images (after the one "
+                                "under way)…")
             return
         self._last_start = time.monotonic()
         self.status.setText(f"Evaluating on {len(dataset.test_labels):,} test images…")
