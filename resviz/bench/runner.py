@@ -33,6 +33,7 @@ BENCHES: list[tuple[str, str]] = [
     ("clusters", "resviz.bench.clustering"),
     ("feature-vis", "resviz.bench.feature_vis"),
     ("sample-belief", "resviz.bench.sample_belief"),
+    ("landscape", "resviz.bench.landscape"),
 ]
 
 

@@ -151,3 +151,40 @@ def test_roughness_is_larger_for_a_rough_function_than_for_a_bowl():
     assert roughness(axis, axis, sharp, 0.1) > roughness(axis, axis, bowl, 0.1)
     # the ring at half the span (radius 0.5 ± 0.05): the bowl rises by about 0.25 there, 2.5 times its centre
     assert roughness(axis, axis, bowl, 0.1) == pytest.approx(2.5, rel=0.1)
+
+
+def test_folding_batchnorm_changes_no_loss():
+    from resviz.core.landscape import evaluate_grid, fixed_subset, grid_axis
+    from resviz.core.landscape.folding import batchnorm_pairs
+
+    model = models.build("resnet", seed=0).eval()
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # statistics and affine maps far from the identity, so a wrong fold would show
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.running_mean.normal_(0, 0.5, generator=g)
+                module.running_var.uniform_(0.2, 3.0, generator=g)
+                module.weight.uniform_(0.5, 2.0, generator=g)
+                module.bias.normal_(0, 0.3, generator=g)
+    assert len(batchnorm_pairs(model)) == 13  # 5 layers' convs and 4 blocks' two each
+    _, data = trained_cnn()
+    inputs, labels = fixed_subset(data, 60, seed=0)
+    d1, d2 = random_directions(model, seed=0)
+    axis = grid_axis(3, 0.5)
+    with one_thread():
+        folded = evaluate_grid(model, d1, d2, inputs, labels, axis, axis)
+        plain = evaluate_grid(model, d1, d2, inputs, labels, axis, axis, fold=False)
+    np.testing.assert_allclose(folded.loss, plain.loss, rtol=1e-4)
+    assert folded.center_loss == pytest.approx(plain.center_loss, rel=1e-5)
+
+
+def test_the_bench_row_times_a_grid_and_leaves_the_threads_as_they_were():
+    from resviz.bench import landscape as bench
+    from resviz.bench.context import BenchContext
+
+    _, data = trained_cnn()
+    ctx = BenchContext(torch.device("cpu"), quick=True, _data=data)
+    threads = torch.get_num_threads()
+    [row] = bench.run(ctx)
+    assert row.name.startswith("landscape 7×7, seed ResNet") and row.unit == "s" and row.value > 0
+    assert torch.get_num_threads() == threads

@@ -70,11 +70,13 @@ def evaluate_grid(model: nn.Module, d1: Direction, d2: Direction, inputs: torch.
                   alphas: np.ndarray, betas: np.ndarray, *, seed: int = 0, batch_size: int = 250,
                   device: torch.device | str = "cpu", progress: Progress | None = None,
                   cancelled: Callable[[], bool] | None = None, directions: str = "random, filter-normalised",
-                  ) -> Landscape:
-    """The loss at every (alpha, beta); raises ``LandscapeCancelled`` when ``cancelled()`` turns true."""
+                  fold: bool = True) -> Landscape:
+    """The loss at every (alpha, beta); raises ``LandscapeCancelled`` when ``cancelled()`` turns true.
+
+    ``fold``: BatchNorm folded into its conv (``folding.py``), the same losses to float rounding, faster."""
     start = time.perf_counter()
     channels_last = inputs.dim() == 4
-    perturbed = PerturbedModel(model, d1, d2, device, channels_last)
+    perturbed = PerturbedModel(model, d1, d2, device, channels_last, fold)
     loss_of = SubsetLoss(inputs, labels, batch_size, device, channels_last)
     perturbed.move_to(0.0, 0.0)
     center = loss_of(perturbed.model)
