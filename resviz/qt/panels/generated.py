@@ -24,7 +24,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -37,6 +36,7 @@ from ...core.analysis import latent
 from ...core.evaluation.belief_report import BeliefReport, score_vaes
 from ...core.evaluation.sample_belief import BeliefScore, collapse_note
 from ..background import BackgroundRunner
+from ..widgets.elided_group_box import ElidedGroupBox
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
 from .latent import NO_VAE
@@ -71,7 +71,7 @@ class GeneratedPanel(Panel):
         super().__init__(state, parent)
         self.seed = 0
         self.grids: dict[str, ImageGrid] = {}
-        self._boxes: dict[str, QGroupBox] = {}
+        self._boxes: dict[str, ElidedGroupBox] = {}
         self._stale: set[str] = set()
         self.score_labels: dict[str, QLabel] = {}
         self._report: BeliefReport | None = None  # the newest scores: its judge and reference are reused
@@ -216,7 +216,7 @@ class GeneratedPanel(Panel):
             self.redraw(name)
 
     def _add_grid(self, name: str) -> None:
-        box = QGroupBox(f"Generated with {model_title(name)}")
+        box = ElidedGroupBox(f"Generated with {model_title(name)}")  # three titles must fit 900 px
         grid = ImageGrid(colorbar=False)
         grid.setMinimumSize(150, 150)  # shrinks before the score below it is drawn over (900×600)
         grid.setToolTip("Pixel probabilities of decode(z), z ~ N(0, T²I)")
@@ -253,9 +253,10 @@ class GeneratedPanel(Panel):
         self.grids[name].set_images(samples, levels=(0.0, 1.0), columns=int(np.ceil(np.sqrt(count))))
         note = training_note(name, replica.step)
         run = self._run_of(name)
-        self._boxes[name].setTitle(f"{run_label(self.state, run.id)} · step {replica.step:,}, epoch {replica.epoch}"
-                                   + (" · still learning" if note else ""))
-        self._boxes[name].setToolTip(note or f"Decodes of {count} points drawn from N(0, T²I), T = {self.temperature:.2f}")
+        box = self._boxes[name]
+        box.set_full_title(f"{run_label(self.state, run.id)} · step {replica.step:,}, epoch {replica.epoch}"
+                           + (" · still learning" if note else ""))
+        box.set_tip(note or f"Decodes of {count} points drawn from N(0, T²I), T = {self.temperature:.2f}")
         if self._scoring_steps.get(name, replica.step) != replica.step:
             self._mark_scores_stale(name)
 
