@@ -30,7 +30,7 @@ def test_speed_run_while_a_vae_trains_queues_and_never_takes_it_over(window, qtb
     qtbot.waitUntil(lambda: sum(isinstance(e, Step) for e in vae_events) >= 2, timeout=60_000)
     speed = panel.speed_run()
     assert speed.id != vae.id and speed.status == RunStatus.QUEUED and vae.status == RunStatus.RUNNING
-    assert speed.message == f"Queued: starts when “{vae.name}” ends."
+    assert speed.message.startswith(f"Queued: starts when “{vae.name}” ends")  # then roughly how long
     assert state.selected_id == speed.id and panel.progress.text() == "queued"
     assert window.runs_list.item(speed.id).text(3) == "queued"
     assert panel.train_button.isEnabled() and panel.speed_run_button.isEnabled()  # they only ever add runs
