@@ -4,7 +4,8 @@
 
 Opens the real main window (run it under ``xvfb-run`` or with a display; it also works
 with ``QT_QPA_PLATFORM=offscreen``), starts training on CPU, and when training is
-under way grabs each tab to ``<out>/<tab>.png``.
+under way grabs each tab to ``<out>/<tab>.png``. The README's pictures, each staged as its caption
+says, come from ``python -m resviz.qt.readme_pictures``.
 """
 
 from __future__ import annotations
