@@ -20,7 +20,7 @@ from PySide6.QtGui import QFont
 
 from ...core.runs import Run
 from .image_grid import COLORMAPS
-from .run_colours import run_colour
+from .run_colours import run_text_colour
 
 RECORDER = "grad_norms"
 MAX_COLUMNS = 400  # steps drawn per run: records are resampled onto this many columns at most
@@ -101,7 +101,7 @@ class GradientHeatmaps(pg.GraphicsLayoutWidget):
             plot.setMenuEnabled(False)
             plot.setMouseEnabled(x=False, y=False)
             plot.hideButtons()
-            plot.setTitle(run.name, color=run_colour(run.id), size="9pt")
+            plot.setTitle(run.name, color=run_text_colour(run.id), size="9pt")
             plot.getAxis("left").setWidth(96)
             plot.getAxis("left").setStyle(tickLength=-3, tickFont=_small_font())
             plot.getAxis("bottom").setStyle(tickFont=_small_font())

@@ -39,6 +39,13 @@ class PanelTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setDocumentMode(True)
+        # fifteen tabs fit a 1280-px window side by side (the style's wide padding pushed the last two
+        # behind scroll arrows); a narrower window still scrolls the tab bar
+        self.tabBar().setStyleSheet(
+            "QTabBar::tab { padding: 4px 7px; border: 1px solid transparent; border-bottom: 3px solid transparent; }"
+            "QTabBar::tab:selected { background: palette(base); border-color: palette(mid);"
+            " border-bottom: 3px solid palette(highlight); }"
+            "QTabBar::tab:hover:!selected { background: palette(midlight); }")
 
     def add_panel(self, panel: QWidget, title: str) -> int:
         return super().addTab(FittingScrollArea(panel), title)

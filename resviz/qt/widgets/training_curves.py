@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 
 from ...core.runs import Run
 from .plot_style import EpochLines, LogAxis, share_legend_side, style_plot
-from .run_colours import run_colour
+from .run_colours import run_colour, run_text_colour
 
 PALETTE = {
     "train": "#4c9be8", "raw": "#b9d4f2", "test": "#f28e2b", "accuracy": "#59a14f",
@@ -122,7 +122,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                           symbol="o", style="dash")
         if self.epoch_marks:
             self.loss_plot.setToolTip(_epoch_tip(primary, overlay))
-        label_colour = run_colour(primary.id) if primary is not None and overlay else \
+        label_colour = run_text_colour(primary.id) if primary is not None and overlay else \
             self._metric_curves()["metric:0"][2]
         self.metric_label = pg.TextItem(color=label_colour, anchor=(1, 1))  # the colour of the curve it ends
         self.metric_plot.addItem(self.metric_label)
