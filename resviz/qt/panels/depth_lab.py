@@ -5,7 +5,9 @@ for — or make your own list of nets. Train starts them as runs, alongside each
 with per-layer gradient norms and activation statistics recorded. While they train:
 their loss curves overlaid, a gradient-norm heatmap per run (layer × step, one log
 colour scale: a dark bottom = the gradient vanished on its way down), and each layer's
-activation std and mean. The table sums each run up as ``resviz depth`` does.
+activation std and mean. The table sums each run up as ``resviz depth`` does. A preset
+whose claim includes the loss landscapes (skip) measures both nets' once they have trained
+(``depth_lab_landscapes.py``): side by side in a Landscapes view, the roughness in the table.
 
 Everything follows the runs' signals; redraws are throttled by the widgets, and a
 hidden tab only remembers that it owes one (``Panel.refresh_when_visible``).
@@ -28,21 +30,24 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.depth_lab import PRESETS, Recipe
+from ...core.landscape import LandscapeSettings
 from ...core.runs import Run
 from ..widgets.activation_profiles import ActivationProfiles
 from ..widgets.depth_configs import DepthConfigList
-from ..widgets.depth_results import DepthResultsTable
 from ..widgets.form_scroll import FormScrollArea
 from ..widgets.gradient_heatmaps import GradientHeatmaps
+from ..widgets.lab_results_table import LabResultsTable
 from ..widgets.plot_export import ExportButton, plot_csv
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
+from .depth_lab_landscapes import LabLandscapes
 
 CUSTOM = "custom"  # the picker's entry for a list a person edited
 RECORD = ("grad_norms", "activations")
 SNAPSHOT_EVERY = 50  # steps: the other tabs (filters, feature maps) can inspect a lab run too
 TABLE_MS = 250
 WIDE_LAYOUT = 1150  # px: from this wide, the loss curves sit beside the heatmaps  # the table redraws at most 4 times a second
+LANDSCAPES_WIDTH = 580  # px: two landscapes and their colour bar side by side, titles unclipped
 CUSTOM_SENTENCE = ("Your own configurations, trained with the recipe below. Compare the final training losses, "
                    "and in the heatmaps how much gradient reaches each net's first layers.")
 
@@ -89,6 +94,7 @@ class DepthLabPanel(Panel):
         self.run_ids: list[str] = []  # the runs of the last Train, in list order
         self.recipe: Recipe = next(iter(PRESETS.values())).recipe
         self.target_loss: float | None = None
+        self.landscape_settings: LandscapeSettings | None = None  # the picked preset's; None: it measures none
         self._pending: set[str] = set()  # what changed since the last refresh
         self._shown_ids: list[str] = []  # the runs the views were last set to
         self._build()
@@ -141,7 +147,8 @@ class DepthLabPanel(Panel):
         self.curves = LabCurves()
         self.heatmaps = GradientHeatmaps()
         self.activations = ActivationProfiles()
-        self.table = DepthResultsTable()
+        self.table = LabResultsTable()
+        self.landscapes = LabLandscapes(self.state)
         self.curves_export = ExportButton("loss curves", self.curves, {
             "Training loss": plot_csv(self.curves.loss_plot), "Test accuracy": plot_csv(self.curves.metric_plot)})
         self.heatmaps_export = ExportButton("gradient norms", self.heatmaps, {"Gradient norms": self.heatmaps.to_csv})
@@ -156,8 +163,10 @@ class DepthLabPanel(Panel):
                                          self.heatmaps_export), "Gradients")
         self.inspect_tabs.addTab(_titled("Each layer's output", self.activations, self.activations_export),
                                  "Activations")
+        self.inspect_tabs.addTab(self.landscapes, "Landscapes")
         self.inspect_tabs.setTabToolTip(0, "How much of the error signal reaches each layer, step by step")
         self.inspect_tabs.setTabToolTip(1, "Mean and std of every conv's output at the latest record")
+        self.inspect_tabs.setTabToolTip(2, "The loss around each trained net's weights, on one colour scale")
         self.loss_box = _titled("Loss", self.curves, self.curves_export)
         self.top = QSplitter(Qt.Orientation.Horizontal)
         self.top.addWidget(self.inspect_tabs)
@@ -183,6 +192,8 @@ class DepthLabPanel(Panel):
         self.configs.changed.connect(self._on_configs_edited)
         self.train_button.clicked.connect(self.train)
         self.stop_button.clicked.connect(self.stop_all)
+        self.landscapes.measured.connect(self._on_landscapes_measured)
+        self.inspect_tabs.currentChanged.connect(self._make_room_for_landscapes)
         self._update_buttons()
 
     def _arrange(self, wide: bool) -> None:
@@ -206,6 +217,16 @@ class DepthLabPanel(Panel):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange(self.width() >= WIDE_LAYOUT)
+        self._make_room_for_landscapes()
+
+    def _make_room_for_landscapes(self, *_args) -> None:
+        """Wide, the tabs share the row with the loss curves: when the two landscapes are shown, the loss
+        curves give up what the landscapes need (and no more, so a splitter a person set stays)."""
+        sizes = self.top.sizes()
+        if not self._wide or self.inspect_tabs.currentWidget() is not self.landscapes or len(sizes) != 2:
+            return
+        if sizes[1] < LANDSCAPES_WIDTH < sum(sizes):
+            self.top.setSizes([sum(sizes) - LANDSCAPES_WIDTH, LANDSCAPES_WIDTH])
 
     # --- the experiment -----------------------------------------------------------------------
     def pick_preset(self, key: str) -> None:
@@ -216,19 +237,39 @@ class DepthLabPanel(Panel):
         key = self.preset_box.currentData()
         if key == CUSTOM:
             self.sentence.setText(CUSTOM_SENTENCE)
-            self.target_loss = None
+            self.target_loss = self.landscape_settings = None
         else:
             preset = PRESETS[key]
             self.configs.set_configs(preset.runs)
             self.recipe, self.target_loss = preset.recipe, preset.target_loss
+            self.landscape_settings = preset.landscape
             self.sentence.setText(preset.sentence)
         self._show_recipe()
+        if not self.run_ids:  # before any experiment, the view says what this preset will show
+            self._set_landscape_experiment()
         self._update_buttons()
 
     def set_recipe(self, recipe: Recipe) -> None:
         """Train every net with ``recipe`` (a preset's, until another preset is picked)."""
         self.recipe = recipe
         self._show_recipe()
+
+    def set_landscape_settings(self, settings: LandscapeSettings | None) -> None:
+        """Measure the next experiment's landscapes with ``settings`` (a preset's, until another is picked)."""
+        self.landscape_settings = settings
+        if not self.run_ids:
+            self._set_landscape_experiment()
+
+    def _set_landscape_experiment(self) -> None:
+        """The Landscapes view and the Roughness column follow the experiment about to train (or trained)."""
+        settings = self.landscape_settings
+        self.landscapes.set_experiment(settings, self.sentence.text() if settings is not None else "")
+        self.inspect_tabs.setTabVisible(self.inspect_tabs.indexOf(self.landscapes), settings is not None)
+        self.table.set_roughness(None if settings is None else {})
+
+    def _on_landscapes_measured(self, roughness: dict) -> None:
+        self.table.set_roughness(roughness)
+        self._redraw_table()
 
     def _show_recipe(self) -> None:
         target = f" Target: training loss below {self.target_loss:g}." if self.target_loss is not None else ""
@@ -259,6 +300,7 @@ class DepthLabPanel(Panel):
             config = self.recipe.train_config(depth_run, record=RECORD, snapshot_every=SNAPSHOT_EVERY)
             started.append(self.state.start_run(config, alongside=True, name=depth_run.label))
         self.run_ids = [run.id for run in started]
+        self._set_landscape_experiment()
         self.status.setText(f"Training {len(started)} nets side by side; each is also a run in the Runs list.")
         self._update_buttons()
         self.refresh_when_visible()
@@ -294,6 +336,7 @@ class DepthLabPanel(Panel):
             self._update_buttons()
             if not self.training():
                 self.status.setText("Done: the table sums each run up (hover a header for what it means).")
+                self.landscapes.follow(self.runs())
         self.refresh_when_visible()
 
     def _on_run_removed(self, run_id: str) -> None:
@@ -327,3 +370,4 @@ class DepthLabPanel(Panel):
 
     def cancel_background_work(self) -> None:
         self._table_timer.stop()
+        self.landscapes.cancel_background_work()
