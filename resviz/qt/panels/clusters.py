@@ -54,7 +54,7 @@ from ..background import BackgroundRunner
 from ..widgets.cluster_legend import ClusterLegend
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .vae_names import add_in_order, follow_renames, remove_run, run_dataset, run_label
+from .vae_names import add_in_order, follow_renames, follow_selection, remove_run, run_dataset, run_label
 
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # tab10
@@ -132,6 +132,7 @@ class ClustersPanel(Panel):
         self.state.run_removed.connect(
             lambda run_id: (remove_run(self.model_box, run_id), self._follow_vaes(), self._update_buttons()))
         follow_renames(self.model_box, self.state)
+        follow_selection(self.model_box, self.state)
         for run_id in self.state.vaes:
             self._on_vae_changed(run_id)
 

@@ -41,7 +41,8 @@ from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .vae_names import add_in_order, follow_renames, remove_run, run_dataset, run_label, run_model, training_note
+from .vae_names import (add_in_order, follow_renames, follow_selection, remove_run, run_dataset, run_label, run_model,
+                        training_note)
 
 NO_VAE = ("No VAE yet: choose cvae (or cvae2d for the latent plane) in the Training tab and press Train, "
           "or open a VAE checkpoint (File ▸ Open). Seed 000's Models 1 and 2 are vae1 and vae2.")
@@ -125,6 +126,7 @@ class LatentPanel(Panel):
         self.state.vae_changed.connect(self._on_vae_changed)
         self.state.run_removed.connect(self._on_run_removed)
         follow_renames(self.model_box, self.state)
+        follow_selection(self.model_box, self.state)
         self.state.input_changed.connect(self._update_buttons)
         for run_id in self.state.vaes:
             self._on_vae_changed(run_id)

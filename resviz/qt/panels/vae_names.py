@@ -93,6 +93,18 @@ def follow_renames(box: QComboBox, state) -> None:
     state.run_changed.connect(relabel)
 
 
+def follow_selection(box: QComboBox, state) -> None:
+    """Selecting a VAE run in the Runs list shows it in this picker too ("select a run and every tab
+    inspects it"); selecting a classifier leaves the picker as it is."""
+    def follow() -> None:
+        run = state.selected_run()
+        index = box.findData(run.id) if run is not None else -1
+        if index >= 0 and index != box.currentIndex():
+            box.setCurrentIndex(index)
+
+    state.selection_changed.connect(follow)
+
+
 def remove_run(box: QComboBox, run_id: str) -> None:
     index = box.findData(run_id)
     if index >= 0:
