@@ -83,3 +83,16 @@ def test_skip_preset_landscapes_roughness_and_cancel(panel, window, qtbot):
     for want in expected:
         assert low <= np.log10(want.loss).min() and np.log10(want.loss).max() <= high
     assert "roughness" in view.status.text() and not view.cancel_button.isEnabled()
+
+
+def test_stopped_nets_get_no_landscapes_and_it_says_so(panel, qtbot):
+    panel.pick_preset("skip")
+    panel.set_recipe(Recipe(steps=5000, train_subset=256, test_subset=128, batch_size=32))
+    panel.set_landscape_settings(SMALL)
+    runs = panel.train()
+    qtbot.waitUntil(lambda: all(r.step >= 2 for r in runs), timeout=60_000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not panel.training(), timeout=30_000)
+    assert "did not finish training" in panel.landscapes.status.text()
+    assert not panel.landscapes.results and panel.landscapes.progress.isHidden()
+    qtbot.waitUntil(lambda: _cells(panel.table, "Roughness") == ["—", "—"], timeout=2000)
