@@ -39,7 +39,8 @@ def run(ctx: BenchContext) -> list[Row]:
                    p99=percentile(shown, 99), note=f"{len(shown)} fresh processes, Qt offscreen; "
                                                    "a loading page, torch not yet imported"),
         target_row(f"{NAME}: process start -> tabs ready", median(ready), "s", None,
-                   p99=percentile(ready, 99), note="torch, the models and the 14 tabs built and painted"),
+                   p99=percentile(ready, 99), note=f"torch, the models and the {len(result['panels'])} tabs built "
+                                                   "and painted"),
         target_row(f"{NAME}: peak RSS while training", memory["peak_rss_mib"], "MiB", None,
                    note=f"window open, panels live, {memory['model']} trained on {memory['images']:,} images"),
     ]
