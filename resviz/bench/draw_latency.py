@@ -11,7 +11,7 @@ Two measurements per model (the seed CNN and the seed ResNet), 200 stroke segmen
   canvas until the bars *and* the Feature maps grid show the new drawing (both panels
   shown, each computing off the GUI thread as in the app).
 
-Target: p99 <= 30 ms. The row's value is the on-screen p50; p99 is judged.
+Target: p99 <= 20 ms (issue 20: one frame and a bit, while a run trains). The row's value is the on-screen p50; p99 is judged.
 """
 
 from __future__ import annotations
@@ -146,5 +146,5 @@ def run(ctx: BenchContext) -> list[Row]:
         p50, p99 = percentile(screen, 50), percentile(screen, 99)
         note = (f"{model_name}, {iterations} stroke segments, torch threads {torch.get_num_threads()}; "
                 f"work alone (Qt-free): p50 {percentile(pipeline, 50):.1f} ms, p99 {percentile(pipeline, 99):.1f} ms")
-        rows.append(target_row(f"{NAME} ({model_name})", p50, "ms", "<= 30", p99=p99, judge=p99, note=note))
+        rows.append(target_row(f"{NAME} ({model_name})", p50, "ms", "<= 20", p99=p99, judge=p99, note=note))
     return rows

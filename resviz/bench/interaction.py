@@ -31,7 +31,7 @@ def _gui_result(ctx: BenchContext) -> dict | None:
 def draw_rows(ctx: BenchContext) -> list[Row]:
     result = _gui_result(ctx)
     if result is None:
-        return [unavailable(DRAW, "ms", qt_missing(), "<= 30")]
+        return [unavailable(DRAW, "ms", qt_missing(), "<= 20")]
     return [Row(**row) for row in result["rows"]]
 
 
