@@ -19,13 +19,11 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from .. import __version__
 from ..core.atomic import UnsafeTarget
@@ -76,9 +74,8 @@ class MainWindow(QMainWindow):
         from .app import configure_torch_threads
         from .panels import PANEL_CLASSES
         from .state import AppState
-        from .widgets.runs_list import RunsList
-
         from .widgets.data_banner import DataBanner
+        from .widgets.runs_list import RunsList
 
         configure_torch_threads()
         self.state = state or self.state or AppState(parent=self)

@@ -19,9 +19,9 @@ from run_helpers import wait_done
 from resviz.core import models
 from resviz.core.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from resviz.core.devices import device_name
+from resviz.core.events import Step
 from resviz.core.replica import ModelReplica
 from resviz.core.run_manager import queue_caption
-from resviz.core.events import Step
 from resviz.core.runs import Run, RunStatus
 from resviz.core.trainer import TrainConfig
 from resviz.qt.widgets.run_colours import run_colour

@@ -41,8 +41,16 @@ from ..background import BackgroundRunner
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
-from .vae_names import (add_in_order, follow_renames, follow_selection, remove_run, run_dataset, run_label, run_model,
-                        training_note)
+from .vae_names import (
+    add_in_order,
+    follow_renames,
+    follow_selection,
+    remove_run,
+    run_dataset,
+    run_label,
+    run_model,
+    training_note,
+)
 
 NO_VAE = ("No VAE yet: choose cvae (or cvae2d for the latent plane) in the Training tab and press Train, "
           "or open a VAE checkpoint (File ▸ Open). Seed 000's Models 1 and 2 are vae1 and vae2.")

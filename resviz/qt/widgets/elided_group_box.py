@@ -33,10 +33,10 @@ class ElidedGroupBox(QGroupBox):
         self._tip = tip
         self._show_tip()
 
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+    def minimumSizeHint(self) -> QSize:
         return QWidget.minimumSizeHint(self)  # the layout's, not the title's width
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._elide()
 
