@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QCoreApplication, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from .. import __version__
 from ..core.atomic import UnsafeTarget
@@ -88,16 +88,14 @@ class MainWindow(QMainWindow):
             self.panels.append(panel)
             index = self.tabs.add_panel(panel, panel.title.replace("&", "&&"))  # a lone & would be a mnemonic
             self.tabs.setTabToolTip(index, panel.description)
-        body = QWidget()
-        self.data_banner = DataBanner(self.state, self.settings, parent=body)  # shown while MNIST is missing
+        self.setCentralWidget(self.tabs)
+        training = self.panel("Training")
+        # on the Training tab, above the form, while MNIST is missing: where a run is set up, and no other
+        # tab's layout depends on whether this machine has the data
+        self.data_banner = DataBanner(self.state, self.settings, parent=training)
+        training.show_banner(self.data_banner)
         self.data_banner.found.connect(
             lambda root: self.statusBar().showMessage(f"MNIST found in {root}: new runs train on all 60,000 digits", 15000))
-        column = QVBoxLayout(body)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-        column.addWidget(self.data_banner)
-        column.addWidget(self.tabs, 1)
-        self.setCentralWidget(body)
         self.runs_list = RunsList(self.state)
         self.runs_dock = QDockWidget("Runs", self)
         self.runs_dock.setObjectName("runs")

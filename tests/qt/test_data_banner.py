@@ -1,4 +1,4 @@
-"""Without MNIST the window says so above the tabs and gets it: a chosen folder, remembered (issue 19)."""
+"""Without MNIST the Training tab says so above its form and gets it: a chosen folder, remembered (issue 19)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,12 @@ def test_without_mnist_a_banner_says_what_runs_train_on_and_offers_both_ways(qtb
     assert banner.isVisible()
     assert "5,000 MNIST digits" in banner.text.text() and "60,000" in banner.text.text()
     assert banner.choose_button.isVisible() and banner.download_button.isVisible()
-    assert banner.geometry().bottom() < window.tabs.geometry().top() + 2  # above the tabs, not over them
+    training = window.panel("Training")
+    assert window.tabs.currentWidget() is training and training.isAncestorOf(banner)  # where runs are set up
+    form = training.model_box.mapTo(training, training.model_box.rect().topLeft())
+    assert banner.mapTo(training, banner.rect().bottomLeft()).y() < form.y()  # above the form, not over it
+    for button in (banner.choose_button, banner.download_button):
+        assert button.fontMetrics().horizontalAdvance(button.text()) < button.width()  # the words whole
 
 
 def test_a_folder_without_mnist_is_refused_with_what_was_expected(qtbot, no_mnist):

@@ -208,8 +208,8 @@ def test_the_corner_names_the_evaluation_that_comes_next_not_the_one_still_finis
                                                                                      qtbot):
     full = load_dataset("mnist")
     small = full.subset(300, 250)
-    panel.show_classifier(trained, full, "big run")
-    assert panel.status.text() == "Evaluating on 10,000 test images…"
+    panel.show_classifier(trained, full, "big run")  # 10,000 test images; 1,000 offline (the fallback digits)
+    assert panel.status.text() == f"Evaluating on {len(full.test_labels):,} test images…"
     panel.show_classifier(untrained, small, "small run")  # chosen while the first still evaluates
     assert panel.status.text().startswith("Next: small run on 250 test images")
     _wait_evaluated(qtbot, panel)

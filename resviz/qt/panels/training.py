@@ -194,6 +194,7 @@ class TrainingPanel(Panel):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 4, 0)
+        self._left_layout = left_layout  # the window puts the missing-MNIST banner on top (show_banner)
         left_layout.addWidget(new_run)
         left_layout.addWidget(self.run_box, 1)
         scroll = FormScrollArea(left)  # a small window scrolls the form instead of squeezing it
@@ -270,6 +271,10 @@ class TrainingPanel(Panel):
                            ("when_busy", self.when_busy.currentIndex()), ("processes", self.processes.value())):
             settings.setValue(key, value)
         settings.endGroup()
+
+    def show_banner(self, banner: QWidget) -> None:
+        """A banner above the form (the window's "MNIST is missing" one): where a new run is set up."""
+        self._left_layout.insertWidget(0, banner)
 
     def restore_settings(self, settings: Settings) -> None:
         """The last launch's form; values that no longer fit (an unknown model, a bad number) are skipped,

