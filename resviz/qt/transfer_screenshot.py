@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import torch
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import Qt, QTimer
 
     from ..core.models.transfer import WeightsUnavailable, imagenet_weights_file
     from ..core.runs import RunStatus
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             width, height = (int(v) for v in size.split("x"))
             window.resize(width, height)
+            window.resizeDocks([window.runs_dock], [110], Qt.Orientation.Vertical)  # the tab, not 17 runs' rows
             window.tabs.setCurrentWidget(panel)
             grab("transfer.png" if size == args.sizes[0] else f"transfer-{size}.png")
             window.state.select(waiting[0])  # Filters shows the selected run: the photos' ResNet-50
