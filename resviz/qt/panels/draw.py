@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -30,8 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QStackedWidget,
-    QStyle,
-    QStyleOptionComboBox,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +38,7 @@ from ...core.analysis.explain import InputAnalysis, analyse_input
 from ...core.analysis.preprocess import PictureError, canvas_to_mnist, picture_to_canvas
 from ...core.data import is_drawable
 from ..background import BackgroundRunner
+from ..widgets.combo_fit import fit_longest, shrinkable
 from ..widgets.digit_canvas import DigitCanvas
 from ..widgets.image_grid import ImageGrid
 from ..widgets.picture_view import PictureView
@@ -121,7 +120,7 @@ class DrawPanel(Panel):
                                    "in 28x28, the way MNIST's digits were made: what the network receives.")
         self.explain_view = PictureView()
         self.explain_view.setMinimumSize(150, 150)
-        self.method_box = _shrinkable(QComboBox(), 9)  # "HiResCAM", "Grad-CAM", "Gradient" whole
+        self.method_box = shrinkable(QComboBox(), 9)  # "HiResCAM", "Grad-CAM", "Gradient" whole
         for name, (method, what) in METHODS.items():
             self.method_box.addItem(name, method)
             self.method_box.setItemData(self.method_box.count() - 1, what, Qt.ItemDataRole.ToolTipRole)
@@ -129,7 +128,7 @@ class DrawPanel(Panel):
             "HiResCAM: how much each place in the last feature map adds to the class score.\n"
             "Grad-CAM: the same with each channel's gradient averaged over the map (often blurrier).\n"
             "Gradient: how strongly each input pixel would change the class score.")
-        self.target_box = _shrinkable(QComboBox(), 8)
+        self.target_box = shrinkable(QComboBox(), 8)
         self.target_box.setToolTip("Which class to explain")
         views = QGridLayout()
         self.input_heading = _heading("What the network receives (28×28)")
@@ -140,7 +139,7 @@ class DrawPanel(Panel):
         explain_controls = QHBoxLayout()
         explain_controls.addWidget(self.method_box, 1)
         explain_controls.addWidget(QLabel("for"))
-        explain_controls.addWidget(self.target_box, 1)  # never narrower than its longest entry (_fit_longest)
+        explain_controls.addWidget(self.target_box, 1)  # never narrower than its longest entry (fit_longest)
         views.addLayout(explain_controls, 2, 1)
 
         self.answer = QLabel()
@@ -413,27 +412,10 @@ class DrawPanel(Panel):
         found = self.target_box.findData(current)
         self.target_box.setCurrentIndex(max(found, 0))
         self.target_box.blockSignals(False)
-        _fit_longest(self.target_box)
+        fit_longest(self.target_box)
 
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text, wordWrap=True)  # wraps in a narrow window instead of widening it
     label.setStyleSheet("font-weight: bold;")
     return label
-
-
-def _fit_longest(box: QComboBox) -> None:
-    """Never narrower than its longest entry ("predicted class", "class Ankle boot"): the rest of the row gives way."""
-    longest = max((box.fontMetrics().horizontalAdvance(box.itemText(i)) for i in range(box.count())), default=0)
-    option = QStyleOptionComboBox()
-    box.initStyleOption(option)
-    size = box.style().sizeFromContents(QStyle.ContentsType.CT_ComboBox, option,
-                                        QSize(longest, box.fontMetrics().height()), box)
-    box.setMinimumWidth(size.width())
-
-
-def _shrinkable(box: QComboBox, characters: int = 12) -> QComboBox:
-    """A combo box as narrow as ``characters`` when space is short; its list still shows whole names."""
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(characters)
-    return box

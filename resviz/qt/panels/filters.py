@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ...core.analysis.features import conv_layers
 from ...core.analysis.unit_activation import LOGITS, visualisable_layers
 from ...core.data import DatasetUnavailable
+from ..widgets.combo_fit import fit_longest, shrinkable
 from ..widgets.feature_vis_view import WAITING, FeatureVisView, Request
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
@@ -81,9 +82,7 @@ class FiltersPanel(Panel):
         self.layer_list.setToolTip("The model's convolution layers, in the order the input meets them")
         self.heading = QLabel(wordWrap=True)  # long layer names must not widen the tab past a small window
         self.heading.setStyleSheet("font-weight: bold; font-size: 14px;")
-        self.channel_box = QComboBox()
-        self.channel_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.channel_box.setMinimumContentsLength(12)
+        self.channel_box = shrinkable(QComboBox())  # as wide as its longest entry (fit_longest), no wider
         self.channel_box.setToolTip("A deeper kernel has one k x k slice per input channel: pick one, "
                                     "or see their mean")
         self.per_kernel = QCheckBox("scale each kernel on its own")
@@ -171,6 +170,7 @@ class FiltersPanel(Panel):
             self.channel_box.addItem("the image (1 channel)", 0)
         self.channel_box.setEnabled(inputs > 1)
         self.channel_box.blockSignals(False)
+        fit_longest(self.channel_box)  # "mean over the 16 inputs" whole: the row gives way, not the text
 
     # --- drawing -------------------------------------------------------------------------------
     def refresh(self) -> None:
