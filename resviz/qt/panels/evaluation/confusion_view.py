@@ -2,8 +2,9 @@
 
 Counts, row-normalised shares (each row sums to 100%: where the images of one class
 went), or the difference between two models (A - B, red where A has more). Class
-names label both axes; every cell shows its number where it fits (smaller, then as
-'1.1k', else hidden: the line under the plot tells); a click on a cell emits
+names label both axes; every cell shows its number in the largest font its cell
+allows (then as '1.1k'; hidden only below a legible size: the line under the plot
+tells), so a 10-class matrix at 900×600 shows its diagonal too; a click on a cell emits
 ``cell_clicked(true_class, predicted_class)``. The line under the plot describes the
 cell under the mouse, else the selected one, always from the matrix shown now.
 """
@@ -21,19 +22,19 @@ from PySide6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QLabel, QVBoxLayou
 from ...widgets.plot_export import PlotExportButtons
 
 MODES = {"counts": "Counts", "rows": "Row-normalised (%)", "difference": "Difference A − B"}
-NUMBER_SIZES = (8, 7)  # points: a cell's number is written in the largest that fits
-NUMBER_MARGIN = 3  # pixels left free in a cell beside its number
+NUMBER_PIXELS = range(11, 6, -1)  # a cell's number in the largest that fits: 11 px (8 pt) down to 7, still legible
+NUMBER_MARGIN = 2  # pixels left free in a cell beside its number
 
 
-def _font(points: int) -> QFont:
+def _font(pixels: int) -> QFont:
     font = QFont()
-    font.setPointSize(points)
+    font.setPixelSize(pixels)  # pixels, not points: the cell it must fit is measured in pixels
     return font
 
 
 @lru_cache(maxsize=8)
-def _metrics(points: int) -> QFontMetrics:
-    return QFontMetrics(_font(points))
+def _metrics(pixels: int) -> QFontMetrics:
+    return QFontMetrics(_font(pixels))
 
 
 def compact(text: str) -> str:
@@ -48,10 +49,10 @@ def compact(text: str) -> str:
 def fitting_label(text: str, cell: float) -> tuple[str, QFont] | None:
     """The label and font that fit a ``cell``-pixel square: the number in full, smaller, then compact."""
     for label in dict.fromkeys((text, compact(text))):
-        for points in NUMBER_SIZES:
-            metrics = _metrics(points)
+        for pixels in NUMBER_PIXELS:
+            metrics = _metrics(pixels)
             if metrics.horizontalAdvance(label) + NUMBER_MARGIN <= cell and metrics.height() <= cell:
-                return label, _font(points)
+                return label, _font(pixels)
     return None
 
 
@@ -212,7 +213,7 @@ class ConfusionMatrixView(QWidget):
         k = len(self.values)
         while len(self._texts) < k * k:
             text = pg.TextItem(anchor=(0.5, 0.5))
-            text.setFont(_font(NUMBER_SIZES[0]))
+            text.setFont(_font(NUMBER_PIXELS[0]))
             self.plot.addItem(text)
             self._texts.append(text)
         for index, text in enumerate(self._texts[:k * k]):
