@@ -44,6 +44,7 @@ from ...core.trainer import TrainConfig
 from ..follower import following_caption
 from ..settings import Settings
 from ..widgets.form_scroll import FormScrollArea
+from ..widgets.form_section_toggle import FormSectionToggle
 from ..widgets.runs_list import dataset_text
 from ..widgets.training_curves import TrainingCurves
 from .base import Panel
@@ -151,14 +152,26 @@ class TrainingPanel(Panel):
             ("Model", self.model_box, "model"), ("", self.model_info, None),
             ("Dataset", self.dataset_box, "dataset"), ("Device", self.device_box, "device"),
             ("Epochs", self.epochs, "epochs"), ("Batch size", self.batch, "batch"),
-            ("Learning rate", self.lr, "lr"), ("Optimizer", self.optimizer, "optimizer"),
-            ("Schedule", self.schedule, "schedule"), ("", self.augment, "augment"),
+            ("Learning rate", self.lr, "lr"), ("", self.augment, "augment"),
+        ]:
+            if tip:
+                widget.setToolTip(TIPS[tip])
+            form.addRow(label, widget)
+        # settings a recipe or a habit fixes, out of sight until asked for: the form fits 1280x820 unscrolled
+        self.more_settings = FormSectionToggle(form)
+        for label, widget, tip in [
+            ("Optimizer", self.optimizer, "optimizer"), ("Schedule", self.schedule, "schedule"),
             ("Training images", self.subset, "subset"), ("", self.tensorboard, None),
             ("If one is training", self.when_busy, "when_busy"), ("Processes", self.processes, "processes"),
         ]:
             if tip:
                 widget.setToolTip(TIPS[tip])
-            form.addRow(label, widget)
+            self.more_settings.add_row(label, widget)
+        for changed in (self.optimizer.currentIndexChanged, self.schedule.currentIndexChanged,
+                        self.subset.currentIndexChanged, self.tensorboard.toggled,
+                        self.when_busy.currentIndexChanged, self.processes.valueChanged):
+            changed.connect(self._summarise_more_settings)
+        self._summarise_more_settings()
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train a new run with these settings (Ctrl+T)")
         self.train_button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 16px; }")
@@ -240,6 +253,18 @@ class TrainingPanel(Panel):
         names = Augmentation(**defaults.augmentation).active if defaults.augmentation else ("shift", "rotate", "zoom")
         self.augment.setText(f"augment ({' / '.join(names)})")
 
+    def _summarise_more_settings(self, *_) -> None:
+        """What the "More settings" rows hold, said under their header while they are hidden."""
+        images = self.subset.currentData()
+        processes = self.processes.value()
+        parts = [self.optimizer.currentText(), f"{self.schedule.currentText()} schedule",
+                 f"{images:,} training images" if images else "all training images",
+                 "trains alongside a running one" if self.when_busy.currentData() else "queued behind a running one",
+                 f"{processes} process" if processes == 1 else f"{processes} processes"]
+        if self.tensorboard.isChecked():
+            parts.append("logged to TensorBoard")
+        self.more_settings.set_summary(" · ".join(parts))
+
     def config(self) -> TrainConfig:
         """The form as a TrainConfig; the GUI reports more often than the CLI."""
         device = self.device_box.currentText()
@@ -268,7 +293,8 @@ class TrainingPanel(Panel):
                            ("optimizer", self.optimizer.currentText()), ("schedule", self.schedule.currentText()),
                            ("augment", self.augment.isChecked()), ("subset", self.subset.currentIndex()),
                            ("tensorboard", self.tensorboard.isChecked() and self.tensorboard.isEnabled()),
-                           ("when_busy", self.when_busy.currentIndex()), ("processes", self.processes.value())):
+                           ("when_busy", self.when_busy.currentIndex()), ("processes", self.processes.value()),
+                           ("more_settings", self.more_settings.is_open())):
             settings.setValue(key, value)
         settings.endGroup()
 
@@ -302,6 +328,7 @@ class TrainingPanel(Panel):
                 checked = settings.flag(key)
                 if checked is not None and box.isEnabled():
                     box.setChecked(checked)
+            self.more_settings.set_open(bool(settings.flag("more_settings")))  # open if it was left open
             for box, key in ((self.subset, "subset"), (self.when_busy, "when_busy")):
                 index = settings.integer(key, -1, box.count())
                 if index is not None and 0 <= index < box.count():
