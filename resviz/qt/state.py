@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ..core import run_meta
 from ..core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from ..core.cpu_budget import ACCELERATOR_SHARE, CPU_TRAINING_SHARE
 from ..core.data import Dataset
 from ..core.dataset_cache import DatasetCache
 from ..core.distributed_run import DistributedRun
@@ -171,6 +172,17 @@ class AppState(QObject):
 
     def queued_runs(self) -> list[Run]:
         return self.runs_engine.queued_runs()
+
+    def refresh_wait(self, run: Run | None) -> float:
+        """Seconds a panel's redraw for ``run``'s newer snapshot should wait so the window keeps to its
+        share of the CPU while runs train on this machine (core/cpu_budget.py); 0 once ``run`` has
+        stopped training, or when none trains here."""
+        training = self.training_runs()
+        if run is None or run.status != RunStatus.RUNNING or not training:
+            return 0.0
+        on_cpu = any(run.started is None or run.started.device == "cpu" for run in training)
+        self.cpu_budget.share = CPU_TRAINING_SHARE if on_cpu else ACCELERATOR_SHARE
+        return self.cpu_budget.wait()
 
     def start_now(self, run_id: str) -> None:
         """Start a queued run at once, alongside the running ones."""
