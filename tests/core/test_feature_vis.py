@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -73,6 +75,43 @@ def test_every_unit_reaches_at_least_the_best_test_images_activation(cnn):
         assert not shortfall, f"{name}: units below their best test image (reached, test_max): {shortfall}"
 
 
+SLOW_START = FeatureVisSettings(steps=40, learning_rate=0.005, restart_speedup=10.0)  # the first climb falls short
+
+
+def test_units_below_their_target_start_again_until_they_reach_it(cnn):
+    model, data = cnn
+    layer = find_layer(model, "layer2.0")
+    units = range(16)
+    targets = best_test_activations(model, layer, data.test_inputs, units, count=1000).values
+    with one_thread():
+        once = visualise(model, layer, units, (1, 28, 28), replace(SLOW_START, retries=0), targets=targets)
+        again = visualise(model, layer, units, (1, 28, 28), SLOW_START, targets=targets)
+    short = once.activations < targets
+    assert short.sum() >= 4  # the first climb alone leaves units below: the restarts have work to do
+    below = {unit: (float(a), float(t)) for unit, a, t in zip(units, again.activations, targets) if a < t}
+    assert not below, f"units still below their best test image (reached, test_max): {below}"
+    # a unit that was there after the first climb keeps its picture; a restarted one got a new, better one
+    np.testing.assert_array_equal(again.images[~short], once.images[~short])
+    assert np.all(again.activations[short] > once.activations[short])
+    with one_thread():
+        measured = visualise(model, layer, units, (1, 28, 28), replace(SLOW_START, retries=0))
+    np.testing.assert_allclose(measured.activations, once.activations)  # without targets: no restarts
+
+
+def test_restarts_stop_after_their_rounds_when_a_target_is_out_of_reach(cnn):
+    model, _ = cnn
+    seen = []
+    settings = FeatureVisSettings(steps=10, retries=2, restarts=3)
+    with one_thread():
+        result = visualise(model, find_layer(model, "fc"), [3, 7], (1, 28, 28), settings,
+                           progress=lambda message, fraction: seen.append(message),
+                           targets=np.array([-1e9, 1e9], np.float32))  # 3 is there at once; 7 never gets there
+    restarts = [message for message in seen if "fresh start" in message]
+    assert restarts == ["fc: 1 below the best test image, fresh start 1 of 2, step 10 of 10",
+                        "fc: 1 below the best test image, fresh start 2 of 2, step 10 of 10"]
+    assert np.all(np.isfinite(result.activations)) and result.images.shape == (2, 1, 28, 28)
+
+
 def test_best_test_activation_is_the_max_over_the_images_and_names_the_image(cnn):
     model, data = cnn
     layer = find_layer(model, "fc")
@@ -94,8 +133,9 @@ def test_the_pixels_stay_in_the_range_the_settings_give(cnn):
 
 def test_settings_out_of_range_are_clamped():
     odd = FeatureVisSettings(steps=-3, jitter=50, blur_sigma=-1, decay=2.0, pixel_min=1.0, pixel_max=0.0,
-                             learning_rate=0, polish_steps=99).clamped()
+                             learning_rate=0, polish_steps=99, retries=-1, restarts=0).clamped()
     assert (odd.steps, odd.jitter, odd.blur_sigma, odd.decay) == (1, 8, 0.0, 0.5)
+    assert (odd.retries, odd.restarts) == (0, 1)
     assert (odd.pixel_min, odd.pixel_max) == (0.0, 1.0) and odd.learning_rate > 0 and odd.polish_steps == 1
 
 
