@@ -16,7 +16,6 @@ use on a machine compiles its code there too, so the window never freezes.
 
 from __future__ import annotations
 
-import threading
 from html import escape
 
 import numpy as np
@@ -51,6 +50,7 @@ from ...core.analysis.clusters import (
 from ...core.analysis.projections import PROJECTION_TITLES, PROJECTIONS
 from ...core.data import DatasetUnavailable
 from ..background import BackgroundRunner
+from ..job_progress import JobProgress
 from ..widgets.cluster_legend import ClusterLegend
 from ..widgets.image_grid import ImageGrid
 from .base import Panel
@@ -118,7 +118,6 @@ class ClustersPanel(Panel):
         self.comparisons: dict[tuple, ClusterResult] = {}  # (role, digits, model, step) -> result
         self._sizes_known = False
         self._source_chosen = False  # until a person picks an embedding, it follows whether a VAE is there
-        self._cancel = threading.Event()
         self._runner = BackgroundRunner(self)
         self._dataset_runner = BackgroundRunner(self)  # the test set, loaded off the GUI thread on first use
         self._build()
@@ -173,7 +172,6 @@ class ClustersPanel(Panel):
         self.run_button = QPushButton("Cluster")
         self.cancel_button = QPushButton("Cancel")
         self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         policy = self.progress.sizePolicy()
         policy.setRetainSizeWhenHidden(True)  # shown only while clustering; the row keeps its place
@@ -181,6 +179,7 @@ class ClustersPanel(Panel):
         self.progress.hide()  # an idle empty bar reads as a text field
         self.status = QLabel(wordWrap=True)
         self.status.setStyleSheet("color: #555;")
+        self.job = JobProgress(self.progress, self.status)
         self.metrics = QLabel("Choose, then press Cluster to see how well the groups match the digits.",
                               wordWrap=True)
         self.metrics.setToolTip(METRICS_TIP)
@@ -337,19 +336,15 @@ class ClustersPanel(Panel):
             return
         size = min(int(self.size_box.currentData()), len(data.test_images))
         known = self._known_comparisons(size, replica)
-        self._cancel = threading.Event()
-        cancel = self._cancel
         model_text = (f" with {run_label(self.state, self.model_box.currentData())} at step {replica.step:,}"
                       if replica else "")
         what = f"{size:,} test digits: {recipe.title()}" + (model_text if recipe.needs_model else "")
-        self.status.setText(f"Clustering {what}…")
-        self.progress.setValue(0)
-        self.progress.show()
+        cancelled = self.job.start(f"Clustering {what}…")
         self._runner.submit(
             cluster_with_comparisons, recipe, data.test_images[:size], data.test_labels[:size].numpy(),
-            None if replica is None else replica.model, known, cancelled=cancel.is_set,
+            None if replica is None else replica.model, known, cancelled=cancelled,
             on_result=lambda results: self._on_result(results, size, replica, what),
-            on_error=self._on_error, on_progress=self._on_progress)
+            on_error=self._on_error, on_progress=self.job.on_progress)
         self._update_buttons()
 
     def _comparison_key(self, role: str, size: int, replica) -> tuple:
@@ -365,21 +360,13 @@ class ClustersPanel(Panel):
         return found
 
     def cancel(self) -> None:
-        self._cancel.set()
-        self.status.setText("Cancelling…")
+        self.job.cancel()
 
     def cancel_background_work(self) -> None:
-        self._cancel.set()
-
-    def _on_progress(self, message: str, fraction: float) -> None:
-        self.progress.setValue(int(1000 * fraction))
-        self.status.setText(message)
+        self.job.stop()
 
     def _on_error(self, message: str) -> None:
-        cancelled = ClusteringCancelled.__name__ in message
-        self.status.setText("Cancelled." if cancelled else f"Clustering failed: {message}")
-        self.progress.setValue(0)
-        self.progress.hide()
+        self.job.failed(message, ClusteringCancelled, "Clustering failed")
         self._update_buttons()
 
     def _on_result(self, results: dict, size: int, replica, what: str) -> None:
@@ -387,8 +374,7 @@ class ClustersPanel(Panel):
             if role in results:
                 self.comparisons[self._comparison_key(role, size, replica)] = results[role]
         result = self.result = results["choice"]
-        self.progress.setValue(1000)
-        self.progress.hide()
+        self.job.finished()
         self.status.setText(f"{what}: 10 clusters.")
         self.metrics.setText(self._metrics_table(results))
         labels = [f"c{c}→{d}" if d >= 0 else f"c{c}" for c, d in enumerate(result.cluster_to_label)]
