@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, Qt
 from trained_digits import one_thread, trained_cnn
 
 from resviz.core import models
@@ -77,6 +78,20 @@ def test_the_training_path_and_a_second_run_on_one_scale(panel, qtbot):
     for item in (first, second):
         assert low <= np.log10(item.loss).min() and np.log10(item.loss).max() <= high
     assert panel.plot.images[0].levels == pytest.approx(panel.plot.images[1].levels)
+
+    # "Surface" shows both grids as 3-D surfaces on the contours' scale; dragging turns them
+    contours, surface = panel.view_buttons.buttons()
+    assert contours.isChecked() and panel.plot.isVisible() and not panel.surface.isVisible()
+    surface.click()
+    assert panel.surface.isVisible() and not panel.plot.isVisible()
+    assert [item for _, item in panel.surface.items] == [first, second] and panel.surface.levels == panel.plot.levels
+    before, azimuth = panel.surface.grab().toImage(), panel.surface.azimuth
+    qtbot.mousePress(panel.surface, Qt.LeftButton, pos=QPoint(200, 150))
+    qtbot.mouseMove(panel.surface, QPoint(260, 150))
+    qtbot.mouseRelease(panel.surface, Qt.LeftButton, pos=QPoint(260, 150))
+    assert panel.surface.azimuth != azimuth and panel.surface.grab().toImage() != before
+    contours.click()
+    assert panel.plot.isVisible() and not panel.surface.isVisible()
 
 
 def test_the_path_needs_three_snapshots(panel):

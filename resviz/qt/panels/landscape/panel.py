@@ -5,15 +5,15 @@ weights shown (the run's newest, or the History snapshot chosen), in the backgro
 progress and Cancel. "Random directions" slices along two filter-normalised Gaussian
 directions; "training path" slices along the first two principal directions of the run's
 snapshots and draws the path over the contours. "Compare with" adds a second run, drawn
-beside it on the same colour scale. A 3-D surface is left out: pyqtgraph's OpenGL view
-needs a GL context, which the offscreen tests and many remote desktops lack.
+beside it on the same colour scale. "Contours | Surface" switches between the filled
+contours and a 3-D surface of the same grid, drawn in software (``SurfaceView``: OpenGL is
+missing offscreen and on many remote desktops), turned by dragging or the arrow keys.
 """
 
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
     QGridLayout,
@@ -22,13 +22,16 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
 )
 
 from ....core.landscape import MIN_SNAPSHOTS, LandscapeCancelled, LandscapeSettings
 from ....core.landscape.settings import MAX_GRID, MAX_SPAN, MIN_GRID
 from ...background import BackgroundRunner
+from ...job_progress import JobProgress
 from ...widgets.history_slider import HistorySlider
+from ...widgets.surface_view import SurfaceView
 from ..base import Panel, classifies
 from .jobs import LandscapeRequest, compute_landscapes
 from .plot import LandscapePlot
@@ -36,6 +39,7 @@ from .plot import LandscapePlot
 EMPTY = ("No classifier yet: train one (Training tab), open a checkpoint (File ▸ Open) or train the Depth lab's "
          "“Skip connections and the landscape” preset, then press Compute to see the loss around its weights.")
 RANDOM, PATH = "random", "path"
+CONTOURS, SURFACE = 0, 1  # the pages of the view stack, in the order of the toggle's buttons
 FILTER_NORMALISED = (
     "Two random directions in weight space, filter-normalised (Li et al. 2018): each filter of a direction is "
     "rescaled to the norm of the same filter of the weights, so a step of 1 changes every filter by as much as it "
@@ -55,7 +59,6 @@ class LandscapePanel(Panel):
     def __init__(self, state, parent=None):
         super().__init__(state, parent)
         self._runner = BackgroundRunner(self)
-        self._cancel = threading.Event()
         self.results: list[tuple] = []
         self._build()
         self._check_shown_model()
@@ -89,14 +92,29 @@ class LandscapePanel(Panel):
         self.compute_button.setToolTip("Measure the loss at every point of the grid, in the background")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar(maximum=1000)
+        self.progress = QProgressBar()
         self.progress.hide()
         self.status = QLabel(wordWrap=True)
         self.status.setStyleSheet("color: #555;")
+        self.job = JobProgress(self.progress, self.status)
         self.explained = QLabel(wordWrap=True)
         self.plot = LandscapePlot()
         self.plot.setToolTip(WHAT_TO_LOOK_FOR + "\n\nColour: log₁₀ of the loss, one scale for every landscape shown; "
                              "the white cross is the trained weights, labelled with their own loss.")
+        self.surface = SurfaceView()
+        self.views = QStackedWidget()
+        self.views.addWidget(self.plot)
+        self.views.addWidget(self.surface)
+        self.view_buttons = QButtonGroup(self)
+        view_row = QHBoxLayout()
+        view_row.setSpacing(0)
+        for page, (text, tip) in enumerate((
+                ("Contours", "Filled contours of log₁₀ loss seen from above, with the training path"),
+                ("Surface", "The same grid as a 3-D surface: height and colour are log₁₀ loss; drag or use the "
+                            "arrow keys to turn it"))):
+            button = QPushButton(text, checkable=True, checked=page == CONTOURS, toolTip=tip)
+            self.view_buttons.addButton(button, page)
+            view_row.addWidget(button)
         self.empty = QLabel(EMPTY, wordWrap=True)
         self.empty.setStyleSheet("color: #777; font-size: 14px; padding: 30px;")
         self.history = HistorySlider(self.state)
@@ -116,7 +134,8 @@ class LandscapePanel(Panel):
         buttons.addWidget(self.compute_button)
         buttons.addWidget(self.cancel_button)
         controls.addLayout(buttons, 1, 6)
-        controls.setColumnStretch(7, 1)
+        controls.addLayout(view_row, 0, 7)
+        controls.setColumnStretch(8, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
@@ -124,12 +143,13 @@ class LandscapePanel(Panel):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.empty, 1)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.views, 1)
         layout.addWidget(self.explained)
         layout.addWidget(self.history)
 
         self.compute_button.clicked.connect(self.compute)
         self.cancel_button.clicked.connect(self.cancel)
+        self.view_buttons.idClicked.connect(self.views.setCurrentIndex)
         self.plane_box.currentIndexChanged.connect(self._update_controls)
         self.state.run_added.connect(self._sync_compare_box)
         self.state.run_removed.connect(self._sync_compare_box)
@@ -144,7 +164,7 @@ class LandscapePanel(Panel):
         run = self.shown_run()
         has_model = run is not None and self.shown_replica() is not None
         self.empty.setVisible(not has_model and not self.results)
-        self.plot.setVisible(bool(self.results))
+        self.views.setVisible(bool(self.results))
         if has_model:
             replica = self.shown_replica()
             self.heading.setText(f"{self.state.run_title(run.id)} at step {replica.step:,}")
@@ -221,35 +241,26 @@ class LandscapePanel(Panel):
         if other is not None and self.state.replica(other) is not None:
             requests.append(self._request(other, dataset))
         settings = self.settings()
-        self._cancel = threading.Event()
-        self.progress.setValue(0)
-        self.progress.show()
-        self.status.setText(f"Computing {settings.text}…")
-        self._runner.submit(compute_landscapes, requests, settings, self._cancel.is_set,
-                            on_result=self._on_result, on_error=self._on_error, on_progress=self._on_progress)
+        cancelled = self.job.start(f"Computing {settings.text}…")
+        self._runner.submit(compute_landscapes, requests, settings, cancelled,
+                            on_result=self._on_result, on_error=self._on_error, on_progress=self.job.on_progress)
         self._update_controls()
 
     def cancel(self) -> None:
-        self._cancel.set()
-        self.status.setText("Cancelling…")
+        self.job.cancel()
 
     def cancel_background_work(self) -> None:
-        self._cancel.set()
-
-    def _on_progress(self, message: str, fraction: float) -> None:
-        self.progress.setValue(int(1000 * fraction))
-        self.status.setText(message)
+        self.job.stop()
 
     def _on_error(self, message: str) -> None:
-        self.progress.hide()
-        self.status.setText("Cancelled." if LandscapeCancelled.__name__ in message
-                            else f"The landscape could not be computed: {message}")
+        self.job.failed(message, LandscapeCancelled, "The landscape could not be computed")
         self._update_controls()
 
     def _on_result(self, results: list[tuple]) -> None:
         self.results = results
-        self.progress.hide()
+        self.job.finished()
         self.plot.show_landscapes(results)
+        self.surface.show_landscapes([(title, landscape) for title, landscape, _ in results], self.plot.levels)
         seconds = sum(landscape.seconds for _, landscape, _ in results)
         self.status.setText(" · ".join(f"{title}: centre loss {landscape.center_loss:.3f}, roughness "
                                        f"{landscape.roughness:.2f}" for title, landscape, _ in results)
