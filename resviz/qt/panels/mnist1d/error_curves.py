@@ -52,7 +52,7 @@ class ErrorCurves(QWidget):
             for curve in self.curves.values():
                 self.plot.removeItem(curve)
             self.curves.clear()
-        most = 1.0
+        most, relabelled = 1.0, False
         for label, run in runs:
             colour = run_colour(run.id)
             for metric, split, style in SPLITS:
@@ -60,12 +60,17 @@ class ErrorCurves(QWidget):
                 curve = self._curve(label, split, colour, style)
                 curve.setData(epochs, error)
                 latest = f" {error[-1]:.1f}%" if len(error) else ""
-                self.legend.getLabel(curve).setText(f"{label} {split} error{latest}")
+                entry, text = self.legend.getLabel(curve), f"{label} {split} error{latest}"
+                if entry.text != text:
+                    entry.setText(text)
+                    relabelled = True
                 if len(epochs):
                     most = max(most, float(epochs[-1]))
             total = run.started.epochs if run.started else run.settings.get("epochs")
             if isinstance(total, int):
                 most = max(most, float(total))
+        if relabelled:  # the latest values widen the entries: the legend counts its columns again
+            self.legend.updateSize()  # (laid out for the shorter names, the last entry ran off the right edge)
         self.plot.setXRange(0, most, padding=0.02)
 
     def _curve(self, label: str, split: str, colour: str, style) -> pg.PlotDataItem:

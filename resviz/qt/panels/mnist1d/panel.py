@@ -112,7 +112,7 @@ class Mnist1DPanel(Panel):
         self.epochs.setToolTip("Epochs for both runs (the recipe's: 50; the CNN keeps improving past 20).")
         self.stop_button = QPushButton("Stop both")
         self.stop_button.setToolTip("Stop the CNN and MLP runs this tab shows (their checkpoints are kept)")
-        self.status = _wrapping_label(INTRO)
+        self.status = _wrapping_label(INTRO, most=4)  # at 900 px each run's line wraps to two: four in all
         self.status.setToolTip(ABOUT)
         self.status.setStyleSheet("color: #333;")
         self.status.setTextFormat(Qt.TextFormat.RichText)

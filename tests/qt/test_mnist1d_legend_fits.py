@@ -1,0 +1,55 @@
+"""MNIST-1D's error legend stays within its plot after a real pair of runs (a leftover of issue 19):
+each entry gains its latest error ("MLP test error 39.6%") as epochs come in, and the legend, laid out
+for the shorter names, had kept four columns at 1280×820 and run its last entry off the right edge.
+At 900×600 the status above it has room for both runs' lines, each wrapped to two."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from clipping import clipped
+from PySide6.QtCore import Qt
+from run_helpers import wait_done
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """As the app sets it on a 2-core machine; tiny models crawl when two threads fight for a busy CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _cut_entries(curves) -> list[str]:
+    """Legend entries whose text reaches past the plot's right edge or under its bottom."""
+    view = curves.plot.viewport().rect()
+    cut = []
+    for _sample, label in curves.legend.items:
+        text = label.item.mapRectToScene(label.item.boundingRect())
+        shown = curves.plot.mapFromScene(text).boundingRect()
+        if shown.right() > view.right() + 1 or shown.bottom() > view.bottom() + 1:
+            cut.append(f"{label.text!r} ends at x={shown.right()}, y={shown.bottom()} in {view.width()}×{view.height()}")
+    return cut
+
+
+def test_the_error_legend_stays_whole_while_the_pair_trains_and_after(window, qtbot):
+    window.resize(1280, 820)
+    panel = window.panel("MNIST-1D")
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.test_inputs is not None, timeout=60_000)  # MNIST-1D built or read from cache
+    panel.epochs.setValue(2)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)  # the window is not resized after this
+    curves = panel.curves
+    qtbot.waitUntil(lambda: curves.point_count("CNN") >= 1 and curves.point_count("MLP") >= 1, timeout=120_000)
+    labels = [label.text for _sample, label in curves.legend.items]
+    assert len(labels) == 4 and all(text.endswith("%") for text in labels), labels  # the latest values are in
+    assert _cut_entries(curves) == []
+    for run in window.state.runs:
+        wait_done(qtbot, window, run, timeout=120_000)
+    qtbot.wait(300)  # the last epoch's values reach the legend
+    assert _cut_entries(curves) == []
+    window.resize(900, 600)
+    qtbot.wait(300)
+    assert _cut_entries(curves) == []
+    assert clipped(panel) == []  # the status above: each run's line wraps to two, "(done)" included
