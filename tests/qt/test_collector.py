@@ -46,3 +46,19 @@ def test_collections_happen_on_the_gui_thread_only(qtbot):
 def test_automatic_collection_stays_off():
     collect_on_gui_thread()
     assert not gc.isenabled()
+
+
+def test_objects_of_a_late_import_are_frozen_so_full_collections_stay_short(qtbot, tmp_path, monkeypatch):
+    """A module imported after start (as torchvision is when a tab first needs it): at the collector's
+    next look its objects move to the permanent generation, out of every later full collection's walk."""
+    collector = collect_on_gui_thread()
+    (tmp_path / "late_module_for_the_collector.py").write_text(
+        "TABLE = [{'row': [i, str(i)]} for i in range(50_000)]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    collector.check()  # imports before this test are accounted for
+    frozen = gc.get_freeze_count()
+    import late_module_for_the_collector  # noqa: F401 — its 100,000 tracked objects (dicts, lists) are the point
+
+    collector.check()
+    assert gc.get_freeze_count() >= frozen + 100_000
+    assert len(gc.get_objects(generation=2)) < 100_000

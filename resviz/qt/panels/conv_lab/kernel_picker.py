@@ -93,8 +93,14 @@ class KernelPicker(QWidget):
         self.grid.itemChanged.connect(self._on_cell_edited)
         state.replica_changed.connect(self._on_classifier_changed)
         state.selection_changed.connect(self._on_classifier_changed)
-        self._on_classifier_changed()
+        self._behind = False  # the classifier changed while hidden: look again when shown
+        self._look_at_classifier()
         self._on_choice()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._behind:
+            self._look_at_classifier()
 
     # --- choosing ------------------------------------------------------------------------------
     @property
@@ -220,6 +226,15 @@ class KernelPicker(QWidget):
         return None if replica is None else first_layer_kernels(replica.model)
 
     def _on_classifier_changed(self, *_signal_args) -> None:
+        # each new snapshot of a training run would build its model here, on the GUI thread (30 ms
+        # for the ResNet): a hidden picker only notes that it is behind and catches up when shown
+        if not self.isVisible():
+            self._behind = True
+            return
+        self._look_at_classifier()
+
+    def _look_at_classifier(self) -> None:
+        self._behind = False
         kernels = self._learned_kernels()
         item = self.library_box.model().item(self.library_box.findData(LEARNED))
         item.setEnabled(kernels is not None)
