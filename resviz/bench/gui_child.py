@@ -118,8 +118,9 @@ def _headless_images_per_s(config) -> float:
     raise RuntimeError("training ended without an epoch")
 
 
-def _watched_run(app, window, config, lateness_ms: list[float]) -> float:
-    """Train through the window; sample the event loop's lateness while it trains."""
+def _watched_run(app, window, config, lateness_ms: list[float], window_cpu: list[float]) -> float:
+    """Train through the window; sample the event loop's lateness while it trains, and add the
+    share of the machine's CPU the window used meanwhile (all its threads) to ``window_cpu``."""
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
     from ..core.events import Done, Epoch, Failed, Started
@@ -142,10 +143,13 @@ def _watched_run(app, window, config, lateness_ms: list[float]) -> float:
     def on_event(kind, event):
         if isinstance(event, Started):
             result["training"] = True
+            result["clocks"] = time.monotonic(), time.process_time()
         elif isinstance(event, Epoch):
             result["seconds"] = event.seconds
         elif isinstance(event, (Done, Failed)):
             result["training"] = False
+            wall, cpu = result["clocks"]
+            window_cpu.append((time.process_time() - cpu) / ((time.monotonic() - wall) * (os.cpu_count() or 1)))
             result["failed"] = event.message if isinstance(event, Failed) else None
             QTimer.singleShot(0, app.quit)
 
@@ -174,13 +178,20 @@ def _show_every_tab_once(app, window) -> None:
     run, so it happens before the runs are timed."""
     from PySide6.QtCore import QThreadPool
 
-    for index in range(window.tabs.count()):
-        window.tabs.setCurrentIndex(index)
-        for _ in range(20):
+    def settle(seconds: float) -> None:
+        """Events for ``seconds`` (a tab may start its setup on a timer after it is painted), then its threads."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
             app.processEvents()
+            time.sleep(0.01)
         QThreadPool.globalInstance().waitForDone(60_000)
         app.processEvents()
+
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        settle(0.6)
     window.tabs.setCurrentIndex(0)
+    settle(0.6)
 
 
 def mode_watch(args) -> dict:
@@ -198,14 +209,14 @@ def mode_watch(args) -> dict:
     window.state.set_input(as_float_images(dataset.test_images[:1])[0, 0].numpy().astype(np.float32), "bench")
     config = _training_config(args, window.panel("Training"))
     _show_every_tab_once(app, window)
-    headless, watched, lateness = [], [], []
+    headless, watched, lateness, window_cpu = [], [], [], []
     for _ in range(args.repeats):  # alternate, so drifting machine load hits both alike
         headless.append(_headless_images_per_s(config))
-        watched.append(_watched_run(app, window, config, lateness))
+        watched.append(_watched_run(app, window, config, lateness, window_cpu))
     window.close()
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return {"headless_images_per_s": headless, "watched_images_per_s": watched,
-            "lateness_ms": lateness, "model": config.model, "images": config.train_subset,
+            "lateness_ms": lateness, "window_cpu_share": window_cpu, "model": config.model, "images": config.train_subset,
             "batch_size": config.batch_size, "log_every": config.log_every,
             "snapshot_every": config.snapshot_every, "panels": [p.title for p in window.panels],
             "peak_rss_mib": peak_kib / 1024}
