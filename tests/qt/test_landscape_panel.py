@@ -84,7 +84,9 @@ def test_the_training_path_and_a_second_run_on_one_scale(panel, qtbot):
     assert contours.isChecked() and panel.plot.isVisible() and not panel.surface.isVisible()
     surface.click()
     assert panel.surface.isVisible() and not panel.plot.isVisible()
-    assert [item for _, item in panel.surface.items] == [first, second] and panel.surface.levels == panel.plot.levels
+    assert [item for _, item, _ in panel.surface.items] == [first, second]
+    assert panel.surface.levels == panel.plot.levels
+    assert len(panel.surface.path_points(0)) == 3 and len(panel.surface.path_points(1)) == 0
     before, azimuth = panel.surface.grab().toImage(), panel.surface.azimuth
     qtbot.mousePress(panel.surface, Qt.LeftButton, pos=QPoint(200, 150))
     qtbot.mouseMove(panel.surface, QPoint(260, 150))

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
-from resviz.core.landscape import Landscape
+from resviz.core.landscape import Landscape, Trajectory
 from resviz.core.landscape.picture import shared_range
-from resviz.qt.widgets.surface_view import SurfaceView
+from resviz.qt.widgets.surface_view import SurfaceView, surface_height
 
 
 def _bowl(depth: float, grid: int = 11, center: float = 0.1) -> Landscape:
@@ -30,7 +30,7 @@ def view(qtbot):
 
 
 def _show(view, *landscapes):
-    view.show_landscapes([(f"run {i}", item) for i, item in enumerate(landscapes)], shared_range(landscapes))
+    view.show_landscapes([(f"run {i}", item, None) for i, item in enumerate(landscapes)], shared_range(landscapes))
 
 
 def test_quads_are_painted_farthest_first_and_coloured_by_their_loss_on_the_shared_scale(view):
@@ -100,3 +100,18 @@ def test_the_centre_marks_the_trained_weights(view):
     centre = view.centre_point(0)
     assert centre.x() == pytest.approx((xs.min() + xs.max()) / 2, abs=0.5)
     assert centre.y() == pytest.approx((ys.min() + ys.max()) / 2, abs=0.5)
+
+
+def test_the_training_path_lies_on_the_surface_and_ends_at_the_centre(view):
+    bowl = _bowl(2.0)
+    path = Trajectory(np.array([[0.8, 0.6], [0.3, 0.2], [0.0, 0.0]]), (0.7, 0.2), np.zeros((2, 1)))
+    view.show_landscapes([("run", bowl, path)], shared_range([bowl]))
+    np.testing.assert_allclose(surface_height(bowl, bowl.alphas[[2, 7]], bowl.betas[[4, 9]]),
+                               np.log10(bowl.loss[[2, 7], [4, 9]]))  # on grid points: the grid's own values
+    points = view.path_points(0)
+    assert points.shape == (3, 2)
+    end = view.centre_point(0)
+    assert points[-1] == pytest.approx([end.x(), end.y()])
+    before = view.grab().toImage()
+    view.show_landscapes([("run", bowl, None)], shared_range([bowl]))
+    assert len(view.path_points(0)) == 0 and view.grab().toImage() != before

@@ -8,7 +8,9 @@ algorithm: nearer quads cover the ones behind) redraw fast enough to turn while 
 Height and colour are log10 of the loss on one range for every surface shown, coloured as
 the contour view colours it (viridis), so two runs side by side compare by height and by
 colour. The trained weights (alpha = beta = 0) are marked with a cross on a stalk and
-their own loss. Drag, or the arrow keys, turn the view; every surface turns together.
+their own loss; on a training-path plane the snapshots' path is drawn on the surface (at
+the surface's height where each snapshot lies), over it like the marker. Drag, or the
+arrow keys, turn the view; every surface turns together.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ...core.landscape import Landscape
+from ...core.landscape import Landscape, Trajectory
 from ...core.landscape.picture import log_loss
 
 HEIGHT = 0.7  # the loss axis, from the lowest to the highest log-loss, against the ±1 of alpha and beta
@@ -53,6 +55,18 @@ def nice_ticks(low: float, high: float, most: int = 6) -> list[float]:
     return [low, high]
 
 
+def surface_height(landscape: Landscape, alphas: np.ndarray, betas: np.ndarray) -> np.ndarray:
+    """log10 loss at plane points, bilinear between the grid's points (as the contour image is drawn)."""
+    values = log_loss(landscape.loss)
+    rows = np.clip(np.interp(alphas, landscape.alphas, np.arange(len(landscape.alphas))), 0, len(landscape.alphas) - 1)
+    cols = np.clip(np.interp(betas, landscape.betas, np.arange(len(landscape.betas))), 0, len(landscape.betas) - 1)
+    r0 = np.minimum(rows.astype(int), len(landscape.alphas) - 2)
+    c0 = np.minimum(cols.astype(int), len(landscape.betas) - 2)
+    tr, tc = rows - r0, cols - c0
+    return ((1 - tr) * (1 - tc) * values[r0, c0] + (1 - tr) * tc * values[r0, c0 + 1]
+            + tr * (1 - tc) * values[r0 + 1, c0] + tr * tc * values[r0 + 1, c0 + 1])
+
+
 class SurfaceView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,13 +78,15 @@ class SurfaceView(QWidget):
         self.colormap = pg.colormap.get("viridis")
         self.azimuth = -50.0  # degrees about the loss axis
         self.elevation = 35.0  # degrees above the alpha-beta plane
-        self.items: list[tuple[str, Landscape]] = []
+        self.items: list[tuple[str, Landscape, Trajectory | None]] = []
         self.levels: tuple[float, float] | None = None
         self._dragged_from: QPointF | None = None
 
     # --- what is shown ------------------------------------------------------------------------------
-    def show_landscapes(self, items: list[tuple[str, Landscape]], levels: tuple[float, float]) -> None:
-        """Draw each (title, landscape) side by side, heights and colours on ``levels`` (low, high log10 loss)."""
+    def show_landscapes(self, items: list[tuple[str, Landscape, Trajectory | None]],
+                        levels: tuple[float, float]) -> None:
+        """Draw each (title, landscape, path or None) side by side, heights and colours on ``levels``
+        (the lowest and highest log10 loss)."""
         self.items = list(items)
         self.levels = levels
         self.update()
@@ -122,7 +138,7 @@ class SurfaceView(QWidget):
 
     def faces(self, index: int) -> list[Face]:
         """Surface ``index``'s quads, farthest first: the order they are painted in."""
-        _, landscape = self.items[index]
+        landscape = self.items[index][1]
         values = log_loss(landscape.loss)  # [alpha, beta]
         n_alpha, n_beta = values.shape
         x, y = np.meshgrid(np.linspace(-1, 1, n_alpha), np.linspace(-1, 1, n_beta), indexing="ij")
@@ -138,16 +154,28 @@ class SurfaceView(QWidget):
         return [Face(np.stack([quad_x[q], quad_y[q]], 1), float(quad_depth[q]), float(quad_value[q]),
                      self.colour_of(float(quad_value[q]))) for q in order]
 
+    def _on_plane(self, index: int, alphas: np.ndarray, betas: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """[k, 2] screen points of plane coordinates (alpha, beta) at log10 losses ``values``."""
+        a, b = self.items[index][1].alphas, self.items[index][1].betas
+        x = 2 * (np.asarray(alphas, float) - a[0]) / (a[-1] - a[0]) - 1
+        y = 2 * (np.asarray(betas, float) - b[0]) / (b[-1] - b[0]) - 1
+        across, up, _ = self._project(x, y, self._heights(np.asarray(values, float)))
+        sx, sy = self._to_screen(self._cell(index), across, up)
+        return np.stack([sx, sy], 1)
+
     def centre_point(self, index: int) -> QPointF:
         """Where the trained weights (alpha = beta = 0, at their own loss) land on screen."""
-        _, landscape = self.items[index]
-        a, b = landscape.alphas, landscape.betas
-        x = np.array([2 * (0 - a[0]) / (a[-1] - a[0]) - 1])
-        y = np.array([2 * (0 - b[0]) / (b[-1] - b[0]) - 1])
-        z = self._heights(log_loss(np.array([landscape.center_loss])))
-        across, up, _ = self._project(x, y, z)
-        sx, sy = self._to_screen(self._cell(index), across, up)
-        return QPointF(float(sx[0]), float(sy[0]))
+        center_loss = self.items[index][1].center_loss
+        (x, y), = self._on_plane(index, np.zeros(1), np.zeros(1), log_loss(np.array([center_loss])))
+        return QPointF(float(x), float(y))
+
+    def path_points(self, index: int) -> np.ndarray:
+        """[snapshots, 2] screen points of the training path on surface ``index`` ([0, 2] without one)."""
+        _, landscape, path = self.items[index]
+        if path is None:
+            return np.zeros((0, 2))
+        alphas, betas = path.coordinates[:, 0], path.coordinates[:, 1]
+        return self._on_plane(index, alphas, betas, surface_height(landscape, alphas, betas))
 
     # --- drawing -------------------------------------------------------------------------------------
     def paintEvent(self, _event) -> None:
@@ -159,12 +187,13 @@ class SurfaceView(QWidget):
             painter.drawText(self.rect(), Qt.AlignCenter, "No landscape yet: press Compute.")
             return
         edge = QPen(QColor(0, 0, 0, 60), 0.6)
-        for index, (title, landscape) in enumerate(self.items):
+        for index, (title, landscape, _) in enumerate(self.items):
             self._draw_floor(painter, index)
             painter.setPen(edge)
             for face in self.faces(index):
                 painter.setBrush(face.colour)
                 painter.drawPolygon(QPolygonF([QPointF(float(px), float(py)) for px, py in face.corners]))
+            self._draw_path(painter, index)
             self._draw_centre(painter, index, landscape.center_loss)
             cell = self._cell(index)
             painter.setPen(Qt.black)
@@ -187,12 +216,24 @@ class SurfaceView(QWidget):
         painter.setBrush(QColor(0, 0, 0, 12))
         painter.drawPolygon(QPolygonF([QPointF(float(a), float(b)) for a, b in zip(sx, sy)]))
         painter.setPen(QColor("#555"))
-        names = (("α", 0.0, -1.15), ("β", 1.15, 0.0))
+        first, second = ("PCA 1", "PCA 2") if self.items[index][2] is not None else ("α", "β")  # as the contours
+        names = ((first, 0.0, -1.15), (second, 1.15, 0.0))
         across, up, _ = self._project(np.array([n[1] for n in names]), np.array([n[2] for n in names]),
                                       np.full(2, -HEIGHT))
         sx, sy = self._to_screen(self._cell(index), across, up)
         for (name, _, _), px, py in zip(names, sx, sy):
-            painter.drawText(QRectF(float(px) - 10, float(py) - 10, 20, 20), Qt.AlignCenter, name)
+            painter.drawText(QRectF(float(px) - 30, float(py) - 10, 60, 20), Qt.AlignCenter, name)
+
+    def _draw_path(self, painter: QPainter, index: int) -> None:
+        points = [QPointF(float(x), float(y)) for x, y in self.path_points(index)]
+        if not points:
+            return
+        painter.setPen(QPen(QColor("#ff5050"), 2))
+        painter.setBrush(QColor("#ff5050"))
+        painter.drawPolyline(QPolygonF(points))
+        for point in points:
+            painter.drawEllipse(point, 2.5, 2.5)
+        painter.drawText(QPointF(points[0].x() + 6, points[0].y() - 6), "start")
 
     def _draw_centre(self, painter: QPainter, index: int, center_loss: float) -> None:
         point = self.centre_point(index)

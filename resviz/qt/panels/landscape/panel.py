@@ -260,7 +260,7 @@ class LandscapePanel(Panel):
         self.results = results
         self.job.finished()
         self.plot.show_landscapes(results)
-        self.surface.show_landscapes([(title, landscape) for title, landscape, _ in results], self.plot.levels)
+        self.surface.show_landscapes(results, self.plot.levels)
         seconds = sum(landscape.seconds for _, landscape, _ in results)
         self.status.setText(" · ".join(f"{title}: centre loss {landscape.center_loss:.3f}, roughness "
                                        f"{landscape.roughness:.2f}" for title, landscape, _ in results)
