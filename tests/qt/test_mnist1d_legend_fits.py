@@ -5,20 +5,10 @@ At 900×600 the status above it has room for both runs' lines, each wrapped to t
 
 from __future__ import annotations
 
-import pytest
-import torch
 from clipping import clipped
 from PySide6.QtCore import Qt
 from run_helpers import wait_done
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """As the app sets it on a 2-core machine; tiny models crawl when two threads fight for a busy CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from test_mnist1d_panel import one_torch_thread  # noqa: F401 — autouse: one torch thread, as the app on 2 cores
 
 
 def _cut_entries(curves) -> list[str]:
