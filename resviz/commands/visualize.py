@@ -121,7 +121,8 @@ def run(args) -> int:
     bar = ProgressBar()
     settings = FeatureVisSettings(steps=args.steps, jitter=args.jitter, blur_every=args.blur_every, seed=args.seed)
     peak = best_test_activations(model, layer, data.test_inputs, units, count=args.test_images)
-    result = visualise(model, layer, units, input_shape, settings,
+    # the test set's best is each unit's target: units short of it climb again from fresh noise
+    result = visualise(model, layer, units, input_shape, settings, targets=peak.values,
                        progress=lambda message, fraction: bar.update(fraction, message))
     bar.update(1.0, f"{layer.name}: done", force=True)
     rows = []
