@@ -26,7 +26,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 
 from ..core import run_meta
 from ..core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
-from ..core.cpu_budget import ACCELERATOR_SHARE, CPU_TRAINING_SHARE
+from ..core.cpu_budget import ACCELERATOR_SHARE, CPU_TRAINING_SHARE, CpuBudget
 from ..core.data import Dataset
 from ..core.dataset_cache import DatasetCache
 from ..core.distributed_run import DistributedRun
@@ -81,6 +81,7 @@ class AppState(QObject):
         self.runs_engine.listeners.append(self._tell_event)
         self._followers: dict[str, RunFolderFollower] = {}  # runs another process writes into a run folder
         self._following: dict[str, Run] = {}  # their runs (in the store from their Started on)
+        self.cpu_budget = CpuBudget(CPU_TRAINING_SHARE)  # the window's share while runs train here
 
     # --- runs -----------------------------------------------------------------------------
     @property

@@ -101,3 +101,12 @@ def test_a_hidden_tab_shown_again_waits_only_for_newer_weights_of_what_it_drew(q
     panel.show()
     assert panel.refreshed == before + 2
     assert panel.shown_run() is other
+
+
+def test_the_window_has_its_own_budget_and_a_fresh_one_does_not_wait(monkeypatch):
+    state = AppState()
+    run = state.show_model(cnn(0))
+    run.status = RunStatus.RUNNING
+    monkeypatch.setattr(state, "training_runs", lambda: [run])
+    assert state.refresh_wait(run) == 0.0  # a full bucket: the first redraw is at once
+    assert state.cpu_budget.share > 0
