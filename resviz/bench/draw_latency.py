@@ -77,7 +77,7 @@ def pipeline_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 
 def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
                    timeout_s: float = 5.0) -> list[float]:
     """Milliseconds from a mouse move on the canvas until both panels show its result."""
-    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
@@ -108,15 +108,27 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(canvas, event)
 
-    def wait_until_idle(deadline: float) -> None:
-        """Until both panels have shown the newest drawing and nothing is left pending."""
-        while time.perf_counter() < deadline:
-            app.processEvents()
-            busy = draw._runner.busy or draw._pending or features._runner.busy or features._pending
-            if not busy and seen["draw"] and seen["features"]:
-                return
-            time.sleep(0.0005)
-        raise TimeoutError("the panels did not update within the time limit")
+    waiting = QEventLoop()
+
+    def check_done() -> None:
+        busy = draw._runner.busy or draw._pending or features._runner.busy or features._pending
+        if not busy and seen["draw"] and seen["features"]:
+            waiting.quit()
+
+    draw.updated.connect(check_done, Qt.ConnectionType.QueuedConnection)
+    features.updated.connect(check_done, Qt.ConnectionType.QueuedConnection)
+
+    def wait_until_idle(timeout: float) -> None:
+        """Until both panels have shown the newest drawing and nothing is left pending: in the
+        event loop, idle between events as the app's is (polling would take the GIL from the workers)."""
+        timer = QTimer(singleShot=True, interval=int(timeout * 1000))
+        timer.timeout.connect(waiting.quit)
+        timer.start()
+        check_done()
+        waiting.exec()
+        if not timer.isActive():
+            raise TimeoutError("the panels did not update within the time limit")
+        timer.stop()
 
     times = []
     try:
@@ -125,7 +137,7 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
             seen["draw"] = seen["features"] = 0
             start = time.perf_counter()
             send(QMouseEvent.Type.MouseMove, points[index])
-            wait_until_idle(start + timeout_s)
+            wait_until_idle(timeout_s)
             if index >= 5:
                 times.append((time.perf_counter() - start) * 1000)
         send(QMouseEvent.Type.MouseButtonRelease, points[-1])

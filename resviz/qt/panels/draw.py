@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from ...core.analysis.explain import InputAnalysis, analyse_input
 from ...core.analysis.preprocess import PictureError, canvas_to_mnist, picture_to_canvas
 from ...core.data import is_drawable
-from ..background import BackgroundRunner
+from ..background import BackgroundRunner, input_pool
 from ..widgets.combo_fit import fit_longest, shrinkable
 from ..widgets.digit_canvas import DigitCanvas
 from ..widgets.image_grid import ImageGrid
@@ -73,7 +73,7 @@ class DrawPanel(Panel):
         self.drawing_mode = True  # False: the model's inputs are picked from its test set
         self._pending = False
         self._published: np.ndarray | None = None  # the last drawing given to state.set_input
-        self._runner = BackgroundRunner(self)
+        self._runner = BackgroundRunner(self, pool=input_pool())  # one stroke's jobs, one after the other
         self._test_runner = BackgroundRunner(self)
         self._items_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()

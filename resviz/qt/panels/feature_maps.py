@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ...core.analysis.explain import fits
 from ...core.analysis.features import Activation, capture_activations, kernel_of
 from ...core.data import to_model_input
-from ..background import BackgroundRunner
+from ..background import BackgroundRunner, input_pool
 from ..widgets.history_slider import HistorySlider
 from ..widgets.image_grid import ImageGrid
 from ..widgets.picture_view import PictureView
@@ -61,7 +61,7 @@ class FeatureMapsPanel(Panel):
         self._records_replica = None  # the replica the records came from (for its kernels)
         self._pending = False
         self._input: np.ndarray | None = None
-        self._runner = BackgroundRunner(self)
+        self._runner = BackgroundRunner(self, pool=input_pool())  # one stroke's jobs, one after the other
         self._test_runner = BackgroundRunner(self)
         self._rng = np.random.default_rng()
         self._own_input: tuple[np.ndarray, str] | None = None  # a test item for a model the drawing does not fit

@@ -1,0 +1,9 @@
+"""The Draw & classify latency bench drives the real panels and waits in the event loop."""
+
+from resviz.bench.draw_latency import screen_latency
+
+
+def test_each_stroke_segment_is_timed_until_both_panels_show_it(qapp):
+    times = screen_latency("cnn", iterations=6)
+    assert len(times) == 6
+    assert all(0 < t < 5_000 for t in times)
