@@ -47,8 +47,9 @@ class JobProgress:
         self.bar.setValue(STEPS)
         self.bar.hide()
 
-    def failed(self, message: str, cancelled_error: type[Exception], failure: str) -> None:
-        """The job ended without a result: "Cancelled." when it was ``cancelled_error``, else ``failure: message``."""
+    def failed(self, message: str, cancelled_error: type[Exception], failure: str,
+               cancelled: str = "Cancelled.") -> None:
+        """The job ended without a result: ``cancelled`` when it was ``cancelled_error``, else ``failure: message``."""
         self.bar.setValue(0)
         self.bar.hide()
-        self.status.setText("Cancelled." if cancelled_error.__name__ in message else f"{failure}: {message}")
+        self.status.setText(cancelled if cancelled_error.__name__ in message else f"{failure}: {message}")

@@ -10,7 +10,6 @@ tab's plot on one colour scale. The roughness of each goes to the results table.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
@@ -20,6 +19,7 @@ from ...core.checkpoints import build_with_state
 from ...core.landscape import LandscapeCancelled, LandscapeSettings, random_plane
 from ...core.runs import Run, RunStatus
 from ..background import BackgroundRunner
+from ..job_progress import JobProgress
 from .landscape.plot import LandscapePlot
 
 LOOK_FOR = ("What to look for: a wide bowl of even contour rings is easy to descend; rings crowded round the "
@@ -60,7 +60,6 @@ class LabLandscapes(QWidget):
         self.results: list[tuple] = []  # (title, Landscape, None), in the runs' order
         self.key: tuple[str, ...] = ()  # the run ids last computed (or being computed) for
         self._runner = BackgroundRunner(self)
-        self._cancel = threading.Event()
 
         self.sentence = QLabel(wordWrap=True)
         self.sentence.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -68,8 +67,9 @@ class LabLandscapes(QWidget):
         self.status = QLabel(WAITING, wordWrap=True)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.status.setStyleSheet("color: #555;")
-        self.progress = QProgressBar(maximum=1000)
+        self.progress = QProgressBar()
         self.progress.hide()
+        self.job = JobProgress(self.progress, self.status)
         self.compute_button = QPushButton("Compute")
         self.compute_button.setToolTip("Measure both nets' landscapes again (in the background)")
         self.cancel_button = QPushButton("Cancel")
@@ -93,7 +93,7 @@ class LabLandscapes(QWidget):
 
     def set_experiment(self, settings: LandscapeSettings | None, sentence: str) -> None:
         """A new experiment: forget the last one's landscapes (and stop measuring them)."""
-        self._cancel.set()
+        self.job.stop()
         self._runner.cancel()
         self.settings, self.runs, self.results, self.key = settings, [], [], ()
         what = f" Each landscape: {settings.text}." if settings is not None else ""
@@ -131,39 +131,30 @@ class LabLandscapes(QWidget):
             return
         nets = [(run.name.split(",")[0], run.snapshots[-1]) for run in self.runs]  # "plain 40": room for two plots
         total = self.settings.grid ** 2 * len(nets)
-        self._cancel = threading.Event()
-        self.progress.setValue(0)
-        self.progress.show()
-        self.status.setText(f"Computing the landscapes: 0 of {total:,} points…")
-        self._runner.submit(measure_landscapes, nets, dataset, self.settings, self._cancel.is_set,
-                            on_result=self._on_result, on_error=self._on_error, on_progress=self._on_progress)
+        cancelled = self.job.start(f"Computing the landscapes: 0 of {total:,} points…")
+        self._runner.submit(measure_landscapes, nets, dataset, self.settings, cancelled,
+                            on_result=self._on_result, on_error=self._on_error, on_progress=self.job.on_progress)
         self._update_buttons()
 
     def cancel(self) -> None:
         if self._runner.busy:
-            self._cancel.set()
-            self.status.setText("Cancelling…")
+            self.job.cancel()
 
     def _update_buttons(self) -> None:
         busy = self._runner.busy
         self.cancel_button.setEnabled(busy)
         self.compute_button.setEnabled(not busy and bool(self.runs))
 
-    def _on_progress(self, message: str, fraction: float) -> None:
-        self.progress.setValue(int(1000 * fraction))
-        self.status.setText(message)
-
     def _on_error(self, message: str) -> None:
-        self.progress.hide()
+        """The job was cancelled or failed, or the training images did not load (before any bar was shown)."""
         self.key = ()  # nothing measured: the next finished experiment (or Compute) measures again
-        self.status.setText("Cancelled: the landscapes were not measured. Press Compute to measure them."
-                            if LandscapeCancelled.__name__ in message
-                            else f"The landscapes could not be measured: {message}")
+        self.job.failed(message, LandscapeCancelled, "The landscapes could not be measured",
+                        cancelled="Cancelled: the landscapes were not measured. Press Compute to measure them.")
         self._update_buttons()
 
     def _on_result(self, results: list[tuple]) -> None:
         self.results = results
-        self.progress.hide()
+        self.job.finished()
         self.plot.show()
         self.plot.show_landscapes(results)
         seconds = sum(landscape.seconds for _, landscape, _ in results)
@@ -173,4 +164,4 @@ class LabLandscapes(QWidget):
         self.measured.emit({run.id: landscape.roughness for run, (_, landscape, _) in zip(self.runs, results)})
 
     def cancel_background_work(self) -> None:
-        self._cancel.set()
+        self.job.stop()
