@@ -58,3 +58,20 @@ def test_cancel_stops_the_computation_and_says_so(panel, qtbot):
         qtbot.waitUntil(lambda: not widget.wants.busy, timeout=60_000)
     assert widget.wants.status.text().startswith("Cancelled")
     assert widget.wants.gallery.count() == 0 and not widget.wants.progress.isVisible()
+
+
+def test_while_the_run_trains_each_unit_climbs_once_and_the_status_says_so(panel, qtbot):
+    """A passing snapshot of a training run is not worth the restarts (they can triple the work and it
+    costs the trainer its CPU); when the run ends the pictures are made again with them."""
+    from resviz.core.runs import RunStatus
+
+    widget, model = panel
+    run = widget.state.show_model(ModelReplica("cnn", {}, model))
+    with one_thread():
+        qtbot.waitUntil(lambda: widget.wants.gallery.count() == 16 and not widget.wants.busy, timeout=120_000)
+    assert "one climb each" not in widget.wants.status.text()
+    run.status = RunStatus.RUNNING
+    with one_thread():
+        widget.state.show_model(ModelReplica("cnn", {}, model, step=5), into=run.id)
+        qtbot.waitUntil(lambda: "step 5 " in widget.wants.status.text() and not widget.wants.busy, timeout=120_000)
+    assert widget.wants.pictures is not None and "one climb each while the run trains" in widget.wants.status.text()

@@ -17,6 +17,8 @@ ascent in the background and redrawn as training moves the weights.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -224,7 +226,10 @@ class FiltersPanel(Panel):
             return
         key, options = run.dataset, dict(run.settings.get("dataset_options") or {})
         noun = "digit" if key == "mnist" else "image"
-        self.wants.request(Request(replica, layer, self.wants.settings(),
+        settings = self.wants.settings()
+        if run.status.active:  # a passing snapshot gets one climb per unit; the restarts wait for the run's end
+            settings = replace(settings, retries=0)
+        self.wants.request(Request(replica, layer, settings,
                                    lambda: self._test_inputs(key, options), noun))
 
     def _test_inputs(self, key: str, options: dict):

@@ -255,7 +255,10 @@ class FeatureVisView(QWidget):
         reached_all = "" if peak is None else (
             f" · {sum(a >= b for a, b in zip(result.activations, peak.values))} of {len(result.units)} beat every "
             f"test {request.noun}")
-        self.status.setText(f"{layer.title} · step {request.replica.step} · {result.seconds:.1f} s{reached_all}")
+        while_training = ("" if request.settings.retries else
+                          " · one climb each while the run trains (units short of the best climb again at its end)")
+        self.status.setText(f"{layer.title} · step {request.replica.step} · {result.seconds:.1f} s{reached_all}"
+                            f"{while_training}")
 
     def captions(self) -> list[str]:
         return self.gallery.captions()
