@@ -51,7 +51,9 @@ def watch_result(ctx: BenchContext) -> dict:
     """The headless-vs-watched training run, done once and shared by two benchmarks."""
     cached = ctx.cache.get("watch")
     if cached is None:
-        images = "2048" if ctx.quick else "6144"
+        # about 11 s of training on two cores: long enough that what a run's start costs the tabs once
+        # (each draws the new run) is not most of it, as it would be in 3 s; a person watches for minutes
+        images = "2048" if ctx.quick else "24576"
         repeats = "1" if ctx.quick else "2"
         cached, _ = run_child("watch", "--device", ctx.device.type, "--images", images, "--repeats", repeats)
         ctx.cache["watch"] = cached
