@@ -11,7 +11,8 @@ can be timed out. The last stdout line is JSON. Modes:
   headless and with the main window open, every panel live (tabs cycled so each one
   draws) and a 10 ms QTimer sampling how late the event loop answers; reports
   images/s of both, the timer's lateness and the window process's peak RSS.
-- ``draw``: ``draw_latency.run`` (the Draw & classify benchmark) and the Latent
+- ``draw``: ``draw_latency.run`` (the Draw & classify benchmark) while a resnet run trains
+  beside the window in its own niced process (as the window's runs do), and the Latent
   panel's slider move -> repainted digit for every VAE, with the app's torch threads.
 - ``cycles``: press Train, wait a few seconds, press Stop, wait for the checkpoint —
   ``--repeats`` times in the real window, as a person trying settings for an hour
@@ -29,6 +30,7 @@ import resource
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 
 
 def _app():
@@ -222,19 +224,60 @@ def mode_watch(args) -> dict:
             "peak_rss_mib": peak_kib / 1024}
 
 
+@contextmanager
+def training_beside(device: str, model: str = "resnet"):
+    """A run training in its own process (niced, as the window's are) for as long as the block lasts;
+    yields once it has taken its first step."""
+    import threading
+
+    from ..core.events import Failed, Step
+    from ..core.process_run import ProcessRun
+    from ..core.trainer import TrainConfig
+
+    config = TrainConfig(model=model, device=device, epochs=50, train_subset=8_192, test_subset=1_000)
+    run, stepping, failed = ProcessRun(config), threading.Event(), []
+
+    def read() -> None:
+        for event in run.events():
+            if isinstance(event, Step):
+                stepping.set()
+            elif isinstance(event, Failed):
+                failed.append(event.message)
+                stepping.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    stepping.wait(120)
+    if failed or not stepping.is_set():
+        run.kill()
+        raise RuntimeError(f"the run beside did not train: {failed[0] if failed else 'no step in 120 s'}")
+    try:
+        yield
+    finally:
+        run.stop()
+        reader.join(60)
+
+
 def mode_draw(args) -> dict:
-    """Draw & classify's latency rows, and each VAE's slider move -> repainted digit times."""
+    """Draw & classify's latency rows (while a run trains beside the window, as the issue's target
+    says), and each VAE's slider move -> repainted digit times."""
     import torch
 
     from ..core import models
+    from ..qt.app import configure_torch_threads
     from . import draw_latency, latent_latency
     from .context import BenchContext
 
-    _app()  # offscreen, with the app's torch threads
-    rows = draw_latency.run(BenchContext(torch.device("cpu"), quick=args.quick, verbose=False))
+    _app()  # offscreen
+    configure_torch_threads()  # as the window's build() does: a core left for the GUI thread
+    with training_beside(args.device):
+        rows = [row.as_dict() for row in draw_latency.run(BenchContext(torch.device("cpu"), quick=args.quick,
+                                                                       verbose=False))]
+    for row in rows:
+        row["note"] += f"; while a resnet run trained beside the window on {args.device} (its own niced process)"
     moves = 50 if args.quick else 200
     sliders = {name: latent_latency.screen_latency(name, moves) for name in models.names("vae")}
-    return {"rows": [row.as_dict() for row in rows], "slider_ms": sliders}
+    return {"rows": rows, "slider_ms": sliders}
 
 
 def _resident_mib() -> float:
