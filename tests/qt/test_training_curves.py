@@ -81,3 +81,35 @@ def test_a_long_run_draws_about_ten_epoch_lines_not_one_per_epoch(qtbot):
     qtbot.waitUntil(lambda: len(curves._epoch_lines) > 0, timeout=2000)
     lines = [line.value() for line in curves._epoch_lines]
     assert len(lines) == 10 and lines[:2] == [200, 400]  # every 5th epoch, at its step
+
+
+def test_the_steps_axis_stays_still_while_a_run_trains_and_stops_following_when_panned(qtbot):
+    """It jumps ahead to a round number when the curve reaches its end, not with every step
+    (a moving axis redraws its numbers, labels and legends each time); a pan is the person's."""
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.show()
+    run = Run("run1", "cnn #1", "cnn", "mnist")
+    curves.show_runs(run)
+    ranges = []
+    for n in range(1, 401):
+        run.apply(step(n, 2.0 / n ** 0.5))
+        if n % 10 == 0:
+            curves.mark_dirty()
+            curves._redraw()
+            x_low, x_high = curves.loss_plot.viewRange()[0]
+            assert x_low <= 1 and x_high >= n  # every point in view
+            ranges.append(round(x_high))
+    assert len(set(ranges)) <= 5 and set(ranges) <= {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000}
+    curves.loss_plot.getViewBox().translateBy(x=-30)  # what a drag does
+    curves.loss_plot.getViewBox().sigRangeChangedManually.emit([True, False])
+    panned = curves.loss_plot.viewRange()[0]
+    for n in range(401, 701):
+        run.apply(step(n, 2.0 / n ** 0.5))
+    curves.mark_dirty()
+    curves._redraw()
+    assert curves.loss_plot.viewRange()[0] == pytest.approx(panned)  # left where the person put it
+    curves.loss_plot.enableAutoRange()  # the 'A' button
+    curves.mark_dirty()
+    curves._redraw()
+    assert curves.loss_plot.viewRange()[0][1] >= 700

@@ -48,6 +48,10 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.epoch_marks = EpochLines(self.loss_plot) if epoch_lines else None
         self.primary: Run | None = None
         self.others: list[Run] = []
+        # the x axis follows the data in steps (see _follow_x) until the person pans or zooms
+        self._x_end: float | None = None
+        self._following_x = False
+        self.loss_plot.getViewBox().sigRangeChangedManually.connect(self._stop_following_x)
         self._layout_key: tuple | None = None
         self.curves: dict[str, pg.PlotDataItem] = {}
         self._epochs_drawn = 0
@@ -205,7 +209,32 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             if f"othermetric:{run.id}" in self.curves:
                 key = self._metric_curves()["metric:0"][0]
                 self.curves[f"othermetric:{run.id}"].setData(*run.curves.epoch_series(key))
+        self._follow_x()
         self._label_last_metric()
+
+    def _follow_x(self) -> None:
+        """Keep the steps axis still while a run trains: it jumps ahead to a round number with room to
+        spare when the curves reach its end, instead of moving with every new step. A moving axis
+        redraws its numbers, the epoch labels and the legends on every redraw — half the cost of
+        watching the curves on a small machine — and reads worse. Panning or zooming stops it;
+        the plot's auto-range button ('A') starts it again."""
+        view = self.loss_plot.getViewBox()
+        if view.autoRangeEnabled()[0]:  # following the data: from the first points, or after 'A'
+            view.enableAutoRange(x=False)
+            self._following_x, self._x_end = True, None
+        if not self._following_x:
+            return
+        ends = [curve.xData[-1] for curve in self.curves.values()
+                if isinstance(curve, pg.PlotDataItem) and curve.xData is not None and len(curve.xData)]
+        if not ends:
+            return
+        end = float(max(ends))
+        if self._x_end is None or end > self._x_end or end < self._x_end / 4:
+            self._x_end = _round_up(end * 1.25)
+            self.loss_plot.setXRange(0, self._x_end, padding=0)  # not a "manual" change: it keeps following
+
+    def _stop_following_x(self, *_args) -> None:
+        self._following_x = False
 
     def _draw_epoch_lines(self, run: Run) -> None:
         # at most about ten lines: fifty labelled lines would be a grey smear
@@ -248,6 +277,14 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def _other_metric_values(self):
         key = self._metric_curves()["metric:0"][0]
         return [run.curves.epoch_series(key)[1] for run in self.others if f"othermetric:{run.id}" in self.curves]
+
+
+def _round_up(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value``."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** np.floor(np.log10(value))
+    return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value))
 
 
 SMOOTH_BLOCK = 64
