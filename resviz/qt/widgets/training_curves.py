@@ -229,7 +229,12 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         if not ends:
             return
         end = float(max(ends))
-        if self._x_end is None or end > self._x_end or end < self._x_end / 4:
+        training = any(run.status.active for run in (self.primary, *self.others) if run is not None)
+        if not training:  # a finished or opened run: its curves fill the plot
+            if end != self._x_end:
+                self._x_end = end
+                self.loss_plot.setXRange(0, end, padding=0.02)
+        elif self._x_end is None or end > self._x_end or end < self._x_end / 4:
             self._x_end = _round_up(end * 1.25)
             self.loss_plot.setXRange(0, self._x_end, padding=0)  # not a "manual" change: it keeps following
 
@@ -280,11 +285,11 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
 
 
 def _round_up(value: float) -> float:
-    """The next of 1, 2, 5 × 10^k at or above ``value``."""
+    """The next of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k at or above ``value`` (the data fills 60–100 % of the axis)."""
     if value <= 0:
         return 1.0
     power = 10 ** np.floor(np.log10(value))
-    return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value))
+    return float(next(step * power for step in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if step * power >= value))
 
 
 SMOOTH_BLOCK = 64
