@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from resviz.core.analysis.cluster_methods import ClusteringCancelled, cluster, gaussian_mixture, kmeans
+from resviz.core.analysis.cluster_by_name import cluster
+from resviz.core.analysis.cluster_methods import ClusteringCancelled, gaussian_mixture, kmeans
 from resviz.core.analysis.clusters import agreement
 
 

@@ -12,12 +12,16 @@ from resviz.core.data import load_dataset
 
 def test_the_recipes_offered():
     recipes = offered_recipes()
-    # 3 embeddings x 2 clusterings, each on the embedding or on its t-SNE or UMAP map
-    assert len(recipes) == 18 and len(set(recipes)) == 18
+    # 3 embeddings x 2 clusterings, each on the embedding or on its t-SNE or UMAP map; and N2D on each
+    assert len(recipes) == 21 and len(set(recipes)) == 21
+    assert {r.key for r in recipes if r.clustering == "n2d"} == {"n2d(latent)", "n2d(reconstruction)", "n2d(pixels)"}
+    assert not any(r.on_projection for r in recipes if r.clustering == "n2d")  # it makes its own map
+    assert ClusterRecipe("latent", "pca", "n2d").title() == "N2D (UMAP + mixture) on latent means"
     assert ClusterRecipe("reconstruction", "pca", "kmeans") in recipes  # the seed's
     assert ClusterRecipe("latent", "umap", "gmm", on_projection=True) in recipes  # N2D's
     assert {r.embedding for r in offered_recipes(with_model=False)} == {"pixels"}
     assert all(not r.on_projection for r in offered_recipes(points=20))  # too few for t-SNE / UMAP
+    assert all(r.clustering != "n2d" for r in offered_recipes(points=20))  # and for N2D's UMAP
     assert ClusterRecipe("latent", "umap", "gmm", on_projection=True).key == "gmm(umap(latent))"
     assert ClusterRecipe("pixels").title() == "k-means on raw pixels"
     assert ClusterRecipe("latent", "tsne", "gmm", True).title() == "Gaussian mixture on the t-SNE of latent means"

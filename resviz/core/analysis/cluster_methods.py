@@ -1,4 +1,4 @@
-"""Two ways to split points into k groups: k-means (seed 000) and a Gaussian mixture (N2D).
+"""Ways to split points into k groups: k-means (seed 000), a Gaussian mixture, and N2D's recipe.
 
 - k-means: each group is the points nearest one centre; every group is a round
   blob of about the same spread. Several k-means++ starts, the lowest inertia kept.
@@ -11,8 +11,10 @@ A Gaussian with a full covariance in 784 pixel dimensions is 300,000 numbers and
 singular (the border pixels never change), so points with more than ``GMM_PCA``
 dimensions go through PCA first.
 
-Both run one start at a time and check ``cancelled()`` between starts; ``cluster``
-runs them within the analysis thread limit (``threads.py``).
+Both run one start at a time and check ``cancelled()`` between starts. N2D's recipe
+(``n2d.py``) maps the points with UMAP to k dimensions first, then fits the Gaussian
+mixture there. This module names them all (``CLUSTERINGS``); ``cluster_by_name.cluster``
+runs one by its name, within the analysis thread limit (``threads.py``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from collections.abc import Callable
 import numpy as np
 
 from ..cancelling import Cancelled
-from .threads import limited_threads
 
-CLUSTERINGS = ("kmeans", "gmm")
-CLUSTERING_TITLES = {"kmeans": "k-means", "gmm": "Gaussian mixture"}
+CLUSTERINGS = ("kmeans", "gmm", "n2d")
+CLUSTERING_TITLES = {"kmeans": "k-means", "gmm": "Gaussian mixture", "n2d": "N2D (UMAP + mixture)"}
+MAKES_ITS_OWN_MAP = ("n2d",)  # clusters its own UMAP of the embedding: clustering a 2-D picture adds nothing
 GMM_PCA = 32  # a Gaussian mixture on more dimensions than this sees their top principal components
 
 Progress = Callable[[str, float], None]  # (message, fraction 0..1)
@@ -63,10 +65,12 @@ def kmeans(features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
 
 
 def gaussian_mixture(features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
-                     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None):
+                     progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                     init: str = "k-means++"):
     """A k-component full-covariance Gaussian mixture, best of ``restarts``: (assignments, means).
 
     The means are in the space of ``features`` (mapped back from PCA when it was used).
+    ``init``: how each start places its means, scikit-learn's ``init_params``.
     """
     from sklearn.decomposition import PCA
     from sklearn.exceptions import ConvergenceWarning
@@ -83,7 +87,7 @@ def gaussian_mixture(features: np.ndarray, k: int = 10, seed: int = 0, restarts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             # reg_covar: a small floor on the variances, so a collapsed direction cannot blow up
-            fit = GaussianMixture(k, covariance_type="full", init_params="k-means++", reg_covar=1e-4,
+            fit = GaussianMixture(k, covariance_type="full", init_params=init, reg_covar=1e-4,
                                   random_state=seed + restart).fit(features)
         score = fit.lower_bound_
         if best is None or score > best_score:
@@ -94,13 +98,11 @@ def gaussian_mixture(features: np.ndarray, k: int = 10, seed: int = 0, restarts:
     return best.predict(features).astype(np.int64), means.astype(np.float32)
 
 
-def cluster(method: str, features: np.ndarray, k: int = 10, seed: int = 0, restarts: int = 4,
-            progress: Progress | None = None, cancelled: Callable[[], bool] | None = None):
-    """``kmeans`` or ``gaussian_mixture`` by name: (assignments, centres in the features' space)."""
-    if method not in CLUSTERINGS:
-        raise ValueError(f"Unknown clustering {method!r}; choose one of {', '.join(CLUSTERINGS)}.")
-    if len(features) < k:
-        raise ValueError(f"{k} clusters need at least {k} points; there are {len(features)}.")
-    fit = kmeans if method == "kmeans" else gaussian_mixture
-    with limited_threads():
-        return fit(features, k, seed, restarts, progress=progress, cancelled=cancelled)
+
+def member_means(images: np.ndarray, assignments: np.ndarray, k: int) -> np.ndarray:
+    """The mean of each cluster's members (zeros for an empty cluster): [k, *one member's shape]."""
+    flat = images.reshape(len(images), -1).astype(np.float64)
+    sums = np.zeros((k, flat.shape[1]))
+    np.add.at(sums, assignments, flat)
+    counts = np.bincount(assignments, minlength=k)[:, None]
+    return (sums / np.maximum(counts, 1)).reshape(k, *images.shape[1:]).astype(np.float32)

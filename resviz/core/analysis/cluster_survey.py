@@ -2,12 +2,14 @@
 
 ``resviz eval --clusters`` and ``resviz bench`` use this: each embedding (raw pixels,
 latent means, reconstructions) x each clustering (k-means, Gaussian mixture), on
-the embedding itself or on its t-SNE or UMAP map (N2D's way). The picture alone
+the embedding itself or on its 2-D t-SNE or UMAP map; and N2D's recipe (``n2d.py``,
+its own 10-D UMAP, then a Gaussian mixture) on each embedding. The picture alone
 (PCA, t-SNE or UMAP) does not change clusters found on the embedding, so those
 recipes are scored once. Each embedding and each map is computed once and shared.
 
 "Best" is by ACC against the true labels: an evaluation, which the clustering
-itself never sees.
+itself never sees: ``best`` is chosen with the labels, while each recipe's own
+clusters (``clusters.methods``) are found without them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .cluster_methods import CLUSTERINGS, check_cancelled
+from .cluster_methods import CLUSTERINGS, MAKES_ITS_OWN_MAP, check_cancelled
 from .clusters import SOURCES, ClusterRecipe, cluster_digits, embed
 from .projections import MIN_POINTS, project
 
@@ -40,6 +42,9 @@ def offered_recipes(with_model: bool = True, points: int | None = None) -> list[
     recipes = []
     for embedding in embeddings:
         for clustering in CLUSTERINGS:
+            if clustering in MAKES_ITS_OWN_MAP:  # on the embedding only (and with enough points for UMAP)
+                recipes.extend([ClusterRecipe(embedding, "pca", clustering)] if maps else [])
+                continue
             recipes.append(ClusterRecipe(embedding, "pca", clustering))
             recipes.extend(ClusterRecipe(embedding, projection, clustering, on_projection=True)
                            for projection in maps)

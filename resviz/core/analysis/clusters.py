@@ -30,17 +30,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import latent
+from .cluster_by_name import cluster
 from .cluster_methods import (
     CLUSTERING_TITLES,
     CLUSTERINGS,
     ClusteringCancelled,
     check_cancelled,
-    cluster,
     kmeans,
+    member_means,
 )
 from .projections import PROJECTION_TITLES, PROJECTIONS, project
 
-__all__ = [  # kmeans and ClusteringCancelled are also used through this module
+__all__ = [  # kmeans, member_means and ClusteringCancelled are also used through this module
     "SOURCES", "SOURCE_TITLES", "ClusterRecipe", "ClusterResult", "ClusteringCancelled", "Embedded",
     "SEED_RECIPE", "PIXELS_RECIPE", "agreement", "cluster_digits", "cluster_test_images",
     "clustering_accuracy", "embed", "kmeans", "member_means",
@@ -204,15 +205,6 @@ def cluster_digits(recipe: ClusterRecipe, images, labels, model=None, k: int = 1
         centre_images.astype(np.float32), embedded.images.astype(np.float32), mapping,
         agreement(labels, assignments),
     )
-
-
-def member_means(images: np.ndarray, assignments: np.ndarray, k: int) -> np.ndarray:
-    """The mean image of each cluster's members (blank for an empty cluster): [k, 28, 28]."""
-    flat = images.reshape(len(images), -1).astype(np.float64)
-    sums = np.zeros((k, flat.shape[1]))
-    np.add.at(sums, assignments, flat)
-    counts = np.bincount(assignments, minlength=k)[:, None]
-    return (sums / np.maximum(counts, 1)).reshape(k, *images.shape[1:]).astype(np.float32)
 
 
 def cluster_test_images(source: str, images, labels, model=None, k: int = 10, seed: int = 0,
