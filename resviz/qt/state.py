@@ -225,6 +225,11 @@ class AppState(QObject):
     def job(self, run_id: str | None) -> TrainingJob | None:
         return self.runs_engine.job(run_id)
 
+    def process_starting(self, run_id: str | None) -> bool:
+        """Its training process is still importing PyTorch: no warm worker was waiting when it started."""
+        job = self.runs_engine.job(run_id)
+        return job is not None and getattr(job.trainer, "starting", False)  # a torchrun job has no warm worker
+
     def can_pause(self, run_id: str | None) -> bool:
         """A run training here that can pause (a multi-process one only stops)."""
         return self.runs_engine.can_pause(run_id)

@@ -3,7 +3,9 @@
 Error is 100% minus accuracy. Test error comes from each Epoch's test pass; train error
 from ``train_accuracy`` (the trainer re-scores 2,000 training signals each epoch). Solid
 lines are test error, dashed lines train error; each run keeps its colour from the Runs
-list. The legend, under the plot, carries the latest values, so the gap is readable without hovering.
+list. The legend, under the plot, carries the latest values, so the gap is readable without hovering;
+before a run's first epoch its test entry says where the run is ("loading data…"), so both show from
+their start (on the test entry only: four long entries took the plot's height at 900×600).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def error_series(run: Run, key: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 class ErrorCurves(QWidget):
-    """``show_runs([(label, run), ...])`` draws each run's train and test error."""
+    """``show_runs([(label, run), ...], notes)`` draws each run's train and test error."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,7 +48,8 @@ class ErrorCurves(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
 
-    def show_runs(self, runs: list[tuple[str, Run]]) -> None:
+    def show_runs(self, runs: list[tuple[str, Run]], notes: dict[str, str] | None = None) -> None:
+        """``notes``: {label: where that run is}, on its test entry until that has a value."""
         wanted = [(label, split) for label, _ in runs for _, split, _ in SPLITS]
         if wanted != list(self.curves):  # other runs: the legend lists them afresh, in this order
             for curve in self.curves.values():
@@ -59,7 +62,8 @@ class ErrorCurves(QWidget):
                 epochs, error = error_series(run, metric)
                 curve = self._curve(label, split, colour, style)
                 curve.setData(epochs, error)
-                latest = f" {error[-1]:.1f}%" if len(error) else ""
+                note = (notes or {}).get(label) if split == "test" else None
+                latest = f" {error[-1]:.1f}%" if len(error) else f" ({note})" if note else ""
                 entry, text = self.legend.getLabel(curve), f"{label} {split} error{latest}"
                 if entry.text != text:
                     entry.setText(text)

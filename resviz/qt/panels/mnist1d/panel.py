@@ -8,7 +8,10 @@ through its three conv layers. Kernels and feature maps come from the CNN run's 
 (the newest snapshot), so they change as it learns.
 
 Which runs it shows: the selected run if it is an MNIST-1D CNN (or MLP), else the
-newest one; runs trained from the Training tab or opened from a file count too.
+newest one training (from its start, before it has weights: the status and the legend
+say where each is), else the newest with weights; runs trained from the Training tab or
+opened from a file count too. While the tab is on screen two warm training processes
+wait, so both runs of the pair start training at once (core/process_run.py).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from PySide6.QtWidgets import (
 from ....core import models
 from ....core.analysis.conv1d import unit_placements
 from ....core.analysis.features import capture_activations, conv_layers
-from ....core.runs import Run, RunStatus
+from ....core.runs import Run
 from ....core.trainer import TrainConfig
 from ..base import Panel
 from .error_curves import ErrorCurves
 from .feature_maps_view import FeatureMapsView
 from .kernels_view import KernelsView
+from .run_state import legend_note, status_state
 from .signals_view import SignalsView
 
 CNN, MLP = "mnist1d-cnn", "mnist1d-mlp"
@@ -87,7 +91,7 @@ class Mnist1DPanel(Panel):
         self.test_inputs: np.ndarray | None = None  # [N, 40], once MNIST-1D is loaded
         self.test_labels: np.ndarray | None = None
         self._loading = False
-        self._kernels_of = None  # the replica whose kernels are drawn
+        self._kernels_of: tuple | None = None  # (the CNN run, its replica) whose kernels are drawn, or said to come
         self._signal_key: tuple | None = None  # (models, signal) the feature maps and predictions are of
         self._redraw = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self._redraw.timeout.connect(self.refresh_when_visible)
@@ -162,11 +166,23 @@ class Mnist1DPanel(Panel):
         self.signal_index.valueChanged.connect(self._on_signal_chosen)
 
     # --- the runs shown ---------------------------------------------------------------------------
+    def _run(self, wanted) -> Run | None:
+        """The selected run if ``wanted``, else the newest training one (weights or not), else ``run_for``'s."""
+        selected = self.state.selected_run()
+        if selected is not None and wanted(selected):
+            return selected
+        training = [run for run in self.state.runs if wanted(run) and run.status.active]
+        return training[-1] if training else self.state.run_for(wanted)
+
     def cnn_run(self) -> Run | None:
-        return self.state.run_for(is_cnn)
+        return self._run(is_cnn)
 
     def mlp_run(self) -> Run | None:
-        return self.state.run_for(is_mlp)
+        return self._run(is_mlp)
+
+    def shown_run(self) -> Run | None:
+        """The kernels and feature maps are of the CNN the curves show (none yet while it loads)."""
+        return self.cnn_run()
 
     def _shown_pair(self) -> list[tuple[str, Run]]:
         return [(LABELS[model], run) for model, run in ((CNN, self.cnn_run()), (MLP, self.mlp_run()))
@@ -182,6 +198,11 @@ class Mnist1DPanel(Panel):
         mlp = self.state.start_run(configs[1], alongside=True)
         self._schedule()
         return cnn, mlp
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not any(run.status.active for _label, run in self._shown_pair()):
+            self.state.workers.warm_up(2)  # a process each for the pair, torch imported before the click
 
     def stop_both(self) -> None:
         for _label, run in self._shown_pair():
@@ -203,7 +224,8 @@ class Mnist1DPanel(Panel):
     def refresh(self) -> None:
         self._ensure_data()
         pair = self._shown_pair()
-        self.curves.show_runs(pair)
+        self.curves.show_runs(pair, {label: legend_note(run, self.state.process_starting(run.id))
+                                     for label, run in pair})
         self._show_status(pair)
         active = any(run.status.active for _label, run in pair)
         self.stop_button.setEnabled(active)
@@ -213,23 +235,9 @@ class Mnist1DPanel(Panel):
         if not pair:
             self.status.setText(INTRO)
             return
-        parts = []
-        for label, run in pair:
-            row = run.curves.epochs[-1] if run.curves.epochs else {}
-            total = run.started.epochs if run.started else run.settings.get("epochs", "?")
-            if run.status == RunStatus.QUEUED:
-                state = "queued"
-            elif row:
-                state = f"epoch {row['epoch']}/{total}"
-                if "train_accuracy" in row:
-                    state += f", train error {100 * (1 - row['train_accuracy']):.1f}%"
-                state += f", <b>test error {100 * (1 - row['test_accuracy']):.1f}%</b>"
-            else:
-                state = run.loading or "starting…"
-            if run.status in (RunStatus.DONE, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.OPENED):
-                state += f" ({run.status.value})"
-            parts.append(f"<b>{label}</b> {run.name}: {state}")
-        self.status.setText("<br>".join(parts))
+        self.status.setText("<br>".join(f"<b>{label}</b> {run.name}: "
+                                        + status_state(run, self.state.process_starting(run.id))
+                                        for label, run in pair))
 
     # --- the signals ------------------------------------------------------------------------------
     def _ensure_data(self) -> None:
@@ -265,9 +273,11 @@ class Mnist1DPanel(Panel):
     # --- the CNN inside -----------------------------------------------------------------------------
     def _show_cnn(self) -> None:
         """Kernels when the CNN's weights changed; the picked signal's maps when they or the signal did."""
-        replica = self.shown_replica()
-        if replica is not self._kernels_of:
-            self._kernels_of = replica
+        cnn = self.cnn_run()
+        replica = self.state.replica(cnn.id) if cnn else None
+        kernels_of = (cnn.id if cnn else None, replica)
+        if self._kernels_of is None or kernels_of[0] != self._kernels_of[0] or replica is not self._kernels_of[1]:
+            self._kernels_of = kernels_of
             self._show_kernels(replica)
         others = tuple(id(self.state.replica(run.id)) for _label, run in self._shown_pair())
         key = (id(replica), others, self.signal_index.value(), self.test_inputs is not None)
@@ -277,7 +287,9 @@ class Mnist1DPanel(Panel):
 
     def _show_kernels(self, replica) -> None:
         if replica is None:
-            self.kernels_heading.setText("The CNN's kernels appear here once it trains (press the button above).")
+            self.kernels.show_layers([])  # not an earlier CNN's kernels under this one's name
+            self.kernels_heading.setText("The CNN's kernels appear here with its first weights." if self._kernels_of[0]
+                                         else "The CNN's kernels appear here once it trains (press the button above).")
             return
         convs = conv_layers(replica.model, dims=1)
         self.kernels.show_layers([(name, conv.weight.detach().numpy()) for name, conv in convs])
