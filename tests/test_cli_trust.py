@@ -183,7 +183,8 @@ def test_sample_writes_through_atomic_write(checkpoints, capfd, tmp_path, monkey
     real = atomic.atomic_write
     monkeypatch.setattr(atomic, "atomic_write", lambda path, write: written.append(path) or real(path, write))
     out = tmp_path / "digits.png"
-    assert cli.main(["sample", "--checkpoint", str(checkpoints["cvae2d"]), "--n", "4", "--out", str(out)]) == 0
+    assert cli.main(["sample", "--checkpoint", str(checkpoints["cvae2d"]), "--n", "4", "--prior", "normal",
+                     "--out", str(out)]) == 0
     assert written == [out] and out.stat().st_size > 0
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file stays
 

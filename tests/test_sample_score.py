@@ -33,7 +33,8 @@ def judge(tmp_path_factory):
 
 
 def _sample(capsys, *args) -> tuple[int, dict]:
-    code = main(["sample", *map(str, args)])
+    # z from N(0, I), as these tests compute it; tests/test_sample_prior.py covers the fitted mixture
+    code = main(["sample", "--prior", "normal", *map(str, args)])
     return code, json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 

@@ -1,8 +1,15 @@
-"""``resviz sample --checkpoint C --n N [--seed S] [--temperature T] --out FILE``: new digits from a VAE.
+"""``resviz sample --checkpoint C --n N [--seed S] [--temperature T] [--prior P] --out FILE``: new digits.
 
-Draws N latent vectors from the prior N(0, I) -- from N(0, T²I) at sampling
-temperature T (default 1; Glow and others sample at T < 1: fewer in-between shapes,
-less variety) -- and decodes each. What is written is
+Draws N latent vectors and decodes each. ``--prior mixture`` (the default for a latent
+of up to 64 numbers) draws them from a Gaussian mixture fitted to the latent means of
+the training digits (ex-post density estimation, Ghosh et al. 2020;
+``core/analysis/latent_prior.py``): fitted once per checkpoint's weights (~10-20 s on
+two CPU cores) and kept in the cache folder. A digit classifier believes the 8-epoch
+``cvae``'s samples from it 0.97, as much as the issue's target, against 0.86 for z
+from ``--prior normal``, N(0, I) -- the prior the VAE was trained to match and the
+only one for seed 000's large latents. At sampling temperature T (default 1; Glow and
+others sample at T < 1: fewer in-between shapes, less variety) z comes from N(0, T²I),
+or from the mixture with each covariance times T². What is written is
 the decoder's mean (each pixel's probability, 0-255), not a Bernoulli draw from it:
 the draw would add salt-and-pepper noise that is no part of the digit. The same
 seed gives the same digits (numpy's generator picks z).
@@ -33,6 +40,8 @@ import torch
 
 from ..core import models
 from ..core.analysis import latent
+from ..core.analysis.latent_prior import MixturePrior, mixture_refusal, sample_latents
+from ..core.analysis.latent_prior_store import mixture_prior_for
 from ..core.analysis.tiling import tile
 from ..core.atomic import UnsafeTarget, atomic_write_bytes
 from ..core.checkpoints import CheckpointError, load_checkpoint
@@ -51,6 +60,7 @@ MAX_PNG_SAMPLES = 10_000  # a 100 x 100 grid, 2,900 pixels square
 GUTTER = 64  # grey level between the digits of a PNG grid
 BATCH = 1000
 SCORE_SAMPLES = 1000  # what --score judges unless --n says otherwise (issue 22: 1,000 prior samples)
+PRIORS = ("mixture", "normal")
 
 
 def add_arguments(parser) -> None:
@@ -62,6 +72,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--temperature", type=real_number(0.0, 10.0), default=1.0, metavar="T",
                         help="sampling temperature: z ~ N(0, T²I) (default 1.0, the prior itself; Glow and others "
                              "sample at T < 1, e.g. 0.7: fewer in-between shapes, less variety; 0: the decode of z = 0)")
+    parser.add_argument("--prior", choices=PRIORS,
+                        help="where z comes from: 'mixture', a Gaussian mixture fitted to the training digits' latent "
+                             "means (fitted once per checkpoint, ~10-20 s, then kept; needs the training data), or "
+                             "'normal', N(0, I). Default: mixture where the latent has at most 64 numbers -- a digit "
+                             "classifier believes the 8-epoch cvae's samples 0.97 from it against 0.86 from N(0, I) "
+                             "(real digits 0.99) -- else normal (seed 000's VAEs)")
     parser.add_argument("--out", help="FILE.npy (uint8 [N, 28, 28]) or FILE.png (a grid); optional with --score")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto")
     parser.add_argument("--score", action="store_true",
@@ -116,10 +132,26 @@ def run(args) -> int:
                      f"{checkpoint.model_name}, which has no decoder to draw with.")
 
     model = checkpoint.build_model(device)
+    refusal = mixture_refusal(model)
+    if args.prior == "mixture" and refusal:
+        return _fail(f"--prior mixture: {checkpoint.model_name}'s {refusal}; use --prior normal.")
     bar = ProgressBar()
-    digits = sample_digits(model, n, args.seed, bar, args.temperature)
     summary = {"checkpoint": str(checkpoint.path), "model": checkpoint.model_name, "n": n, "seed": args.seed,
                "temperature": args.temperature}
+    mixture = None
+    if (args.prior or ("normal" if refusal else "mixture")) == "mixture":
+        try:
+            mixture, how = fit_prior(model, checkpoint.meta.get("dataset") or "mnist", args.data_dir, bar)
+        except DatasetUnavailable as error:
+            return _fail(f"--prior mixture is fitted to the training digits, which could not be loaded: {error} "
+                         "(--prior normal needs no data)")
+        summary.update({"prior": "mixture", "prior_components": mixture.components,
+                        "prior_fitted_on": f"{mixture.images:,} {mixture.data} training images", "prior_file": how})
+    else:
+        summary["prior"] = "normal"
+        if args.prior is None:
+            summary["prior_why"] = f"the default for this VAE: {refusal}"
+    digits = sample_digits(model, n, args.seed, bar, args.temperature, mixture)
     if out is not None:
         written = digits if suffix == ".npy" else grid(digits)
         try:
@@ -152,9 +184,19 @@ def score(digits: np.ndarray, args, bar: ProgressBar) -> dict:
             "judge": judge.description, "judge_checkpoint": str(judge.path)}
 
 
-def sample_digits(model, n: int, seed: int, bar: ProgressBar | None = None, temperature: float = 1.0) -> np.ndarray:
-    """n decoded prior samples as uint8 [n, 28, 28] (0-255); z comes from numpy's generator, times T."""
-    z = latent.prior_latents(model, n, seed, temperature)
+def fit_prior(model, dataset: str, data_dir: str | None, bar: ProgressBar) -> tuple[MixturePrior, str]:
+    """The mixture prior for these weights: the kept one, else fitted now to the training digits and kept."""
+    data = load_dataset(dataset, data_dir)
+    prior, how = mixture_prior_for(model, data.train_images, data.title,
+                                   progress=lambda text, fraction: bar.update(fraction, text))
+    bar.message(f"Prior: {prior.describe()} ({how}).")
+    return prior, how
+
+
+def sample_digits(model, n: int, seed: int, bar: ProgressBar | None = None, temperature: float = 1.0,
+                  mixture: MixturePrior | None = None) -> np.ndarray:
+    """n decoded samples as uint8 [n, 28, 28] (0-255); z from numpy's generator: N(0, T²I) or the mixture."""
+    z = sample_latents(model, n, seed, temperature, mixture)
     chunks = []
     with torch.no_grad():
         for start in range(0, n, BATCH):

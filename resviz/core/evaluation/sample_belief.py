@@ -22,7 +22,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..analysis.latent import as_image_batch, prior_samples
+from ..analysis.latent import as_image_batch
+from ..analysis.latent_prior import MixturePrior, generated_digits
 from ..cancelling import Cancelled
 
 PAIRS = 2000  # image pairs for the diversity: its standard error on MNIST is then ~0.03 of ~10
@@ -133,10 +134,11 @@ def belief_sentence(samples: BeliefScore, reference: BeliefScore) -> str:
 
 def score_vae(model: nn.Module, judge: nn.Module, n: int = 1000, seed: int = 0, temperature: float = 1.0,
               progress: Callable[[float], None] | None = None,
-              cancelled: Callable[[], bool] = lambda: False) -> BeliefScore:
-    """The three numbers for ``n`` of the VAE's prior samples at ``temperature`` (the same ones for a seed)."""
-    return score_images(judge, prior_samples(model, n, seed, temperature), seed=seed, progress=progress,
-                        cancelled=cancelled)
+              cancelled: Callable[[], bool] = lambda: False, mixture: MixturePrior | None = None) -> BeliefScore:
+    """The three numbers for ``n`` of the VAE's samples at ``temperature`` (the same ones for a seed): z from
+    N(0, T²I), or from ``mixture`` (``analysis/latent_prior.py``) when one is given."""
+    return score_images(judge, generated_digits(model, n, seed, temperature, mixture), seed=seed,
+                        progress=progress, cancelled=cancelled)
 
 
 def score_real_digits(judge: nn.Module, test_images, n: int = 1000, seed: int = 0,
