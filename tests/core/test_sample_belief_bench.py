@@ -1,4 +1,5 @@
-"""The sample-belief bench on a tiny configuration: rows for real digits and cvae samples at T = 1 and 0.7."""
+"""The sample-belief bench on a tiny configuration: real digits, and cvae samples at T = 1 and 0.7 from N(0, T²I)
+and from the fitted mixture."""
 
 from __future__ import annotations
 
@@ -17,13 +18,17 @@ def test_rows_compare_the_samples_with_real_digits(monkeypatch, tmp_path):
     rows = run_benches(ctx, only=["sample-belief"])
     assert not [row for row in rows if row.note.startswith("failed")], rows
     names = [row.name for row in rows]
-    assert names[0] == "sample belief: real test digits (400)" and len(rows) == 7
+    assert names[0] == "sample belief: real test digits (400)" and len(rows) == 14
+    assert names[1] == "sample belief: fitting the mixture prior" and rows[1].value > 0
+    assert "30-component Gaussian mixture fitted to the latent means of 1,000 MNIST" in rows[1].note
     reference = rows[0].value
     assert 0.1 < reference <= 1 and rows[0].target is None and "judge: Seed 001 CNN" in rows[0].note
     for temperature in ("1", "0.7"):
-        belief = next(row for row in rows if row.name == f"sample belief: cvae samples at T = {temperature} (400)")
-        assert belief.target == f">= {0.97 * reference:.3f}" and belief.met in (True, False)
-        assert "cvae trained here, 1 epoch on 1,000 images" in belief.note
+        for prior, says in (("", "z from N(0, T²I)"), (", mixture prior", "z from the 30-component mixture")):
+            belief = next(row for row in rows
+                          if row.name == f"sample belief: cvae samples at T = {temperature}{prior} (400)")
+            assert belief.target == f">= {0.97 * reference:.3f}" and belief.met in (True, False)
+            assert "cvae trained here, 1 epoch on 1,000 images" in belief.note and belief.note.startswith(says)
     assert all(row.value is not None and math.isfinite(row.value) for row in rows)
     # the judge of a cut of MNIST is not kept as the judge of later scores
     assert not (checkpoint_dir() / "digit-judge-cnn.pt").exists()
