@@ -9,6 +9,9 @@ keyword it may call from its thread; the callback runs on the GUI thread.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..core.cancelling import Cancelled
 from ..core.logs import log_failure
+from ..core.run_child import niceness
 
 
 class _Signals(QObject):
@@ -25,12 +29,35 @@ class _Signals(QObject):
     progress = Signal(int, str, float)  # (ticket, message, fraction)
 
 
+_lowered = threading.local()
+
+
+def _lower_this_thread() -> None:
+    """Run this pool thread at the training processes' lower CPU priority (Linux; once per thread).
+
+    Work a panel does for a new snapshot, a test set to load or a survey to compute then shares
+    the cores with a run training here instead of pre-empting it: at the window's priority each
+    burst stalled the trainer's step. What a person is waiting on (a stroke, a slider) runs
+    elsewhere at the window's priority (``input_pool``, the GUI thread)."""
+    if getattr(_lowered, "done", False) or not sys.platform.startswith("linux"):
+        return
+    _lowered.done = True
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, min(19, os.getpriority(os.PRIO_PROCESS, thread) + niceness()))
+    except OSError:  # not allowed here: the thread keeps the window's priority
+        pass
+
+
 class _Job(QRunnable):
-    def __init__(self, ticket: int, fn: Callable, args, kwargs, signals: _Signals):
+    def __init__(self, ticket: int, fn: Callable, args, kwargs, signals: _Signals, lowered: bool):
         super().__init__()
         self.ticket, self.fn, self.args, self.kwargs, self.signals = ticket, fn, args, kwargs, signals
+        self.lowered = lowered
 
     def run(self):
+        if self.lowered:
+            _lower_this_thread()
         try:
             self._run()
         finally:
@@ -81,6 +108,7 @@ class BackgroundRunner(QObject):
     def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None):
         super().__init__(parent)
         self._pool = pool or QThreadPool.globalInstance()
+        self._lowered = pool is None  # the shared pool's work runs at the training processes' priority
         self._ticket = 0
         self._callbacks: tuple[Callable[[Any], None] | None, Callable[[str], None] | None] = (None, None)
         self._on_progress: Callable[[str, float], None] | None = None
@@ -98,7 +126,7 @@ class BackgroundRunner(QObject):
             ticket, signal = self._ticket, self._signals.progress
             kwargs["progress"] = lambda message, fraction: _Job._emit(signal, ticket, message, float(fraction))
         self.busy = True
-        self._pool.start(_Job(self._ticket, fn, args, kwargs, self._signals))
+        self._pool.start(_Job(self._ticket, fn, args, kwargs, self._signals, self._lowered))
         return self._ticket
 
     def cancel(self) -> None:
