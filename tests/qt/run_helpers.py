@@ -33,3 +33,23 @@ def train_cli(path, *extra):
                           "--device", "cpu", "--train-subset", "1000", "--test-subset", "300",
                           "--out", str(path), *extra], capture_output=True, text=True, timeout=300)
     return json.loads(out.stdout.splitlines()[-1])
+
+
+def shown_generated_panel(qtbot, replica, data=None):
+    """The Generated tab on its own, shown at 1200×800 with ``replica``; ``data``: the MNIST its
+    state uses (the tiny set a test trained on), else whatever MNIST the state finds."""
+    from resviz.qt.panels.generated import GeneratedPanel
+    from resviz.qt.state import AppState
+
+    state = AppState()
+    if data is not None:
+        state.datasets.put("mnist", data)
+    else:
+        state.dataset("mnist")
+    panel = GeneratedPanel(state)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 800)
+    panel.show()
+    qtbot.waitExposed(panel)
+    state.show_model(replica)
+    return panel

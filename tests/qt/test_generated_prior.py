@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from run_helpers import shown_generated_panel
 
 from resviz.core.analysis.latent import decode
 from resviz.core.analysis.latent_prior import generated_digits
@@ -13,8 +14,6 @@ from resviz.core.events import Done
 from resviz.core.models import model_config
 from resviz.core.replica import ModelReplica
 from resviz.core.trainer import TrainConfig, Trainer
-from resviz.qt.panels.generated import GeneratedPanel
-from resviz.qt.state import AppState
 
 TRAIN = 1000
 
@@ -31,21 +30,11 @@ def tiny():
     return replica, data
 
 
-def shown_panel(qtbot, replica, data) -> GeneratedPanel:
-    state = AppState()
-    state.datasets.put("mnist", data)  # the mixture is fitted to these 1,000 digits, not all of MNIST
-    panel = GeneratedPanel(state)
-    qtbot.addWidget(panel)
-    panel.resize(1200, 800)
-    panel.show()
-    qtbot.waitExposed(panel)
-    state.show_model(replica)
-    return panel
 
 
 def test_the_mixture_is_fitted_in_the_background_and_then_drawn_from(qtbot, tiny):
     replica, data = tiny
-    panel = shown_panel(qtbot, replica, data)
+    panel = shown_generated_panel(qtbot, replica, data)
     assert panel.prior_box.currentText() == "N(0, I)" and "N(0, T²I)" in panel.prior_status.text()
     count = panel.count_box.currentData()
     normal = generated_digits(replica.model, count, panel.seed, 1.0)
@@ -76,7 +65,7 @@ def test_the_score_line_says_which_prior(qtbot, tiny, monkeypatch, tmp_path):
     monkeypatch.setenv("RESVIZ_CHECKPOINTS", str(tmp_path / "checkpoints"))
     judge_path().parent.mkdir(parents=True)
     judge_path().write_bytes(judge.path.read_bytes())
-    panel = shown_panel(qtbot, replica, data)
+    panel = shown_generated_panel(qtbot, replica, data)
     label = panel.score_labels["cvae"]
     panel.score_button.click()
     qtbot.waitUntil(label.isVisible, timeout=120_000)

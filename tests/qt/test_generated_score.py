@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from run_helpers import shown_generated_panel
 
 from resviz.core.data import load_dataset
 from resviz.core.evaluation.digit_judge import judge_path, train_judge
@@ -12,8 +13,6 @@ from resviz.core.events import Done
 from resviz.core.models import model_config
 from resviz.core.replica import ModelReplica
 from resviz.core.trainer import TrainConfig, Trainer
-from resviz.qt.panels.generated import GeneratedPanel
-from resviz.qt.state import AppState
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +28,6 @@ def tiny_vae_and_judge(tmp_path_factory):
     return ModelReplica("cvae", model_config(model), model, step=done[0].step), judge
 
 
-def shown_panel(qtbot, replica) -> GeneratedPanel:
-    state = AppState()
-    state.dataset("mnist")
-    panel = GeneratedPanel(state)
-    qtbot.addWidget(panel)
-    panel.resize(1200, 800)
-    panel.show()
-    qtbot.waitExposed(panel)
-    state.show_model(replica)
-    return panel
 
 
 def test_score_line_appears_beside_the_real_digits_score(qtbot, tiny_vae_and_judge, monkeypatch, tmp_path):
@@ -47,7 +36,7 @@ def test_score_line_appears_beside_the_real_digits_score(qtbot, tiny_vae_and_jud
     kept = judge_path()  # the judge the tab uses: the one kept in the checkpoints folder
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(judge.path.read_bytes())
-    panel = shown_panel(qtbot, replica)
+    panel = shown_generated_panel(qtbot, replica)
     label = panel.score_labels["cvae"]
     assert not label.isVisible() and panel.score_button.isEnabled()
 
@@ -74,7 +63,7 @@ def test_score_line_appears_beside_the_real_digits_score(qtbot, tiny_vae_and_jud
 
 def test_temperature_redraws_the_grid_and_zero_draws_the_mean(qtbot, tiny_vae_and_judge):
     replica, _ = tiny_vae_and_judge
-    panel = shown_panel(qtbot, replica)
+    panel = shown_generated_panel(qtbot, replica)
     warm = panel.samples("cvae").copy()
     panel.temperature_slider.setValue(0)
     cold = panel.samples("cvae")
