@@ -78,6 +78,16 @@ def test_anti_aliased_edges_are_grey():
     assert grey >= 8  # partial pixels along the edge, as in MNIST
 
 
+def test_the_canvas_own_pixels_give_the_same_digit_as_the_same_drawing_in_floats():
+    rng = np.random.default_rng(3)
+    canvas = np.zeros((280, 280), dtype=np.uint8)
+    canvas[60:200, 120:150] = rng.integers(0, 256, (140, 30), dtype=np.uint8)  # ink, with grey edges
+    canvas[100:110, 90:200] = 26  # just above the ink level (0.1 of 255)
+    canvas[250:260, 10:20] = 25  # just below it: not ink, so not in the crop
+    as_bytes, as_floats = canvas_to_mnist(canvas), canvas_to_mnist(canvas.astype(np.float32) / 255)
+    np.testing.assert_array_equal(as_bytes, as_floats)
+
+
 def test_empty_or_nearly_empty_canvas_is_nothing_drawn():
     assert canvas_to_mnist(np.zeros((280, 280))) is None
     assert canvas_to_mnist(np.full((280, 280), 0.05)) is None  # faint noise below the ink level

@@ -57,6 +57,25 @@ def test_a_stroke_paints_ink_where_the_mouse_went(panel, qtbot):
     assert canvas.is_empty()
 
 
+def test_a_stroke_repaints_only_around_itself_and_all_of_it(panel, qtbot):
+    canvas, painted = panel.canvas, []
+    original = canvas.paintEvent
+    canvas.paintEvent = lambda event: (painted.append(event.region().boundingRect()), original(event))
+    qtbot.wait(50)
+    painted.clear()
+    stroke(qtbot, canvas, line((100, 100), (130, 100), steps=2))
+    qtbot.waitUntil(lambda: bool(painted), timeout=2000)
+    qtbot.wait(50)
+    area = painted[0]
+    for rect in painted[1:]:
+        area = area.united(rect)
+    start, end = canvas.to_widget(100, 100), canvas.to_widget(130, 100)
+    half_brush = canvas.to_widget(canvas.brush_size / 2, 0).x() - canvas.to_widget(0, 0).x()
+    for x, y in ((start.x() - half_brush, start.y()), (end.x() + half_brush, end.y() + half_brush)):
+        assert area.contains(int(x), int(y))  # the brush's whole width is repainted
+    assert area.width() * area.height() < 0.25 * canvas.width() * canvas.height()  # not the whole canvas
+
+
 def settled(panel) -> bool:
     """The newest drawing is analysed and nothing is left to do."""
     return not panel._runner.busy and not panel._pending and panel.probabilities() is not None
@@ -97,7 +116,7 @@ def test_without_a_model_the_panel_says_what_to_do(panel, qtbot):
     qtbot.waitUntil(lambda: panel.analysis is not None and panel.analysis.image is not None, timeout=5000)
     assert panel.message.text() == NO_MODEL
     assert panel.probabilities() is None
-    assert panel.input_view.mosaic().max() > 0.5  # the 28x28 input is still shown
+    assert panel.input_view.shown.max() > 0.5  # the 28x28 input is still shown
 
 
 def test_the_heat_map_explains_the_chosen_class(panel, qtbot):

@@ -64,7 +64,7 @@ def test_a_folder_trains_as_a_run_and_its_test_images_show_top3_and_grad_cam(pan
 
     qtbot.mouseClick(panel.grid.cards[1], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Grad-CAM for" in panel.cam_caption.text(), timeout=60_000)
-    heat = panel.cam_view.heat.image
+    heat = panel.cam_view.heatmap
     assert heat.shape == (32, 32) and heat.max() == pytest.approx(1.0) and heat.min() >= 0
     np.testing.assert_allclose(panel.cam_view.shown, panel._samples.images[1].transpose(1, 2, 0))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,6 +84,29 @@ def is_residual_block(module: nn.Module) -> bool:
     return bool(_RESIDUAL_NAME.search(type(module).__name__))
 
 
+_plans: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def hook_plan(model: nn.Module) -> tuple[tuple[str, nn.Module, str, str | None], ...]:
+    """(name, module, kind, residual block) for every module a capture hooks, in tree order; the
+    block is set for an activation inside a residual block (its input is the block's addition).
+
+    Worked out once per model: walking the tree was a third of a ResNet's capture, and
+    Feature maps captures on every stroke. A model's modules are fixed once it is built.
+    """
+    plan = _plans.get(model)
+    if plan is None:
+        blocks = [name for name, m in model.named_modules() if name and is_residual_block(m)]
+        entries = []
+        for name, module in model.named_modules():
+            kind = kind_of(module) if name else None
+            if kind is not None:
+                block = next((b for b in reversed(blocks) if name.startswith(b + ".")), None) if kind == "relu" else None
+                entries.append((name, module, kind, block))
+        plan = _plans[model] = tuple(entries)
+    return plan
+
+
 class ActivationCapture:
     """``with ActivationCapture(model) as capture: model(x)`` -> ``capture.records``."""
 
@@ -105,15 +129,9 @@ class ActivationCapture:
 
     def __enter__(self) -> ActivationCapture:
         try:
-            blocks = [name for name, m in self.model.named_modules() if name and is_residual_block(m)]
-            for name, module in self.model.named_modules():
-                kind = kind_of(module) if name else None
-                if kind is None:
-                    continue
-                if kind == "relu":
-                    block = next((b for b in reversed(blocks) if name.startswith(b + ".")), None)
-                    if block is not None:
-                        self._handles.append(module.register_forward_pre_hook(self._pre_activation(block)))
+            for name, module, kind, block in hook_plan(self.model):
+                if block is not None:
+                    self._handles.append(module.register_forward_pre_hook(self._pre_activation(block)))
                 self._handles.append(module.register_forward_hook(self._recorder(name, kind)))
         except BaseException:
             self.remove()

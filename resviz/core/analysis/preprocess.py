@@ -81,13 +81,21 @@ def canvas_to_mnist(
     ink_threshold: float = 0.1,  # a pixel brighter than this is ink (for the crop)
     min_ink_fraction: float = 2e-4,  # less ink than this share of the canvas is 'nothing drawn'
 ) -> np.ndarray | None:
-    """A drawing (any size, ink bright on dark) -> 28x28 float32 in [0, 1], or None if empty."""
-    image = as_unit_float(image)
-    ink_pixels = int((image > ink_threshold).sum())
+    """A drawing (any size, ink bright on dark) -> 28x28 float32 in [0, 1], or None if empty.
+
+    A uint8 drawing (the canvas's own pixels) is cropped before it is made float: this runs on
+    the GUI thread for every stroke, and most of a 280x280 canvas is black.
+    """
+    image = np.asarray(image)
+    if image.dtype == np.uint8 and image.ndim == 2:
+        threshold: float = ink_threshold * 255
+    else:
+        image, threshold = as_unit_float(image), ink_threshold
+    ink_pixels = int(np.count_nonzero(image > threshold))
     if ink_pixels == 0 or ink_pixels < min_ink_fraction * image.size:
         return None
-    top, bottom, left, right = ink_bounds(image, ink_threshold)
-    crop = image[top:bottom, left:right]
+    top, bottom, left, right = ink_bounds(image, threshold)
+    crop = as_unit_float(image[top:bottom, left:right])
     h, w = crop.shape
     scale = DIGIT_BOX / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))

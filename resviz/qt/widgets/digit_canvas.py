@@ -13,7 +13,7 @@ handle tablet events itself. An image file dropped on the canvas is announced wi
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -42,11 +42,15 @@ class DigitCanvas(QWidget):
         self.setAcceptDrops(True)
 
     # --- content ----------------------------------------------------------------------
-    def array(self) -> np.ndarray:
-        """The drawing as float32 [H, W] in [0, 1], ink bright on dark."""
+    def pixels(self) -> np.ndarray:
+        """The drawing's own uint8 pixels [H, W] (0 black .. 255 ink), a copy."""
         width, height, stride = self._image.width(), self._image.height(), self._image.bytesPerLine()
         raw = np.frombuffer(self._image.constBits(), dtype=np.uint8, count=stride * height)
-        return raw.reshape(height, stride)[:, :width].astype(np.float32) / 255.0
+        return raw.reshape(height, stride)[:, :width].copy()
+
+    def array(self) -> np.ndarray:
+        """The drawing as float32 [H, W] in [0, 1], ink bright on dark."""
+        return self.pixels().astype(np.float32) / 255.0
 
     def is_empty(self) -> bool:
         return not self.array().any()
@@ -106,8 +110,15 @@ class DigitCanvas(QWidget):
         else:
             painter.drawLine(start, end)
         painter.end()
-        self.update()
+        self.update(self._widget_rect(start, end))  # only the segment: a full repaint scales all 280x280
         self.changed.emit()
+
+    def _widget_rect(self, start: QPointF, end: QPointF) -> QRect:
+        """The widget area a segment from ``start`` to ``end`` (drawing pixels) painted, with the brush."""
+        margin = self.brush_size / 2 + 2
+        top_left = self.to_widget(min(start.x(), end.x()) - margin, min(start.y(), end.y()) - margin)
+        bottom_right = self.to_widget(max(start.x(), end.x()) + margin, max(start.y(), end.y()) + margin)
+        return QRectF(top_left, bottom_right).toAlignedRect().adjusted(-1, -1, 1, 1)
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.RightButton:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QVBoxLayout, QWidget
 
 from ...core.analysis.tiling import (
     grid_shape,
@@ -25,6 +25,7 @@ from ...core.analysis.tiling import (
     tile_index_at,
     tile_origin,
 )
+from ...core.nice_numbers import outward, round_up
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -114,14 +115,14 @@ class ImageGrid(QWidget):
             stack = normalise_tiles(stack, symmetric=symmetric)
         count, height, width = stack.shape
         mosaic = self._layout(count, height, width, columns, pad, lambda cols, pad: tile(stack, cols, pad))
-        if levels is None:
+        if levels is None:  # rounded outward, so the colour bar is redrawn only when the data outgrows it
             if symmetric:
-                limit = symmetric_limit(stack)
+                limit = round_up(symmetric_limit(stack))
                 levels = (-limit, limit)
             else:
                 finite = stack[np.isfinite(stack)]
                 low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-                levels = (low, high if high > low else low + 1.0)
+                levels = outward(low, high if high > low else low + 1.0)
         if self._wants_colorbar and self.colorbar is None and count:
             self.colorbar = pg.ColorBarItem(values=levels, colorMap=COLORMAPS[colormap](),
                                             interactive=False, width=12)
@@ -174,15 +175,20 @@ class ImageGrid(QWidget):
         while len(self._labels) < len(labels):
             item = pg.TextItem(color=(20, 20, 20), anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 170))
             item.setFont(_font(self.label_size))
+            # kept as a pixmap: the labels lie on the image and are repainted with every new one
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.view.addItem(item)
             self._labels.append(item)
         for index, item in enumerate(self._labels):
             if index < len(labels) and labels[index]:
                 row, col = tile_origin(index, self._tile_shape, self._columns, self._pad)
-                item.setText(labels[index])
-                item.setPos(col, row)
-                item.setVisible(True)
-            else:
+                if item.toPlainText() != labels[index]:
+                    item.setText(labels[index])
+                if item.pos() != QPointF(col, row):
+                    item.setPos(col, row)
+                if not item.isVisible():
+                    item.setVisible(True)
+            elif item.isVisible():
                 item.setVisible(False)
 
     def select(self, index: int | None) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 
+from ...core.nice_numbers import round_up
 from ...core.runs import Run
 from .plot_style import EpochLines, LogAxis, share_legend_side, style_plot
 from .run_colours import run_colour, run_text_colour
@@ -235,7 +236,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
                 self._x_end = end
                 self.loss_plot.setXRange(0, end, padding=0.02)
         elif self._x_end is None or end > self._x_end or end < self._x_end / 4:
-            self._x_end = _round_up(end * 1.25)
+            self._x_end = round_up(end * 1.25)
             self.loss_plot.setXRange(0, self._x_end, padding=0)  # not a "manual" change: it keeps following
 
     def _stop_following_x(self, *_args) -> None:
@@ -282,14 +283,6 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
     def _other_metric_values(self):
         key = self._metric_curves()["metric:0"][0]
         return [run.curves.epoch_series(key)[1] for run in self.others if f"othermetric:{run.id}" in self.curves]
-
-
-def _round_up(value: float) -> float:
-    """The next of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k at or above ``value`` (the data fills 60–100 % of the axis)."""
-    if value <= 0:
-        return 1.0
-    power = 10 ** np.floor(np.log10(value))
-    return float(next(step * power for step in (1, 1.5, 2, 3, 4, 5, 6, 8, 10) if step * power >= value))
 
 
 SMOOTH_BLOCK = 64
