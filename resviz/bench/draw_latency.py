@@ -29,6 +29,7 @@ from ..core.analysis.saliency import hires_cam
 from ..core.analysis.tiling import normalise_tiles, tile
 from ..core.replica import ModelReplica
 from .context import BenchContext
+from .qt_settle import settle
 from .rows import Row, percentile, target_row
 
 NAME = "draw stroke -> probabilities + feature maps"
@@ -97,7 +98,7 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
     freeze_startup_objects()  # as run_app does once the window is up
     torch.manual_seed(seed)
     state.show_model(ModelReplica(model_name, {}, models.build(model_name).eval()))
-    settle(app)
+    settle(app, 0.5)  # Feature maps loads a test digit until something is drawn: a person draws in a settled window
     seen = {"draw": 0, "features": 0}
     draw.updated.connect(lambda: seen.__setitem__("draw", seen["draw"] + 1))
     features.updated.connect(lambda: seen.__setitem__("features", seen["features"] + 1))
@@ -148,20 +149,6 @@ def screen_latency(model_name: str, iterations: int = ITERATIONS, seed: int = 0,
             panel.deleteLater()
         app.processEvents()
     return times
-
-
-def settle(app, seconds: float = 0.5) -> None:
-    """Let the panels finish what showing them started (Feature maps loads a test digit in the
-    background until something is drawn) before the strokes are timed: a person draws in a
-    window that has settled, and that load held Python's lock through the first strokes."""
-    from PySide6.QtCore import QThreadPool
-
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-    QThreadPool.globalInstance().waitForDone(60_000)
-    app.processEvents()
 
 
 def run(ctx: BenchContext) -> list[Row]:

@@ -178,22 +178,13 @@ def _show_every_tab_once(app, window) -> None:
     """A tab's first showing does one-time setup (Architectures summarises ResNet-50, MNIST-1D
     makes its signals, the Convolution lab loads a digit): that is not the cost of watching a
     run, so it happens before the runs are timed."""
-    from PySide6.QtCore import QThreadPool
-
-    def settle(seconds: float) -> None:
-        """Events for ``seconds`` (a tab may start its setup on a timer after it is painted), then its threads."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        QThreadPool.globalInstance().waitForDone(60_000)
-        app.processEvents()
+    from .qt_settle import settle
 
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
-        settle(0.6)
+        settle(app, 0.6)
     window.tabs.setCurrentIndex(0)
-    settle(0.6)
+    settle(app, 0.6)
 
 
 def mode_watch(args) -> dict:

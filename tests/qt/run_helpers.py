@@ -53,3 +53,12 @@ def shown_generated_panel(qtbot, replica, data=None):
     qtbot.waitExposed(panel)
     state.show_model(replica)
     return panel
+
+
+def shown_widget(qtbot, widget, width: int, height: int):
+    """``widget`` on screen at ``width`` x ``height``, closed with the test."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from run_helpers import shown_widget
 
 from resviz.qt.widgets.image_grid import ImageGrid
 
 
 @pytest.fixture
 def grid(qtbot):
-    widget = ImageGrid(colorbar=True)
-    qtbot.addWidget(widget)
-    widget.resize(500, 300)
-    widget.show()
-    return widget
+    return shown_widget(qtbot, ImageGrid(colorbar=True), 500, 300)
 
 
 def test_a_diverging_scale_ends_on_round_numbers_and_holds_through_small_changes(grid):

@@ -5,18 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor
+from run_helpers import shown_widget
 
 from resviz.qt.widgets.picture_view import PictureView
 
 
 @pytest.fixture
 def view(qtbot):
-    widget = PictureView()
-    qtbot.addWidget(widget)
-    widget.resize(300, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_widget(qtbot, PictureView(), 300, 200)
 
 
 def _colour_at(view, row: float, col: float, shape) -> QColor:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
+from run_helpers import shown_widget
 
 from resviz.core.landscape import Landscape, Trajectory
 from resviz.core.landscape.picture import shared_range
@@ -21,12 +22,7 @@ def _bowl(depth: float, grid: int = 11, center: float = 0.1) -> Landscape:
 
 @pytest.fixture
 def view(qtbot):
-    widget = SurfaceView()
-    qtbot.addWidget(widget)
-    widget.resize(800, 400)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown_widget(qtbot, SurfaceView(), 800, 400)
 
 
 def _show(view, *landscapes):
