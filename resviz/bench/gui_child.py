@@ -49,8 +49,9 @@ def _app():
 
 def _window():
     from ..qt.main_window import MainWindow
+    from ..qt.settings import Settings
 
-    return MainWindow()
+    return MainWindow(settings=Settings.throwaway())
 
 
 def mode_shown(args) -> dict:
@@ -62,9 +63,10 @@ def mode_shown(args) -> dict:
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     from ..qt.main_window import MainWindow
+    from ..qt.settings import Settings
 
     app = _app()
-    window = MainWindow(deferred=True)
+    window = MainWindow(settings=Settings.throwaway(), deferred=True)
     marks = {}
 
     class FirstPaint(QObject):

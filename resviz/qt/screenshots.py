@@ -30,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     from ..core.events import Step
     from .app import create_app
     from .main_window import MainWindow
+    from .settings import Settings
 
     app = create_app()
-    window = MainWindow()
+    window = MainWindow(settings=Settings.throwaway())
     window.resize(width, height)
     window.show()
     panel = window.panel("Training")

@@ -15,12 +15,15 @@ hand-edited file costs the remembered value, never the start.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import binascii
 import json
 import logging
 import math
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from ..core.atomic import atomic_write_bytes
@@ -44,6 +47,16 @@ class Settings:
         self.path = Path(path) if path is not None else settings_path()
         self._values = _load(self.path)
         self._groups: list[str] = []
+
+    @classmethod
+    def throwaway(cls) -> Settings:
+        """Settings in a folder of their own, deleted when the process ends: for the windows that
+        benches and picture scripts open, which must neither read a person's remembered choices
+        (the numbers would depend on them) nor leave theirs behind (a bench's model, device and
+        window size in that person's Training form)."""
+        folder = tempfile.mkdtemp(prefix="resviz-settings-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return cls(Path(folder) / FILE_NAME)
 
     def fileName(self) -> str:  # QSettings' spelling: either reads the same
         return str(self.path)

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..core.runs import RunStatus
     from .app import create_app
     from .main_window import MainWindow
+    from .settings import Settings
 
     work = Path(tempfile.mkdtemp(prefix="resviz-transfer-shot-"))
     os.environ.setdefault("RESVIZ_CHECKPOINTS", str(work / "checkpoints"))  # keep the person's list clean
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     app = create_app()
-    window = MainWindow()
+    window = MainWindow(settings=Settings.throwaway())
     window.resize(*(int(v) for v in args.sizes[0].split("x")))
     window.show()
     panel = window.panel("Transfer")

@@ -143,3 +143,26 @@ def test_an_unwritable_settings_file_is_logged_not_raised(tmp_path, caplog):
     settings = Settings(folder / "s.json")
     settings.setValue("a", 1)
     assert settings.sync() is False and "settings not saved" in caplog.text
+
+
+def test_a_bench_window_neither_reads_nor_changes_what_a_person_chose(qtbot):
+    """`resviz bench` opens the real window and picks a model and device in its form: before, it
+    left them (and its window size) in the person's settings."""
+    import subprocess
+    import sys
+
+    from resviz.bench.gui_child import _window
+
+    mine = Settings()
+    mine.setValue("training/model", "cnn")
+    mine.sync()
+    before = settings_path().read_bytes()
+    window = _window()
+    qtbot.addWidget(window)
+    assert window.settings.path != settings_path() and window.settings.value("training/model") is None
+    window.panel("Training").model_box.setCurrentIndex(window.panel("Training").model_box.findData("resnet"))
+    window.close()
+    assert settings_path().read_bytes() == before
+    script = "from resviz.qt.settings import Settings; s = Settings.throwaway(); s.setValue('a', 1); s.sync(); print(s.path)"
+    written = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+    assert written and not os.path.exists(os.path.dirname(written))  # removed when that process ended
