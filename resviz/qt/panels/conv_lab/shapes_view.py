@@ -6,9 +6,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -73,9 +75,16 @@ class ShapesView(QWidget):
         right.addWidget(_framed("Seed 000's notation summary", self.summary))
         right.addWidget(_framed("Seed 001: why not fully connected?", self.comparison))
         right.addStretch(1)
+        # the two explanations scroll in a small window (900×600) instead of being cut off
+        explanations = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        explanations.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        explanations.setWidget(QWidget())
+        explanations.widget().setLayout(right)
+        explanations.viewport().setAutoFillBackground(False)  # the panel's background, as before
+        explanations.widget().setAutoFillBackground(False)
         layout = QHBoxLayout(self)
         layout.addWidget(inputs, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(right, 1)
+        layout.addWidget(explanations, 1)
         self.set_spec(PRESETS["Seed 001 CONV 1: 28×28×1, 16 filters 5×5, p 2"])
         for spin in self.fields.values():
             spin.valueChanged.connect(self.update_summary)
