@@ -3,8 +3,8 @@
 Drawn by QPainter as one opaque RGB image (the heat map blended in with numpy first), scaled
 with the aspect kept and pixels left square: no scene graph, no second layer. It is repainted
 on every stroke in Draw & classify and Feature maps, and a pyqtgraph view with two image
-layers cost ~1 ms a paint there (each layer converted and blended at screen size), about
-five times this.
+layers cost ~1.4 ms an update there (each layer converted and blended at screen size), about
+ten times this.
 """
 
 from __future__ import annotations
