@@ -80,3 +80,15 @@ def test_the_score_line_says_which_prior(qtbot, tiny, monkeypatch, tmp_path):
     report = panel._report
     assert set(report.mixtures) == {"cvae"} and report.samples["cvae"].belief != normal_belief
     assert f"<b>{report.samples['cvae'].belief:.2f}</b> sure of these samples" in label.text()
+
+
+def test_the_prior_line_forgets_a_removed_vae(qtbot, tiny):
+    replica, data = tiny
+    panel = shown_generated_panel(qtbot, replica, data)
+    panel.prior_box.setCurrentIndex(panel.prior_box.findData("mixture"))
+    qtbot.waitUntil(lambda: not panel.priors.busy, timeout=120_000)
+    assert "fitted mixture" in panel.prior_status.text()
+    run = panel.state.selected_run()
+    panel.state.remove(run.id)
+    qtbot.waitUntil(lambda: not panel.grids, timeout=5_000)
+    assert panel.prior_status.text() == "" and not panel._drawn_priors

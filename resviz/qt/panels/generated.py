@@ -139,6 +139,7 @@ class GeneratedPanel(Panel):
                 box = self._boxes.pop(name)
                 self.grids.pop(name)
                 self.score_labels.pop(name)
+                self._drawn_priors.pop(name, None)
                 self.grid_row.removeWidget(box)
                 box.deleteLater()
             else:
@@ -146,6 +147,7 @@ class GeneratedPanel(Panel):
         self.message.setVisible(not self.grids)
         self._update_lesson()
         self._update_score_button()
+        self._show_prior_status()
 
     def _build(self) -> None:
         self.regenerate_button = QPushButton("New samples")
@@ -282,7 +284,7 @@ class GeneratedPanel(Panel):
             how = self.priors.how(run.id) if run is not None else ""
             if how:
                 hows.append(f"{model_title(name)}: {how}")
-        self.prior_status.setText("; ".join(parts) + ".")
+        self.prior_status.setText("; ".join(parts) + "." if parts else "")
         self.prior_status.setToolTip("\n".join([PRIOR_TIP, *hows]))
 
     def regenerate(self) -> None:
