@@ -312,8 +312,8 @@ class DrawPanel(Panel):
             return
         self._pending = False
         if self.drawing_mode:
-            # preparing the 28x28 input takes ~0.3 ms, so it is done here: publishing it at once
-            # lets Feature maps compute alongside this panel's probabilities, not after them
+            # preparing the 28x28 input takes ~0.3 ms, so it is done here: published first, it starts
+            # Feature maps' capture on the stroke thread at once; this panel's job follows it there
             image = canvas_to_mnist(self.canvas.pixels())
             if image is not None:
                 self._publish(image)
