@@ -43,3 +43,28 @@ def test_the_error_legend_stays_whole_while_the_pair_trains_and_after(window, qt
     qtbot.wait(300)
     assert _cut_entries(curves) == []
     assert clipped(panel) == []  # the status above: each run's line wraps to two, "(done)" included
+
+
+def test_a_relabelled_legend_is_laid_out_before_anything_else_happens(qtbot):
+    """The entries widen when an epoch's errors come in; the legend lays its columns out again at once.
+    (It had waited for the event loop's next turn, and a look right after the relabel saw the wider
+    text overhanging the old cells: the CI failure of stop 27, 'MLP train error 63.1%' at x=638 of 634.)"""
+    from resviz.core.events import Epoch
+    from resviz.core.runs import Run, RunStore
+    from resviz.qt.panels.mnist1d.error_curves import ErrorCurves
+
+    notes = {"CNN": "step 40", "MLP": "step 40"}
+    for width in range(580, 700, 10):
+        store = RunStore()
+        pair = [(label, store.add(Run(f"r{label}", label, label.lower(), "mnist1d", settings={"epochs": 2})))
+                for label in ("CNN", "MLP")]
+        curves = ErrorCurves()
+        qtbot.addWidget(curves)
+        curves.show()
+        curves.resize(width, 330)
+        curves.show_runs(pair, notes)
+        qtbot.wait(20)  # laid out for the short notes
+        for _label, run in pair:  # one run's first epoch, then the other's
+            store.apply(run.id, Epoch(1, 10, 0.5, {"test_accuracy": 0.369, "train_accuracy": 0.111}, 1.0))
+            curves.show_runs(pair, notes)
+            assert _cut_entries(curves) == [], width  # no event processed since the relabel

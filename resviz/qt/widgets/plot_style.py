@@ -54,6 +54,10 @@ class OutsideLegend(pg.LegendItem):
         self.layout.invalidate()
         self.updateGeometry()
         self.arrange()
+        # at once, not at the next turn of the event loop: until then the new, wider text overhangs
+        # the old cells (a test that measured right after a relabel saw the last entry past the edge)
+        self.plot.layout.activate()
+        self.layout.activate()
 
     def _entry_size(self) -> tuple[float, float]:
         spacing = self.layout.horizontalSpacing()
