@@ -103,6 +103,25 @@ def test_a_hidden_tab_shown_again_waits_only_for_newer_weights_of_what_it_drew(q
     assert panel.shown_run() is other
 
 
+def test_a_hidden_tab_owing_a_redraw_for_a_persons_change_redraws_at_once_when_shown(qtbot, training):
+    """Newer weights and then a person's change (a spin box's valueChanged(int), wired straight to
+    refresh_when_visible) while hidden: shown again, it redraws at once; the int the signal carries
+    is not taken for 'only newer weights'."""
+    from PySide6.QtWidgets import QSpinBox
+
+    state, run, panel, spent = training
+    box = QSpinBox()
+    qtbot.addWidget(box)
+    box.valueChanged.connect(panel.refresh_when_visible)
+    panel.hide()
+    state.show_model(cnn(1), into=run.id)  # owed for newer weights only...
+    box.setValue(3)  # ...and then for what a person chose
+    spent["cpu"] += 10.0
+    before = panel.refreshed
+    panel.show()
+    assert panel.refreshed == before + 1
+
+
 def test_the_window_has_its_own_budget_and_a_fresh_one_does_not_wait(monkeypatch):
     state = AppState()
     run = state.show_model(cnn(0))

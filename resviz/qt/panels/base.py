@@ -6,7 +6,10 @@ it is such a run, else the newest one that is. ``on_shown_model_changed`` is cal
 (only while the tab is visible, else when it is next shown) whenever that run, or the
 snapshot it shows, changes. While a run trains on this machine, a change that is only
 a newer snapshot of the same run waits its turn in the window's CPU budget
-(``AppState.refresh_wait``): the panels follow the run without slowing it.
+(``AppState.refresh_wait``): the panels follow the run without slowing it. The call says
+which it is (``newer_weights``), and so does ``refresh_when_visible``: a hidden tab that owes
+a redraw only for newer weights of the run it drew waits for the budget again when shown;
+one that owes it for anything else redraws at once.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ class Panel(QWidget):
         self._built = not type(self).builds_lazily
         self._shown_key: tuple | None = None
         self._drawn_run: str | None = None  # the run shown when refresh() last ran
-        self._owed_for_snapshot = False  # set while a newer snapshot (only) asks for a redraw
         self._owed_only_newer = True  # every reason the owed refresh is owed is a newer snapshot of the drawn run
         self._snapshot_wait = QTimer(self, singleShot=True, timeout=self._follow_newer_snapshot)
         if type(self).shows is not None:
@@ -77,9 +79,7 @@ class Panel(QWidget):
         if wait > 0:
             self._snapshot_wait.start(max(1, round(wait * 1000)))
             return
-        self._owed_for_snapshot = True
-        self.on_shown_model_changed()
-        self._owed_for_snapshot = False
+        self.on_shown_model_changed(newer_weights=True)
 
     def _on_run_changed(self, run_id: str, changes) -> None:
         """A run that ends (or pauses) while its newer snapshot waits: draw it now."""
@@ -87,21 +87,23 @@ class Panel(QWidget):
             self._snapshot_wait.stop()
             self._follow_newer_snapshot()
 
-    def on_shown_model_changed(self) -> None:
-        """The run shown, or its snapshot, changed: redraw (now if visible, else when next shown)."""
-        self.refresh_when_visible()
+    def on_shown_model_changed(self, *, newer_weights: bool = False) -> None:
+        """The run shown, or its snapshot, changed: redraw (now if visible, else when next shown).
+        ``newer_weights``: only a newer snapshot of the same run (its budget wait is over)."""
+        self.refresh_when_visible(newer_weights=newer_weights)
 
     def refresh(self) -> None:
         """Redraw from the state; panels that follow training override it."""
 
-    def refresh_when_visible(self) -> None:
-        """Redraw now if the tab is on screen, else when it is next shown: no work for a hidden tab."""
+    def refresh_when_visible(self, *, newer_weights: bool = False) -> None:
+        """Redraw now if the tab is on screen, else when it is next shown: no work for a hidden tab.
+        ``newer_weights``: the reason is only a newer snapshot of the run shown."""
         if self.isVisible():
             self._refresh_owed = False
             self._refresh()
         else:
             # a newer snapshot of the run already drawn can wait for the budget when the tab is shown
-            if not (self._owed_for_snapshot and self._shown_key and self._drawn_run == self._shown_key[0]):
+            if not (newer_weights and self._shown_key and self._drawn_run == self._shown_key[0]):
                 self._owed_only_newer = False
             self._refresh_owed = True
 

@@ -189,7 +189,7 @@ class DrawPanel(Panel):
         self.target_box.currentIndexChanged.connect(self.request_update)
         self._on_brush(self.brush.value())
 
-    def on_shown_model_changed(self) -> None:
+    def on_shown_model_changed(self, *, newer_weights: bool = False) -> None:
         self._choose_mode()
         self.request_update()  # the probabilities follow the model even while the tab is hidden
 

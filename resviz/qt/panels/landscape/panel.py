@@ -156,9 +156,9 @@ class LandscapePanel(Panel):
         self.state.history_changed.connect(self._update_controls)
 
     # --- what is shown -----------------------------------------------------------------------------
-    def on_shown_model_changed(self) -> None:
+    def on_shown_model_changed(self, *, newer_weights: bool = False) -> None:
         self._sync_compare_box()
-        self.refresh_when_visible()
+        self.refresh_when_visible(newer_weights=newer_weights)
 
     def refresh(self) -> None:
         run = self.shown_run()

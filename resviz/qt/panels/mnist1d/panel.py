@@ -218,8 +218,8 @@ class Mnist1DPanel(Panel):
         if not self._redraw.isActive():
             self._redraw.start()
 
-    def on_shown_model_changed(self) -> None:
-        self._schedule()
+    def on_shown_model_changed(self, *, newer_weights: bool = False) -> None:
+        self._schedule()  # the pair's curves and status: one redraw a tick, whatever the reason
 
     def refresh(self) -> None:
         self._ensure_data()
