@@ -68,3 +68,35 @@ def test_a_relabelled_legend_is_laid_out_before_anything_else_happens(qtbot):
             store.apply(run.id, Epoch(1, 10, 0.5, {"test_accuracy": 0.369, "train_accuracy": 0.111}, 1.0))
             curves.show_runs(pair, notes)
             assert _cut_entries(curves) == [], width  # no event processed since the relabel
+
+
+def test_a_runs_first_epoch_shows_as_a_dot(qtbot):
+    """After one epoch a run's error is a single point, which a line alone does not draw: the MLP's
+    legend said 'test error 66.0%' with nothing on the plot. Each epoch is now a dot in the run's colour."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    from resviz.core.events import Epoch
+    from resviz.core.runs import Run, RunStore
+    from resviz.qt.panels.mnist1d.error_curves import ErrorCurves
+    from resviz.qt.widgets.run_colours import run_colour
+
+    store = RunStore()
+    run = store.add(Run("run2", "MLP", "mnist1d-mlp", "mnist1d", settings={"epochs": 3}))
+    store.apply(run.id, Epoch(1, 10, 0.5, {"test_accuracy": 0.34, "train_accuracy": 0.36}, 1.0))
+    curves = ErrorCurves()
+    qtbot.addWidget(curves)
+    curves.resize(640, 330)
+    curves.show()
+    curves.show_runs([("MLP", run)])
+    qtbot.wait(50)
+    view = curves.plot.getPlotItem().vb
+    point = curves.plot.mapFromScene(view.mapViewToScene(QPointF(1.0, 66.0)))
+    image = curves.plot.grab().toImage()
+    scale = image.width() / curves.plot.width()
+    wanted = QColor(run_colour(run.id))
+    x, y = round(point.x() * scale), round(point.y() * scale)
+    around = [QColor(image.pixel(x + dx, y + dy)) for dx in range(-2, 3) for dy in range(-2, 3)]
+    distance = min(max(abs(c.red() - wanted.red()), abs(c.green() - wanted.green()), abs(c.blue() - wanted.blue()))
+                   for c in around)
+    assert distance < 30, ([c.name() for c in around], wanted.name())

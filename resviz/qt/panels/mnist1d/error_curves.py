@@ -84,6 +84,11 @@ class ErrorCurves(QWidget):
             curve = self.plot.plot(name=f"{label} {split} error")
             self.curves[key] = curve
         curve.setPen(pg.mkPen(colour, width=2.5 if split == "test" else 1.8, style=style))
+        # a dot at each epoch: a run's first epoch is one point, which a line alone does not draw
+        curve.setSymbol("o")
+        curve.setSymbolSize(6 if split == "test" else 5)
+        curve.setSymbolPen(None)
+        curve.setSymbolBrush(pg.mkBrush(colour))
         return curve
 
     def point_count(self, label: str, split: str = "test") -> int:
