@@ -6,8 +6,9 @@ the training digits (ex-post density estimation, Ghosh et al. 2020;
 ``core/analysis/latent_prior.py``): fitted once per checkpoint's weights (~10-20 s on
 two CPU cores) and kept in the cache folder. A digit classifier believes the 8-epoch
 ``cvae``'s samples from it 0.97, as much as the issue's target, against 0.86 for z
-from ``--prior normal``, N(0, I) -- the prior the VAE was trained to match and the
-only one for seed 000's large latents. At sampling temperature T (default 1; Glow and
+from ``--prior normal``, N(0, I) -- the prior the VAE was trained to match (``cvae-mix``
+learns its own, a Gaussian mixture: ``normal`` draws from that) and the only one for
+seed 000's large latents. At sampling temperature T (default 1; Glow and
 others sample at T < 1: fewer in-between shapes, less variety) z comes from N(0, T²I),
 or from the mixture with each covariance times T². What is written is
 the decoder's mean (each pixel's probability, 0-255), not a Bernoulli draw from it:
@@ -75,7 +76,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--prior", choices=PRIORS,
                         help="where z comes from: 'mixture', a Gaussian mixture fitted to the training digits' latent "
                              "means (fitted once per checkpoint, ~10-20 s, then kept; needs the training data), or "
-                             "'normal', N(0, I). Default: mixture where the latent has at most 64 numbers -- a digit "
+                             "'normal', the prior the VAE was trained with: N(0, I), or for cvae-mix the mixture it "
+                             "learned. Default: mixture where the latent has at most 64 numbers -- a digit "
                              "classifier believes the 8-epoch cvae's samples 0.97 from it against 0.86 from N(0, I) "
                              "(real digits 0.99) -- else normal (seed 000's VAEs)")
     parser.add_argument("--out", help="FILE.npy (uint8 [N, 28, 28]) or FILE.png (a grid); optional with --score")
@@ -148,7 +150,7 @@ def run(args) -> int:
         summary.update({"prior": "mixture", "prior_components": mixture.components,
                         "prior_fitted_on": f"{mixture.images:,} {mixture.data} training images", "prior_file": how})
     else:
-        summary["prior"] = "normal"
+        summary.update({"prior": "normal", "prior_is": latent.prior_name(model)})
         if args.prior is None:
             summary["prior_why"] = f"the default for this VAE: {refusal}"
     digits = sample_digits(model, n, args.seed, bar, args.temperature, mixture)

@@ -85,19 +85,17 @@ class ClassificationObjective(Objective):
         return total_loss.item() / n, correct.item() / n
 
 
-def vae_loss_terms(logits, x, mean, logvar) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per image, in nats: binary cross-entropy summed over pixels, and KL(N(mean, var) || N(0, I))."""
-    recon = F.binary_cross_entropy_with_logits(logits.float(), x.float(), reduction="none").flatten(1).sum(1)
-    mean, logvar = mean.float(), logvar.float()
-    kl = -0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(1)
-    return recon, kl
+def reconstruction_nats(logits, x) -> torch.Tensor:
+    """Per image, in nats: binary cross-entropy summed over pixels."""
+    return F.binary_cross_entropy_with_logits(logits.float(), x.float(), reduction="none").flatten(1).sum(1)
 
 
 class VAEObjective(Objective):
     """Seed 000's VAE loss: reconstruction (BCE) + KL to the prior, averaged per image.
 
-    The model's ``forward(x)`` returns ``(logits, mean, logvar)``; BCE is taken on the
-    logits (stable, and safe under bf16 autocast). The class labels are not used.
+    The model's ``forward(x)`` returns a ``VAEOutput`` (logits, mean, logvar, kl): the KL is the
+    model's to say, as its prior is (N(0, I), or one it learns). BCE is taken on the logits
+    (stable, and safe under bf16 autocast). The class labels are not used.
     """
 
     kind = "vae"
@@ -105,9 +103,8 @@ class VAEObjective(Objective):
     generates = True
 
     def loss(self, model, x, y):
-        logits, mean, logvar = model(x)
-        recon, kl = vae_loss_terms(logits, x, mean, logvar)
-        recon, kl = recon.mean(), kl.mean()
+        out = model(x)
+        recon, kl = reconstruction_nats(out.logits, x).mean(), out.kl.float().mean()
         return recon + kl, {"recon": recon, "kl": kl}
 
     @torch.no_grad()
@@ -119,9 +116,8 @@ class VAEObjective(Objective):
             if stop():
                 return None
             x = to_model_input(images[start:start + batch_size])
-            logits, mean, logvar = model(x, generator=generator)
-            recon, kl = vae_loss_terms(logits, x, mean, logvar)
-            totals += torch.stack([recon.sum(), kl.sum()])
+            out = model(x, generator=generator)
+            totals += torch.stack([reconstruction_nats(out.logits, x).sum(), out.kl.float().sum()])
         recon, kl = (totals / max(len(images), 1)).tolist()
         return {"test_loss": recon + kl, "test_recon": recon, "test_kl": kl}
 

@@ -15,8 +15,8 @@ from resviz.core.trainer import TrainConfig, Trainer
 
 
 def test_pickers_list_the_conv_vaes_first():
-    assert models.names("vae")[:2] == ["cvae", "cvae2d"]
-    assert {"vae1", "vae2"} <= set(models.names("vae")[2:])  # the seed's stay
+    assert models.names("vae")[:3] == ["cvae", "cvae2d", "cvae-mix"]
+    assert {"vae1", "vae2"} <= set(models.names("vae")[3:])  # the seed's stay
     for name in ("cvae", "cvae2d"):
         spec = models.spec(name)
         assert spec.objective == "vae"
@@ -31,7 +31,8 @@ def test_shapes_through_encoder_and_decoder(name, latent_dim):
     assert model.encoder.features(x).shape == (3, 64, 7, 7)
     mean, logvar = model.encode(x)
     assert mean.shape == logvar.shape == (3, latent_dim)
-    logits, mean2, _ = model(x)
+    logits, mean2, _, kl = model(x)
+    assert kl.shape == (3,)
     assert logits.shape == (3, 1, 28, 28) and torch.equal(mean, mean2)
     probabilities = model.decode(model.sample_prior(4))
     assert probabilities.shape == (4, 1, 28, 28)
@@ -41,7 +42,7 @@ def test_shapes_through_encoder_and_decoder(name, latent_dim):
 def test_config_round_trips_and_widths_change_the_model():
     model = models.build("cvae", channels=(8, 16), hidden=32)
     config = models.model_config(model)
-    assert config == {"latent_dim": 16, "channels": [8, 16], "hidden": 32, "image_size": 28}
+    assert config == {"latent_dim": 16, "channels": [8, 16], "hidden": 32, "image_size": 28, "prior_components": 0}
     rebuilt = models.build("cvae", **config)
     assert models.model_config(rebuilt) == config
     assert rebuilt.encoder.features(torch.rand(1, 1, 28, 28)).shape == (1, 16, 7, 7)

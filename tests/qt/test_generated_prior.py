@@ -35,7 +35,7 @@ def tiny():
 def test_the_mixture_is_fitted_in_the_background_and_then_drawn_from(qtbot, tiny):
     replica, data = tiny
     panel = shown_generated_panel(qtbot, replica, data)
-    assert panel.prior_box.currentText() == "N(0, I)" and "N(0, T²I)" in panel.prior_status.text()
+    assert panel.prior_box.currentText() == "trained prior" and "N(0, T²I)" in panel.prior_status.text()
     count = panel.count_box.currentData()
     normal = generated_digits(replica.model, count, panel.seed, 1.0)
     np.testing.assert_allclose(panel.samples("cvae")[:28, :28], normal[0], atol=1e-6)

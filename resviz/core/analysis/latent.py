@@ -3,7 +3,8 @@
 A slider panel needs a few axes through latent space with a sensible range each:
 
 - The compact VAE has a small latent (8 or 2 numbers): one slider per dimension,
-  spanning ±3 prior standard deviations (the prior is N(0, I)).
+  spanning ±3 prior standard deviations (the prior is N(0, I); a prior learned in
+  training has its own centre and spread along each dimension).
 - Seed Models 1 and 2 have a latent of 28 x h numbers (7,168 / 448), far too many
   sliders. Their sliders move along the top principal directions of the test set's
   latent means (PCA in latent space), each spanning ±3 standard deviations of the
@@ -25,6 +26,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 from torch import nn
+
+from .mixture_draws import mixture_draws
 
 PCA_AXES = 8  # sliders for the seed models (their latent is 28 x h)
 DIRECT_AXES_LIMIT = 16  # a latent this small gets one slider per dimension
@@ -71,13 +74,17 @@ def reconstruct(model: nn.Module, images, batch_size: int = 500) -> np.ndarray:
 
 
 def prior_latents(model: nn.Module, n: int, seed: int | None = None, temperature: float = 1.0) -> np.ndarray:
-    """n latent vectors from the prior N(0, I), or from N(0, T²I) at sampling temperature T.
+    """n latent vectors from the VAE's prior: N(0, I), or N(0, T²I) at sampling temperature T (a prior
+    learned in training: its mixture, each component's covariance T² as large).
 
     T < 1 keeps z nearer the prior's centre, where the decoder has seen the most
     training codes: fewer in-between shapes, less variety (Glow, Kingma & Dhariwal
     2018, samples at T = 0.7). T = 0 is the decode of the prior's mean. The same seed
     draws the same noise at every T.
     """
+    prior = getattr(model, "prior", None)
+    if prior is not None:  # a prior learned in training: its mixture, each Gaussian T² as wide
+        return mixture_draws(*prior.as_arrays(), n, seed, temperature)
     rng = np.random.default_rng(seed)
     return (temperature * rng.standard_normal((n, model.latent_dim))).astype(np.float32)
 
@@ -135,12 +142,31 @@ class LatentAxes:
         return (z - self.point(self.coordinates(z))).astype(np.float32)
 
 
-def direct_axes(latent_dim: int) -> LatentAxes:
-    """One slider per latent dimension, ±3 prior standard deviations (the prior is N(0, I))."""
+def direct_axes(latent_dim: int, centre: np.ndarray | None = None, stds: np.ndarray | None = None) -> LatentAxes:
+    """One slider per latent dimension, ±3 prior standard deviations around the prior's mean (N(0, I):
+    ±3 around 0; a learned prior: its own mean and spread along each dimension)."""
     return LatentAxes(
-        centre=np.zeros(latent_dim, np.float32), directions=np.eye(latent_dim, dtype=np.float32),
-        stds=np.ones(latent_dim, np.float32), labels=tuple(f"z{i + 1}" for i in range(latent_dim)),
+        centre=np.zeros(latent_dim, np.float32) if centre is None else centre.astype(np.float32),
+        directions=np.eye(latent_dim, dtype=np.float32),
+        stds=np.ones(latent_dim, np.float32) if stds is None else stds.astype(np.float32),
+        labels=tuple(f"z{i + 1}" for i in range(latent_dim)),
     )
+
+
+def prior_name(model: nn.Module) -> str:
+    """The prior a VAE was trained with, in words: 'N(0, I)' or 'its learned 100-Gaussian mixture'."""
+    prior = getattr(model, "prior", None)
+    return "N(0, I)" if prior is None else f"its learned {prior.components}-Gaussian mixture"
+
+
+def prior_moments(prior) -> tuple[np.ndarray, np.ndarray]:
+    """A learned mixture's mean and standard deviation along each latent dimension (of the whole
+    mixture: the spread of the components' means plus each one's own)."""
+    weights, means, cholesky = prior.as_arrays()
+    centre = weights @ means
+    variances = np.einsum("kij,kij->ki", cholesky, cholesky)  # the diagonal of L L^T
+    second = weights @ (variances + means ** 2)
+    return centre, np.sqrt(np.maximum(second - centre ** 2, 1e-6))
 
 
 def principal_axes(means: np.ndarray, count: int = PCA_AXES) -> LatentAxes:
@@ -162,7 +188,8 @@ def principal_axes(means: np.ndarray, count: int = PCA_AXES) -> LatentAxes:
 def latent_axes(model: nn.Module, images=None, count: int = PCA_AXES) -> LatentAxes:
     """Direct sliders for a small latent; otherwise PCA of ``images``' latent means."""
     if model.latent_dim <= DIRECT_AXES_LIMIT:
-        return direct_axes(model.latent_dim)
+        prior = getattr(model, "prior", None)
+        return direct_axes(model.latent_dim, *prior_moments(prior)) if prior is not None else direct_axes(model.latent_dim)
     if images is None:
         raise ValueError("A large latent needs images to find its principal directions.")
     return principal_axes(latent_means(model, images), count)

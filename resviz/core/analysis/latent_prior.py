@@ -29,6 +29,7 @@ from torch import nn
 
 from ..cancelling import Cancelled
 from .latent import decode, latent_means, prior_latents
+from .mixture_draws import mixture_draws
 
 MIXTURE_COMPONENTS = 30  # measured: 0.95 belief at 10, 0.97 at 30, no more at 50 or 100 (2-6x the time)
 MAX_MIXTURE_LATENT = 64  # a full covariance per component: seed 000's 7,168- and 448-D latents are far too big
@@ -65,11 +66,7 @@ class MixturePrior:
     def sample(self, n: int, seed: int | None = None, temperature: float = 1.0) -> np.ndarray:
         """n latent vectors [n, D] (float32): a component by its weight, then its Gaussian with covariance
         scaled by T². The same seed draws the same points."""
-        rng = np.random.default_rng(seed)
-        component = rng.choice(self.components, size=n, p=self.weights)
-        noise = rng.standard_normal((n, self.latent_dim))
-        z = self.means[component] + temperature * np.einsum("nij,nj->ni", self.cholesky[component], noise)
-        return z.astype(np.float32)
+        return mixture_draws(self.weights, self.means, self.cholesky, n, seed, temperature)
 
 
 def mixture_refusal(model: nn.Module) -> str:

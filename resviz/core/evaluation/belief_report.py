@@ -3,7 +3,8 @@
 What the Generated tab's "Score these samples" runs off the GUI thread: get the
 judge (kept, or trained now), judge as many real test digits as samples (the
 reference, reused when the caller kept it), then each VAE's samples at the
-temperature shown, from N(0, T²I) or from the mixture prior fitted to that VAE.
+temperature shown, from the prior the VAE was trained with (N(0, T²I), or the
+mixture it learned) or from the mixture prior fitted to that VAE.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class BeliefReport:
     samples: dict[str, BeliefScore]  # per VAE (the caller's keys)
     temperature: float
     seed: int
-    mixtures: dict[str, MixturePrior]  # the VAEs whose z came from a fitted mixture; the others' from N(0, T²I)
+    mixtures: dict[str, MixturePrior]  # the VAEs whose z came from a fitted mixture; the others from their trained prior
 
 
 def score_vaes(vaes: dict[str, nn.Module], load_data: Callable[[], Dataset], n: int = 1000, seed: int = 0,
@@ -36,7 +37,7 @@ def score_vaes(vaes: dict[str, nn.Module], load_data: Callable[[], Dataset], n: 
     """Judge ``n`` samples (at ``temperature``, the same ones for ``seed``) of each VAE, and real digits.
 
     ``known``: an earlier report whose judge and reference (same n and seed) are reused.
-    ``mixtures``: the prior to draw z from, per VAE; a VAE without one is sampled from N(0, T²I).
+    ``mixtures``: the prior to draw z from, per VAE; a VAE without one is sampled from its trained prior.
     """
     mixtures = dict(mixtures or {})
     reuse = known is not None and known.reference.count == n and known.seed == seed

@@ -136,7 +136,8 @@ def score_vae(model: nn.Module, judge: nn.Module, n: int = 1000, seed: int = 0, 
               progress: Callable[[float], None] | None = None,
               cancelled: Callable[[], bool] = lambda: False, mixture: MixturePrior | None = None) -> BeliefScore:
     """The three numbers for ``n`` of the VAE's samples at ``temperature`` (the same ones for a seed): z from
-    N(0, T²I), or from ``mixture`` (``analysis/latent_prior.py``) when one is given."""
+    its trained prior (N(0, T²I), or a learned mixture), or from ``mixture`` (``analysis/latent_prior.py``)
+    when one is given."""
     return score_images(judge, generated_digits(model, n, seed, temperature, mixture), seed=seed,
                         progress=progress, cancelled=cancelled)
 

@@ -1,7 +1,8 @@
 """Generated digits: what a VAE draws from random points of its latent space.
 
-A VAE is trained so that its latent means spread like the prior N(0, I); decoding
-points drawn from that prior then gives new digits, as in seed 000's "Generated Data
+A VAE is trained so that its latent means spread like the prior N(0, I) (cvae-mix learns
+its prior, a Gaussian mixture, in training); decoding points drawn from that prior then
+gives new digits, as in seed 000's "Generated Data
 with Model 1 / Model 2". Each trained VAE gets its own grid, side by side: the
 convolutional VAE first, seed 000's models next to it, so the difference between
 their decoders is the lesson (``WHY_SEED_BLURS``). The latent points stay the same
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ...core.analysis.latent import prior_name
 from ...core.analysis.latent_prior import generated_digits
 from ...core.evaluation.belief_report import BeliefReport, score_vaes
 from ...core.evaluation.sample_belief import BeliefScore, collapse_note
@@ -64,12 +66,13 @@ TEMPERATURE_TIP = ("Sampling temperature T: z is drawn from N(0, T²I). T = 1 is
                    "to match; below 1 the points sit nearer its centre, where the decoder saw the most codes: "
                    "fewer in-between shapes, less variety (Glow and others sample at T = 0.7). T = 0 draws the "
                    "decode of z = 0 every time.")
-PRIOR_TIP = ("Where z comes from. N(0, I): the prior the VAE was trained to match; its points often fall in "
+PRIOR_TIP = ("Where z comes from. Trained prior: the one the VAE was trained with, N(0, I) (cvae-mix: the "
+             "mixture it learned); N(0, I)'s points often fall in "
              "the gaps between the training digits' codes, where the decoder draws in-between shapes. Fitted "
              "mixture: 30 Gaussians fitted to the latent means of the training digits (Ghosh et al. 2020), fitted "
              "in the background the first time (10-20 s), then kept; the decoder is unchanged. Seed 000's VAEs "
              "stay on N(0, I): their latents are too large for it. At temperature T each Gaussian is T² as wide.")
-PRIORS = (("N(0, I)", "normal"), ("fitted mixture", "mixture"))
+PRIORS = (("trained prior", "normal"), ("fitted mixture", "mixture"))
 JUDGE_TIP = ("The judge: {judge}. Trained on real MNIST digits only and never the VAE it judges; kept in "
              "the checkpoints folder ({path}). 'Sure' is the mean over the samples of its top-class probability; "
              "the rarest digit is the one it names least often (every digit is 10% of real ones); diversity is "
@@ -78,8 +81,8 @@ JUDGE_TIP = ("The judge: {judge}. Trained on real MNIST digits only and never th
 
 class GeneratedPanel(Panel):
     title = "Generated"
-    description = ("New digits a VAE makes up: decodes of random latent points drawn from the prior N(0, I) (or "
-                   "from a mixture fitted to its training digits' codes), "
+    description = ("New digits a VAE makes up: decodes of random latent points drawn from the prior it was trained "
+                   "with (N(0, I), or the mixture cvae-mix learns) or from a mixture fitted to its training digits' codes, "
                    "for each trained VAE side by side.")
 
     def __init__(self, state, parent=None):
@@ -246,9 +249,9 @@ class GeneratedPanel(Panel):
         self._show_prior_status()
 
     def _mixture(self, name: str, replica) -> tuple:
-        """The mixture to draw ``name``'s z from (None: N(0, T²I)) and a few words saying which."""
+        """The mixture to draw ``name``'s z from (None: the prior it was trained with) and a few words saying which."""
         if self.prior == "normal":
-            return None, "N(0, I)"
+            return None, prior_name(replica.model)
         return self.priors.choose(name, self._run_of(name), replica)
 
     def _on_mixture_fitted(self, name: str) -> None:
@@ -264,13 +267,23 @@ class GeneratedPanel(Panel):
 
     def _on_mixture_failed(self, message: str) -> None:
         self._show_prior_status()
-        self.prior_status.setText(f"Could not fit the mixture prior of {message}; N(0, I) is used instead.")
+        self.prior_status.setText(f"Could not fit the mixture prior of {message}; the prior it was trained with "
+                                  "is used instead.")
 
     def _show_prior_status(self) -> None:
         """One line under the controls: which prior each grid draws from."""
         self.prior_progress.setVisible(self.prior == "mixture" and self.priors.busy)
         if self.prior == "normal":
-            self.prior_status.setText("z ~ N(0, T²I), the prior each VAE was trained to match.")
+            learned = [model_title(name) for name in self.grids
+                       if (replica := self._replica(name)) is not None and getattr(replica.model, "prior", None) is not None]
+            if not learned:
+                text = "z ~ N(0, T²I), the prior each VAE was trained to match."
+            elif len(learned) == len(self.grids):
+                text = f"z from the mixture prior {' and '.join(learned)} learned in training (each Gaussian T² as wide)."
+            else:
+                text = ("z from the prior each VAE was trained with: N(0, T²I), and for "
+                        f"{', '.join(learned)} the mixture it learned (each Gaussian T² as wide).")
+            self.prior_status.setText(text)
             self.prior_status.setToolTip(PRIOR_TIP)
             return
         if self.priors.busy:  # the fit's progress says what it does; until its first word, this
@@ -373,8 +386,8 @@ class GeneratedPanel(Panel):
             replica = self._replica(name)
             if replica is not None:
                 vaes[name], steps[name] = replica.model, replica.step
-                mixture, why = self._drawn_priors.get(name, (None, "N(0, I)"))
-                priors[name] = ("fitted mixture" if mixture is not None else "N(0, I)", why)
+                mixture, why = self._drawn_priors.get(name, (None, prior_name(replica.model)))
+                priors[name] = ("fitted mixture" if mixture is not None else prior_name(replica.model), why)
                 if mixture is not None:
                     mixtures[name] = mixture
         if not vaes:

@@ -4,7 +4,8 @@ What a VAE's z is drawn from when the tab's prior is "fitted mixture": the Gauss
 mixture fitted to the latent means of the VAE's training digits
 (``core/analysis/latent_prior.py``; fitted once per set of weights and kept on disk
 by ``latent_prior_store.py``, so an opened checkpoint's mixture is read back in a
-moment). Until a VAE's mixture is ready its grid draws from N(0, I) and says so. While
+moment). Until a VAE's mixture is ready its grid draws from the prior it was trained with
+(N(0, I), or the mixture cvae-mix learned) and says so. While
 a run trains, its newest mixture is used for newer weights too (labelled with the
 step it was fitted at): refitting at every snapshot would take the cores training needs.
 A VAE whose latent is too large for a mixture (seed 000's) stays on N(0, I).
@@ -16,13 +17,15 @@ import threading
 
 from PySide6.QtCore import QObject, Signal
 
+from ...core.analysis.latent import prior_name
 from ...core.analysis.latent_prior import MixturePrior, mixture_refusal
 from ...core.analysis.latent_prior_store import mixture_prior_for
 from ..background import BackgroundRunner
 
 
 class MixturePriors(QObject):
-    """``choose(name, run, replica)`` says which mixture to draw from (or None: N(0, I)) and why."""
+    """``choose(name, run, replica)`` says which mixture to draw from (or None: the prior the VAE was
+    trained with, N(0, I) or one it learned) and why."""
 
     fitted = Signal(str)  # a VAE's mixture is ready: redraw it
     progress = Signal(str, float)  # what is being fitted, how far
@@ -44,20 +47,21 @@ class MixturePriors(QObject):
 
     def choose(self, name: str, run, replica) -> tuple[MixturePrior | None, str]:
         """The mixture for this run's shown weights, else None and a sentence saying why (a fit may start)."""
+        trained = prior_name(replica.model)
         refusal = mixture_refusal(replica.model)
         if refusal:
-            return None, f"N(0, I): {refusal}"
+            return None, f"{trained}: {refusal}"
         kept = self._fits.get(run.id)
         if kept is not None and kept[0] == replica.step:
             return kept[1], f"fitted mixture ({kept[1].components} components)"
         if kept is not None and run.status.active:
             return kept[1], f"fitted mixture of step {kept[0]:,} (refitted when training ends)"
         if self._failed.get(run.id) == replica.step:
-            return None, "N(0, I): the mixture could not be fitted"
+            return None, f"{trained}: the mixture could not be fitted"
         if self._fitting != (run.id, name, replica.step):
             self._wanted[run.id] = (name, replica)
             self._start_next()
-        return None, "N(0, I) until the mixture is fitted"
+        return None, f"{trained} until the mixture is fitted"
 
     def _start_next(self) -> None:
         if self._fitting is not None or not self._wanted:

@@ -175,15 +175,17 @@ class LatentPanel(Panel):
         self.origin.setToolTip("Every slider is one coordinate of z; the decoder draws whatever z you set.")
 
         self.sample_button = QPushButton("Sample from prior")
-        self.sample_button.setToolTip("Draw z from N(0, T²I) and decode it; at T = 1 that is the prior N(0, I) "
-                                      "the VAE was trained to match")
+        self.sample_button.setToolTip("Draw z from the prior the VAE was trained with and decode it: N(0, I), "
+                                      "or for cvae-mix the Gaussian mixture it learned; at temperature T each "
+                                      "Gaussian is T² as wide")
         self.temperature_box = QDoubleSpinBox()
         self.temperature_box.setRange(0.0, 1.5)
         self.temperature_box.setSingleStep(0.1)
         self.temperature_box.setDecimals(2)
         self.temperature_box.setValue(1.0)
         self.temperature_box.setPrefix("T = ")
-        self.temperature_box.setToolTip("Sampling temperature for 'Sample from prior': z ~ N(0, T²I). Below 1 the "
+        self.temperature_box.setToolTip("Sampling temperature for 'Sample from prior': z ~ N(0, T²I) (a learned "
+                                        "mixture: each Gaussian T² as wide). Below 1 the "
                                         "point sits nearer the centre, where the decoder saw the most codes: fewer "
                                         "in-between shapes (Glow and others sample at T = 0.7)")
         sampling = QHBoxLayout()
@@ -336,8 +338,10 @@ class LatentPanel(Panel):
     # --- axes -----------------------------------------------------------------------------------
     def _update_axes(self, replica) -> None:
         if replica.model.latent_dim <= latent.DIRECT_AXES_LIMIT:
-            if self.axes is None or self.axes.count != replica.model.latent_dim:
-                self._set_axes(latent.direct_axes(replica.model.latent_dim), self._run_id)
+            # a learned prior moves as the VAE trains: its sliders follow its centre and spread
+            learned = getattr(replica.model, "prior", None) is not None
+            if self.axes is None or self.axes.count != replica.model.latent_dim or learned:
+                self._set_axes(latent.latent_axes(replica.model), self._run_id)
             else:
                 self.redraw()
             return
@@ -369,6 +373,9 @@ class LatentPanel(Panel):
             self.axes_title.setText(
                 f"{axes.count} sliders along the top principal directions (PCA) of {AXES_SAMPLE:,} test digits' "
                 "latent means, each over ±3σ of the means along it.")
+        elif getattr(self.replica.model, "prior", None) is not None:
+            self.axes_title.setText(f"One slider per latent dimension, each over ±3σ of {latent.prior_name(self.replica.model)} "
+                                    "along it; 0 is that prior's centre.")
         else:
             self.axes_title.setText("One slider per latent dimension, each over ±3 (the prior is N(0, I)).")
         self._sync_sliders()
@@ -436,11 +443,13 @@ class LatentPanel(Panel):
             temperature = self.temperature_box.value()
             z = latent.prior_latents(self.replica.model, 1, seed=int(self._rng.integers(1 << 31)),
                                      temperature=temperature)[0]
+            prior = latent.prior_name(self.replica.model)
             if temperature == 1.0:
-                self.set_latent(z, "A sample from the prior N(0, I): what the VAE generates on its own.",
+                self.set_latent(z, f"A sample from the prior, {prior}: what the VAE generates on its own.",
                                 "a sample from the prior")
             else:
-                self.set_latent(z, f"A sample from N(0, T²I) at temperature T = {temperature:.2f} (the prior is "
+                spread = "N(0, T²I)" if prior == "N(0, I)" else f"{prior}, each Gaussian T² as wide,"
+                self.set_latent(z, f"A sample from {spread} at temperature T = {temperature:.2f} (the prior is "
                                 "T = 1; below 1 the point sits nearer the centre).", f"a sample at T = {temperature:.2f}")
 
     def reset(self) -> None:

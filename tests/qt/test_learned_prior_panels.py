@@ -1,0 +1,43 @@
+"""A VAE with a prior learned in training (cvae-mix): Latent space's sliders and 'Sample from prior', and
+the Generated tab's trained prior, say and use its mixture, never N(0, I)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from run_helpers import shown_generated_panel
+from test_vae_panels import vae_replica
+
+from resviz.core.analysis.latent import prior_moments
+
+
+def moved_prior(replica, offset: float = 4.0):
+    """Shift the learned mixture away from the origin, so N(0, I) and it cannot be taken for each other."""
+    with torch.no_grad():
+        replica.model.prior.means.add_(offset)
+    return replica
+
+
+def test_latent_space_centres_its_sliders_on_the_learned_prior_and_samples_from_it(qtbot, window):
+    replica = moved_prior(vae_replica("cvae-mix"))
+    window.state.show_model(replica)
+    panel = window.panel("Latent space")
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: len(panel.sliders) == 16, timeout=10_000)
+    assert "learned 100-Gaussian mixture" in panel.axes_title.text() and "N(0, I)" not in panel.axes_title.text()
+    centre, stds = prior_moments(replica.model.prior)
+    np.testing.assert_allclose(panel.axes.centre, centre, rtol=1e-5)  # 0 on a slider is the prior's centre
+    np.testing.assert_allclose(panel.axes.stds, stds, rtol=1e-5)
+    panel.sample_button.click()
+    assert "learned 100-Gaussian mixture" in panel.message.text() + panel.origin.text()
+    assert np.abs(panel.current_z().mean() - 4.0) < 1.5  # drawn from the moved mixture, not from around 0
+
+
+def test_generated_draws_a_learned_prior_from_its_mixture_and_says_so(qtbot):
+    replica = moved_prior(vae_replica("cvae-mix"))
+    panel = shown_generated_panel(qtbot, replica)
+    qtbot.waitUntil(lambda: "cvae-mix" in panel.grids, timeout=10_000)
+    assert panel.prior_box.currentText() == "trained prior"
+    assert "mixture prior" in panel.prior_status.text() and "learned in training" in panel.prior_status.text()
+    assert "N(0" not in panel.prior_status.text(), panel.prior_status.text()  # no VAE shown is on N(0, I)
+    assert panel._drawn_priors["cvae-mix"][1] == "its learned 100-Gaussian mixture"
