@@ -26,7 +26,7 @@ def test_its_density_is_the_gaussian_mixtures():
     reference = MixtureSameFamily(Categorical(logits=prior.logits.detach()),
                                   MultivariateNormal(prior.means.detach(), scale_tril=prior.cholesky().detach()))
     z = torch.randn(7, 3)
-    assert torch.allclose(prior.log_prob(z), reference.log_prob(z), atol=1e-4)
+    assert torch.allclose(prior(z), reference.log_prob(z), atol=1e-4)
 
 
 def test_one_component_at_the_origin_is_n01_and_the_kl_estimate_averages_to_the_closed_form():
@@ -75,3 +75,13 @@ def test_samples_come_from_the_learned_prior_both_ways():
     at_zero = torch.as_tensor(prior_latents(model, 10, seed=0, temperature=0.0))
     assert set(at_zero.mean(1).round().tolist()) <= {5.0, -5.0}
     assert torch.equal(torch.as_tensor(prior_latents(model, 5, seed=3)), torch.as_tensor(prior_latents(model, 5, seed=3)))
+
+
+def test_the_architecture_summary_sees_the_prior_run():
+    """The prior is called as a module in the forward pass (for the KL), so a summary lists it as run, never
+    as a layer left out at inference (it had said 'a training-only auxiliary classifier')."""
+    from resviz.core.arch.summary import summarize
+
+    summary = summarize(models.build("cvae-mix"), (1, 28, 28))
+    prior = next(row for row in summary.rows if row.name == "prior")
+    assert prior.ran and prior.params == 100 * (16 + 16 * 16 + 16 + 1)

@@ -51,8 +51,8 @@ class LearnedMixturePrior(nn.Module):
     def weights(self) -> torch.Tensor:
         return F.softmax(self.logits, 0)
 
-    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
-        """log p(z) for z [B, D] -> [B]."""
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """log p(z) for z [B, D] -> [B] (called as a module, so an architecture summary sees it run)."""
         z = z.float()
         centred = (z[None] - self.means[:, None, :].float()).transpose(1, 2)  # [K, D, B]
         solved = torch.linalg.solve_triangular(self.cholesky().float(), centred, upper=False)

@@ -73,7 +73,7 @@ class VAE(nn.Module):
         if self.prior is None:
             mean, logvar = mean.float(), logvar.float()
             return -0.5 * (1 + logvar - mean.pow(2) - logvar.exp()).sum(1)
-        return gaussian_log_density(z, mean, logvar) - self.prior.log_prob(z)
+        return gaussian_log_density(z, mean, logvar) - self.prior(z)
 
     def sample_prior(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
         """n latent vectors from the prior N(0, I); at temperature T from N(0, T²I) (T < 1: nearer the centre).
