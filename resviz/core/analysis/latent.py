@@ -189,7 +189,7 @@ def latent_axes(model: nn.Module, images=None, count: int = PCA_AXES) -> LatentA
     """Direct sliders for a small latent; otherwise PCA of ``images``' latent means."""
     if model.latent_dim <= DIRECT_AXES_LIMIT:
         prior = getattr(model, "prior", None)
-        return direct_axes(model.latent_dim, *prior_moments(prior)) if prior is not None else direct_axes(model.latent_dim)
+        return direct_axes(model.latent_dim, *(prior_moments(prior) if prior is not None else ()))
     if images is None:
         raise ValueError("A large latent needs images to find its principal directions.")
     return principal_axes(latent_means(model, images), count)

@@ -115,7 +115,8 @@ def fit_mixture_prior(model: nn.Module, images, *, weights_digest: str, data: st
 
 def sample_latents(model: nn.Module, n: int, seed: int | None = None, temperature: float = 1.0,
                    mixture: MixturePrior | None = None) -> np.ndarray:
-    """n latent vectors from ``mixture``, or from N(0, T²I) when it is None (the prior the VAE was trained to)."""
+    """n latent vectors from ``mixture``, or when it is None from the prior the VAE was trained with (N(0, T²I),
+    or its learned mixture)."""
     if mixture is None:
         return prior_latents(model, n, seed, temperature)
     if mixture.latent_dim != model.latent_dim:

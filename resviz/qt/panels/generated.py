@@ -9,8 +9,8 @@ their decoders is the lesson (``WHY_SEED_BLURS``). The latent points stay the sa
 until "New samples", so while a VAE trains you watch the same points turn from noise
 into digits.
 
-The temperature slider draws z from N(0, T²I): below 1 the points sit nearer the
-prior's centre, where the decoder saw the most codes (Glow samples at T = 0.7).
+The temperature slider draws z from N(0, T²I) (a learned mixture: each Gaussian T² as
+wide): below 1 the points sit nearer the prior's centre, where the decoder saw the most codes (Glow samples at T = 0.7).
 "Score these samples" asks a digit classifier trained on real MNIST (never the VAE
 itself; ``core/evaluation/digit_judge.py``) how sure it is of 1,000 of each VAE's
 samples at that temperature, beside how sure it is of real test digits.
@@ -62,10 +62,11 @@ STALE_TIP = "This score is of other samples or older weights: press 'Score these
 SCORED_SAMPLES = 1000  # the issue's 1,000 prior samples; the grid shows the first of them
 TEMPERATURE_STEPS = 100  # slider positions per unit of T
 MAX_TEMPERATURE = 1.5
-TEMPERATURE_TIP = ("Sampling temperature T: z is drawn from N(0, T²I). T = 1 is the prior the VAE was trained "
-                   "to match; below 1 the points sit nearer its centre, where the decoder saw the most codes: "
-                   "fewer in-between shapes, less variety (Glow and others sample at T = 0.7). T = 0 draws the "
-                   "decode of z = 0 every time.")
+TEMPERATURE_TIP = ("Sampling temperature T: z is drawn from N(0, T²I) (cvae-mix: its learned mixture, each "
+                   "Gaussian T² as wide). T = 1 is the prior the VAE was trained to match; below 1 the points sit "
+                   "nearer its centre, where the decoder saw the most codes: fewer in-between shapes, less variety "
+                   "(Glow and others sample at T = 0.7). T = 0 draws the decode of z = 0 every time (a mixture: of "
+                   "its components' means).")
 PRIOR_TIP = ("Where z comes from. Trained prior: the one the VAE was trained with, N(0, I) (cvae-mix: the "
              "mixture it learned); N(0, I)'s points often fall in "
              "the gaps between the training digits' codes, where the decoder draws in-between shapes. Fitted "
@@ -82,7 +83,8 @@ JUDGE_TIP = ("The judge: {judge}. Trained on real MNIST digits only and never th
 class GeneratedPanel(Panel):
     title = "Generated"
     description = ("New digits a VAE makes up: decodes of random latent points drawn from the prior it was trained "
-                   "with (N(0, I), or the mixture cvae-mix learns) or from a mixture fitted to its training digits' codes, "
+                   "with (N(0, I), or the mixture cvae-mix learns) or from a mixture fitted to its training "
+                   "digits' codes, "
                    "for each trained VAE side by side.")
 
     def __init__(self, state, parent=None):
@@ -274,12 +276,13 @@ class GeneratedPanel(Panel):
         """One line under the controls: which prior each grid draws from."""
         self.prior_progress.setVisible(self.prior == "mixture" and self.priors.busy)
         if self.prior == "normal":
-            learned = [model_title(name) for name in self.grids
-                       if (replica := self._replica(name)) is not None and getattr(replica.model, "prior", None) is not None]
+            learned = [model_title(name) for name, replica in ((name, self._replica(name)) for name in self.grids)
+                       if replica is not None and getattr(replica.model, "prior", None) is not None]
             if not learned:
                 text = "z ~ N(0, T²I), the prior each VAE was trained to match."
             elif len(learned) == len(self.grids):
-                text = f"z from the mixture prior {' and '.join(learned)} learned in training (each Gaussian T² as wide)."
+                text = (f"z from the mixture prior {' and '.join(learned)} learned in training "
+                        "(each Gaussian T² as wide).")
             else:
                 text = ("z from the prior each VAE was trained with: N(0, T²I), and for "
                         f"{', '.join(learned)} the mixture it learned (each Gaussian T² as wide).")

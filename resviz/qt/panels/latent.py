@@ -374,8 +374,9 @@ class LatentPanel(Panel):
                 f"{axes.count} sliders along the top principal directions (PCA) of {AXES_SAMPLE:,} test digits' "
                 "latent means, each over ±3σ of the means along it.")
         elif getattr(self.replica.model, "prior", None) is not None:
-            self.axes_title.setText(f"One slider per latent dimension, each over ±3σ of {latent.prior_name(self.replica.model)} "
-                                    "along it; 0 is that prior's centre.")
+            prior = latent.prior_name(self.replica.model)
+            self.axes_title.setText(f"One slider per latent dimension, each over ±3σ of {prior} along it; "
+                                    "0 is that prior's centre.")
         else:
             self.axes_title.setText("One slider per latent dimension, each over ±3 (the prior is N(0, I)).")
         self._sync_sliders()
