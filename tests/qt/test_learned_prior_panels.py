@@ -41,3 +41,14 @@ def test_generated_draws_a_learned_prior_from_its_mixture_and_says_so(qtbot):
     assert "mixture prior" in panel.prior_status.text() and "learned in training" in panel.prior_status.text()
     assert "N(0" not in panel.prior_status.text(), panel.prior_status.text()  # no VAE shown is on N(0, I)
     assert panel._drawn_priors["cvae-mix"][1] == "its learned 100-Gaussian mixture"
+
+
+def test_the_generated_status_forgets_a_removed_learned_prior(qtbot):
+    """Beside a cvae, the status names cvae-mix's learned mixture; once that run is removed it says N(0, T²I)."""
+    panel = shown_generated_panel(qtbot, vae_replica("cvae"))
+    mixed = panel.state.show_model(moved_prior(vae_replica("cvae-mix")))
+    qtbot.waitUntil(lambda: {"cvae", "cvae-mix"} <= set(panel.grids), timeout=10_000)
+    assert "N(0, T²I), and for" in panel.prior_status.text() and "cvae-mix" in panel.prior_status.text()
+    panel.state.remove(mixed.id)
+    qtbot.waitUntil(lambda: "cvae-mix" not in panel.grids, timeout=10_000)
+    assert panel.prior_status.text() == "z ~ N(0, T²I), the prior each VAE was trained to match."
