@@ -122,6 +122,11 @@ class GeneratedPanel(Panel):
         runs = [run for run in self.state.runs if run.model == name and run.snapshots]
         return runs[-1] if runs else None
 
+    def _learns_its_prior(self, name: str) -> bool:
+        """Whether VAE ``name``'s shown weights carry a prior learned in training (cvae-mix), not N(0, I)."""
+        replica = self._replica(name)
+        return replica is not None and getattr(replica.model, "prior", None) is not None
+
     def _replica(self, name: str):
         """The weights shown for VAE model ``name`` (its shown run's; a ModelReplica), or None."""
         run = self._run_of(name)
@@ -276,8 +281,7 @@ class GeneratedPanel(Panel):
         """One line under the controls: which prior each grid draws from."""
         self.prior_progress.setVisible(self.prior == "mixture" and self.priors.busy)
         if self.prior == "normal":
-            learned = [model_title(name) for name, replica in ((name, self._replica(name)) for name in self.grids)
-                       if replica is not None and getattr(replica.model, "prior", None) is not None]
+            learned = [model_title(name) for name in self.grids if self._learns_its_prior(name)]
             if not learned:
                 text = "z ~ N(0, T²I), the prior each VAE was trained to match."
             elif len(learned) == len(self.grids):
