@@ -84,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
     configure_logging(args.verbose)
     module = importlib.import_module(args._module)
+    if getattr(module, "TRAINS", False):  # before its first torch operation starts the worker threads
+        from .core.denormals import flush_denormals
+
+        flush_denormals()
     try:
         return module.run(args)
     except KeyboardInterrupt:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+TRAINS = True  # trains on the CPU when there is no GPU: the CLI flushes denormals first (core/denormals.py)
+
 
 def add_arguments(parser) -> None:
     from ..bench.runner import BENCHES

@@ -28,6 +28,8 @@ from .checks import PathProblem, existing_folder, writable_file
 from .json_output import emit
 from .progress import ProgressBar, stopping_on_signals
 
+TRAINS = True  # trains on the CPU when there is no GPU: the CLI flushes denormals first (core/denormals.py)
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--preset", metavar="NAME",

@@ -26,6 +26,7 @@ from .json_output import emit
 from .progress import ProgressBar, stopping_on_signals
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
+TRAINS = True  # trains on the CPU when there is no GPU: the CLI flushes denormals first (core/denormals.py)
 PRESETS = ("skip",)  # the Depth lab presets made for the landscape
 
 

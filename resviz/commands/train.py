@@ -47,6 +47,7 @@ from .checks import PathProblem, existing_folder, real_number, whole_number, wri
 from .progress import ProgressBar, stopping_on_signals
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
+TRAINS = True  # trains on the CPU when there is no GPU: the CLI flushes denormals first (core/denormals.py)
 
 
 def add_arguments(parser) -> None:

@@ -56,6 +56,7 @@ from .train import (
 EPOCH_ENDS_ONLY = 10**9  # a snapshot interval no run reaches: snapshots at the start and at each epoch's end
 
 PRINTS_JSON = True  # the last stdout line is JSON, errors included
+TRAINS = True  # trains on the CPU when there is no GPU: the CLI flushes denormals first (core/denormals.py)
 
 
 def add_arguments(parser) -> None:

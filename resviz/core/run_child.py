@@ -265,6 +265,10 @@ def main(argv: list[str]) -> int:
     import torch
     import torch._dynamo  # noqa: F401 — every optimizer's constructor imports it the first time (1-2 s)
 
+    from .denormals import flush_denormals
+
+    flush_denormals()  # before the preload's first torch operation makes the worker threads
+
     from . import trainer  # noqa: F401
 
     send(conn, ("ready", os.getpid()))
