@@ -52,3 +52,24 @@ def test_the_generated_status_forgets_a_removed_learned_prior(qtbot):
     panel.state.remove(mixed.id)
     qtbot.waitUntil(lambda: "cvae-mix" not in panel.grids, timeout=10_000)
     assert panel.prior_status.text() == "z ~ N(0, T²I), the prior each VAE was trained to match."
+
+
+def test_latent_space_starts_a_learned_prior_on_its_likeliest_gaussian_and_says_where_zero_is(qtbot, window):
+    replica = moved_prior(vae_replica("cvae-mix"))
+    window.state.show_model(replica)
+    panel = window.panel("Latent space")
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: len(panel.sliders) == 16, timeout=10_000)
+    prior = replica.model.prior
+    with torch.no_grad():
+        likeliest = prior.means[int(torch.argmax(prior(prior.means)))].numpy()
+    np.testing.assert_allclose(panel.current_z(), likeliest, rtol=1e-4, atol=1e-4)  # not the in-between centre
+    assert "likeliest Gaussian" in panel.origin.text()
+    centre, stds = prior_moments(prior)
+    tip = panel.sliders[3].toolTip()
+    assert f"{centre[3]:+.2f}" in tip and f"σ = {stds[3]:.2f}" in tip and "mean 0 and σ = 1" not in tip
+    panel.reset_button.click()
+    assert np.allclose([s.value() for s in panel.sliders], 0.0)
+    np.testing.assert_allclose(panel.current_z(), centre, rtol=1e-4, atol=1e-4)
+    assert "centre of its learned 100-Gaussian mixture" in panel.origin.text()
+    assert "prior's mean" not in panel.origin.text()

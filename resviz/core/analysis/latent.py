@@ -169,6 +169,14 @@ def prior_moments(prior) -> tuple[np.ndarray, np.ndarray]:
     return centre, np.sqrt(np.maximum(second - centre ** 2, 1e-6))
 
 
+@torch.no_grad()
+def likeliest_component_mean(prior) -> np.ndarray:
+    """Of a learned mixture's Gaussians' means, the one where the whole mixture is densest: a typical
+    code. (The mixture's own mean sits between its Gaussians, where digits blend.)"""
+    means = prior.means.detach()
+    return means[int(torch.argmax(prior(means)))].float().cpu().numpy()
+
+
 def principal_axes(means: np.ndarray, count: int = PCA_AXES) -> LatentAxes:
     """The top principal directions of a set of latent means, with the means' std along each."""
     from sklearn.decomposition import PCA  # imported here: it adds ~1 s to the app's start

@@ -381,9 +381,23 @@ class LatentPanel(Panel):
             self.axes_title.setText("One slider per latent dimension, each over ±3 (the prior is N(0, I)).")
         self._sync_sliders()
         if fresh:
-            self.reset()
+            self._start_on_a_digit()
         else:
             self.redraw()
+
+    def _learned_prior(self) -> bool:
+        return self.replica is not None and getattr(self.replica.model, "prior", None) is not None
+
+    def _start_on_a_digit(self) -> None:
+        """A new VAE starts at its prior's likeliest point: 0 for N(0, I); for a learned mixture the
+        mean of its likeliest Gaussian (its own mean, the sliders' 0, lies between them)."""
+        if not self._learned_prior() or self.axes.principal:
+            self.reset()
+            return
+        self.set_latent(latent.likeliest_component_mean(self.replica.model.prior),
+                        f"The mean of the likeliest Gaussian of {latent.prior_name(self.replica.model)}: a typical "
+                        "digit. Reset puts every slider at 0, the mixture's centre, which lies between its "
+                        "Gaussians.", "the likeliest Gaussian's mean")
 
     def _sync_sliders(self) -> None:
         axes = self.axes
@@ -397,6 +411,9 @@ class LatentPanel(Panel):
                 if axes.principal:
                     tip = (f"Principal direction {index + 1}: holds {100 * axes.explained[index]:.1f}% of the "
                            f"variance of the test digits' latent means; σ = {axes.stds[index]:.2f}")
+                elif self._learned_prior():
+                    tip = (f"Latent dimension {index + 1}; {latent.prior_name(self.replica.model)} gives it mean "
+                           f"{axes.centre[index]:+.2f} (the slider's 0) and σ = {axes.stds[index]:.2f}")
                 else:
                     tip = f"Latent dimension {index + 1}; the prior gives it mean 0 and σ = 1"
                 slider.configure(axes.labels[index], axes.stds[index], tip)
@@ -460,8 +477,14 @@ class LatentPanel(Panel):
         self.residual = None
         for slider in self._sliders[: self.axes.count]:
             slider.show_value(0.0)
-        centre = "the mean of the test digits' latent means" if self.axes.principal else "z = 0, the prior's mean"
-        self.origin.setText(f"All sliders at 0: {centre}.")
+        if self.axes.principal:
+            centre = "the mean of the test digits' latent means."
+        elif self._learned_prior():
+            centre = (f"the centre of {latent.prior_name(self.replica.model)}, between its Gaussians, where "
+                      "digits blend; Sample from prior or encode a digit to start on one.")
+        else:
+            centre = "z = 0, the prior's mean."
+        self.origin.setText(f"All sliders at 0: {centre}")
         self._start = "all sliders at 0"
         self._start_values = self.values.copy()
         self.redraw()
