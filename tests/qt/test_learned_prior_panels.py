@@ -18,12 +18,18 @@ def moved_prior(replica, offset: float = 4.0):
     return replica
 
 
-def test_latent_space_centres_its_sliders_on_the_learned_prior_and_samples_from_it(qtbot, window):
+def shown_latent_panel(qtbot, window):
+    """A cvae-mix with its mixture moved, shown in Latent space once its 16 sliders are there."""
     replica = moved_prior(vae_replica("cvae-mix"))
     window.state.show_model(replica)
     panel = window.panel("Latent space")
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: len(panel.sliders) == 16, timeout=10_000)
+    return replica, panel
+
+
+def test_latent_space_centres_its_sliders_on_the_learned_prior_and_samples_from_it(qtbot, window):
+    replica, panel = shown_latent_panel(qtbot, window)
     assert "learned 100-Gaussian mixture" in panel.axes_title.text() and "N(0, I)" not in panel.axes_title.text()
     centre, stds = prior_moments(replica.model.prior)
     np.testing.assert_allclose(panel.axes.centre, centre, rtol=1e-5)  # 0 on a slider is the prior's centre
@@ -55,11 +61,7 @@ def test_the_generated_status_forgets_a_removed_learned_prior(qtbot):
 
 
 def test_latent_space_starts_a_learned_prior_on_its_likeliest_gaussian_and_says_where_zero_is(qtbot, window):
-    replica = moved_prior(vae_replica("cvae-mix"))
-    window.state.show_model(replica)
-    panel = window.panel("Latent space")
-    window.tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: len(panel.sliders) == 16, timeout=10_000)
+    replica, panel = shown_latent_panel(qtbot, window)
     prior = replica.model.prior
     with torch.no_grad():
         likeliest = prior.means[int(torch.argmax(prior(prior.means)))].numpy()
