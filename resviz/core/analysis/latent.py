@@ -153,6 +153,11 @@ def direct_axes(latent_dim: int, centre: np.ndarray | None = None, stds: np.ndar
     )
 
 
+def has_learned_prior(model: nn.Module) -> bool:
+    """Whether a VAE learned its prior in training (cvae-mix's mixture) instead of keeping N(0, I)."""
+    return getattr(model, "prior", None) is not None
+
+
 def prior_name(model: nn.Module) -> str:
     """The prior a VAE was trained with, in words: 'N(0, I)' or 'its learned 100-Gaussian mixture'."""
     prior = getattr(model, "prior", None)

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ...core.analysis.latent import prior_name
+from ...core.analysis.latent import has_learned_prior, prior_name
 from ...core.analysis.latent_prior import generated_digits
 from ...core.evaluation.belief_report import BeliefReport, score_vaes
 from ...core.evaluation.sample_belief import BeliefScore, collapse_note
@@ -125,7 +125,7 @@ class GeneratedPanel(Panel):
     def _learns_its_prior(self, name: str) -> bool:
         """Whether VAE ``name``'s shown weights carry a prior learned in training (cvae-mix), not N(0, I)."""
         replica = self._replica(name)
-        return replica is not None and getattr(replica.model, "prior", None) is not None
+        return replica is not None and has_learned_prior(replica.model)
 
     def _replica(self, name: str):
         """The weights shown for VAE model ``name`` (its shown run's; a ModelReplica), or None."""

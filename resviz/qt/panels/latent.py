@@ -339,7 +339,7 @@ class LatentPanel(Panel):
     def _update_axes(self, replica) -> None:
         if replica.model.latent_dim <= latent.DIRECT_AXES_LIMIT:
             # a learned prior moves as the VAE trains: its sliders follow its centre and spread
-            learned = getattr(replica.model, "prior", None) is not None
+            learned = latent.has_learned_prior(replica.model)
             if self.axes is None or self.axes.count != replica.model.latent_dim or learned:
                 self._set_axes(latent.latent_axes(replica.model), self._run_id)
             else:
@@ -373,7 +373,7 @@ class LatentPanel(Panel):
             self.axes_title.setText(
                 f"{axes.count} sliders along the top principal directions (PCA) of {AXES_SAMPLE:,} test digits' "
                 "latent means, each over ±3σ of the means along it.")
-        elif getattr(self.replica.model, "prior", None) is not None:
+        elif self._learned_prior():
             prior = latent.prior_name(self.replica.model)
             self.axes_title.setText(f"One slider per latent dimension, each over ±3σ of {prior} along it; "
                                     "0 is that prior's centre.")
@@ -386,7 +386,7 @@ class LatentPanel(Panel):
             self.redraw()
 
     def _learned_prior(self) -> bool:
-        return self.replica is not None and getattr(self.replica.model, "prior", None) is not None
+        return self.replica is not None and latent.has_learned_prior(self.replica.model)
 
     def _start_on_a_digit(self) -> None:
         """A new VAE starts at its prior's likeliest point: 0 for N(0, I); for a learned mixture the
