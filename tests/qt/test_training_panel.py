@@ -182,3 +182,17 @@ def test_the_tensorboard_box_logs_the_run(window, qtbot, tmp_path):
     wait_done(qtbot, window, run, timeout=60_000)
     files = list((tmp_path / "tb").rglob("events.out.tfevents.*"))
     assert len(files) == 1 and files[0].stat().st_size > 0 and run.name.replace(" ", "") in str(files[0])
+
+
+def test_before_any_run_the_plots_are_framed_for_the_model_picked(window):
+    """No run yet: the lower plot is titled for what the picked model's run will draw there."""
+    panel = window.panel("Training")
+    assert window.state.selected_run() is None
+    panel.model_box.setCurrentIndex(panel.model_box.findData("cvae"))
+    assert panel.curves.metric_plot.titleLabel.text == "Test loss terms per image (nats)"
+    low, high = panel.curves.loss_plot.viewRange()[1]
+    assert low <= 2 < high  # log axis: 100 nats in view, where a VAE's loss lies
+    assert panel.curves.hint.scene() is not None  # still saying what will appear
+    panel.model_box.setCurrentIndex(panel.model_box.findData("cnn"))
+    assert panel.curves.metric_plot.titleLabel.text == "Test accuracy"
+    assert panel.curves.loss_plot.viewRange()[1][1] < 1

@@ -38,6 +38,7 @@ from ...core.checkpoints import checkpoint_dir
 from ...core.data import dataset_names, dataset_spec
 from ...core.devices import available_devices, resolve_device
 from ...core.durations import format_seconds
+from ...core.objectives import objective_for
 from ...core.runs import Run, RunStatus
 from ...core.tensorboard_log import INSTALL_HINT, tensorboard_available
 from ...core.trainer import TrainConfig
@@ -242,6 +243,7 @@ class TrainingPanel(Panel):
         """Fill in the picked model's recipe for the picked dataset."""
         spec = models.spec(self.model_name)
         self.model_info.setText(spec.description)
+        self.curves.expect(objective_for(spec.objective))
         defaults = TrainConfig.for_model(self.model_name, dataset=self.dataset_box.currentData())
         self.epochs.setValue(defaults.epochs)
         self.batch.setValue(defaults.batch_size)

@@ -49,6 +49,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
         self.epoch_marks = EpochLines(self.loss_plot) if epoch_lines else None
         self.primary: Run | None = None
         self.others: list[Run] = []
+        self.expected = None  # the objective of the run the form would start: framed while none is shown
         # the x axis follows the data in steps (see _follow_x) until the person pans or zooms
         self._x_end: float | None = None
         self._following_x = False
@@ -77,6 +78,16 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
             self._rebuild()
         self.mark_dirty()
 
+    def expect(self, objective) -> None:
+        """With no run shown, frame the plots for a run of ``objective`` (the model the form has picked):
+        a VAE's plot of loss terms, not an empty "Test accuracy"."""
+        changed = (self.expected is None) != (objective is None) or \
+            (objective is not None and objective.kind != self.expected.kind)
+        self.expected = objective
+        if changed and self.primary is None:
+            self._layout_key = None
+            self.show_runs(None, self.others)
+
     def mark_dirty(self) -> None:
         self._dirty = True
 
@@ -86,7 +97,7 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
 
     @property
     def objective(self):
-        return self.primary.objective if self.primary is not None else None
+        return self.primary.objective if self.primary is not None else self.expected
 
     def _rebuild(self) -> None:
         """Make the curve items for the runs shown (data comes at the next redraw)."""
@@ -161,12 +172,15 @@ class TrainingCurves(pg.GraphicsLayoutWidget):
 
     def _show_empty_state(self) -> None:
         """Before the first point: a sensible frame and a line saying what will appear."""
+        generates = self.objective is not None and self.objective.generates
+        # where such a run's curves will lie: a VAE's loss is a hundred-odd nats per image, a classifier's under 3
+        low, high = (50, 600) if generates else (0.05, 3)
         self.hint = pg.TextItem(EMPTY_HINT, color="#777", anchor=(0.5, 0.5))
         self.loss_plot.addItem(self.hint)
-        self.hint.setPos(50, np.log10(0.4))
+        self.hint.setPos(50, np.log10(low * high) / 2)
         self.loss_plot.setXRange(0, 100, padding=0)
-        self.loss_plot.setYRange(np.log10(0.05), np.log10(3), padding=0)
-        self.metric_plot.setYRange(0, 1, padding=0.02)
+        self.loss_plot.setYRange(np.log10(low), np.log10(high), padding=0)
+        self.metric_plot.setYRange(0, 120 if generates else 1, padding=0.02)
 
     def _add(self, key, plot, name, color, width=2.0, style=None, symbol=None):
         pen = pg.mkPen(color, width=width, style=_pen_style(style))
