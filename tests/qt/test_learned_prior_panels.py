@@ -3,6 +3,8 @@ the Generated tab's trained prior, say and use its mixture, never N(0, I)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import torch
 from run_helpers import shown_generated_panel
@@ -75,3 +77,30 @@ def test_latent_space_starts_a_learned_prior_on_its_likeliest_gaussian_and_says_
     np.testing.assert_allclose(panel.current_z(), centre, rtol=1e-4, atol=1e-4)
     assert "centre of its learned 100-Gaussian mixture" in panel.origin.text()
     assert "prior's mean" not in panel.origin.text()
+
+
+def test_latent_space_follows_a_training_priors_likeliest_gaussian_until_a_slider_moves(qtbot, window):
+    """While cvae-mix trains its mixture moves: the start stays on its likeliest Gaussian, as the caption says;
+    once the person has moved a slider, a new snapshot leaves their point where they put it."""
+    replica, panel = shown_latent_panel(qtbot, window)
+    run_id = window.state.selected_run().id
+    steps = iter(range(100, 1000, 100))
+
+    def next_snapshot(favourite: int):
+        with torch.no_grad():
+            replica.model.prior.means[favourite] += 0.5
+            replica.model.prior.logits.fill_(0.0)
+            replica.model.prior.logits[favourite] = 5.0  # this Gaussian is now the likeliest
+        window.state.show_model(dataclasses.replace(replica, step=next(steps)), into=run_id)
+        return replica.model.prior.means[favourite].detach().numpy().copy()
+
+    mean = next_snapshot(7)
+    qtbot.waitUntil(lambda: np.allclose(panel.current_z(), mean, atol=1e-4), timeout=10_000)
+    assert "likeliest Gaussian" in panel.origin.text()
+    panel.sliders[0].slider.setValue(panel.sliders[0].slider.maximum())  # the person drags z1 to +3σ
+    next_snapshot(3)
+    qtbot.waitUntil(lambda: panel.axes is not None and np.allclose(panel.axes.centre,
+                                                                     prior_moments(replica.model.prior)[0],
+                                                                     atol=1e-4), timeout=10_000)
+    assert not np.allclose(panel.current_z(), replica.model.prior.means[3].detach().numpy(), atol=1e-3)
+    assert "Your own latent point" in panel.origin.text()

@@ -58,6 +58,7 @@ SLIDER_STEPS = 240  # positions across ±3σ
 SIGMAS = 3.0
 AXES_SAMPLE = 1000  # test digits whose latent means give the principal directions
 INTERPOLATION_STEPS = 10
+LIKELIEST_START = "the likeliest Gaussian's mean"  # a learned prior's starting point, named in drags' captions
 
 
 def fixed_test_digits(images, labels) -> np.ndarray:
@@ -380,13 +381,18 @@ class LatentPanel(Panel):
         else:
             self.axes_title.setText("One slider per latent dimension, each over ±3 (the prior is N(0, I)).")
         self._sync_sliders()
-        if fresh:
-            self._start_on_a_digit()
+        if fresh or self._untouched_on_likeliest():
+            self._start_on_a_digit()  # a training prior moves: its likeliest Gaussian is found again
         else:
             self.redraw()
 
     def _learned_prior(self) -> bool:
         return self.replica is not None and latent.has_learned_prior(self.replica.model)
+
+    def _untouched_on_likeliest(self) -> bool:
+        """Still where a learned prior started the sliders, no slider moved since."""
+        return (self._start == LIKELIEST_START and self._learned_prior() and not self.axes.principal
+                and np.array_equal(self.values, self._start_values))
 
     def _start_on_a_digit(self) -> None:
         """A new VAE starts at its prior's likeliest point: 0 for N(0, I); for a learned mixture the
@@ -397,7 +403,7 @@ class LatentPanel(Panel):
         self.set_latent(latent.likeliest_component_mean(self.replica.model.prior),
                         f"The mean of the likeliest Gaussian of {latent.prior_name(self.replica.model)}: a typical "
                         "digit. Reset puts every slider at 0, the mixture's centre, which lies between its "
-                        "Gaussians.", "the likeliest Gaussian's mean")
+                        "Gaussians.", LIKELIEST_START)
 
     def _sync_sliders(self) -> None:
         axes = self.axes
