@@ -12,9 +12,13 @@ from resviz.core.data import load_dataset
 
 def test_the_recipes_offered():
     recipes = offered_recipes()
-    # 3 embeddings x 2 clusterings, each on the embedding or on its t-SNE or UMAP map; and N2D on each
-    assert len(recipes) == 21 and len(set(recipes)) == 21
-    assert {r.key for r in recipes if r.clustering == "n2d"} == {"n2d(latent)", "n2d(reconstruction)", "n2d(pixels)"}
+    # 3 embeddings x 2 clusterings, each on the embedding or on its t-SNE or UMAP map; and N2D on each,
+    # alone and self-labelled
+    assert len(recipes) == 24 and len(set(recipes)) == 24
+    assert {r.key for r in recipes if r.clustering == "n2d"} == {
+        "n2d(latent)", "n2d(reconstruction)", "n2d(pixels)", "n2d(latent)+cnn", "n2d(reconstruction)+cnn",
+        "n2d(pixels)+cnn"}
+    assert all(r.clusters_first in recipes[:recipes.index(r)] for r in recipes if r.self_label)  # theirs came first
     assert not any(r.on_projection for r in recipes if r.clustering == "n2d")  # it makes its own map
     assert ClusterRecipe("latent", "pca", "n2d").title() == "N2D (UMAP + mixture) on latent means"
     assert ClusterRecipe("reconstruction", "pca", "kmeans") in recipes  # the seed's

@@ -129,7 +129,7 @@ def test_cli_trains_a_vae_then_evaluates_its_clusters(tmp_path, capsys):
         assert set(clusters[source]) == {"acc", "nmi", "ari"}
         assert 0.1 <= clusters[source]["acc"] <= 1 and -1 <= clusters[source]["ari"] <= 1
         assert clusters[source] == {k: v for k, v in clusters["methods"][f"kmeans({source})"].items() if k != "seconds"}
-    assert len(clusters["methods"]) == 21 and {"gmm(umap(latent))", "n2d(latent)"} <= set(clusters["methods"])
+    assert len(clusters["methods"]) == 24 and {"gmm(umap(latent))", "n2d(latent)", "n2d(latent)+cnn"} <= set(clusters["methods"])
     best = clusters["best"]
     assert set(best) == {"method", "title", "acc", "nmi", "ari", "n"} and best["n"] == 200
     assert best["acc"] == max(scores["acc"] for scores in clusters["methods"].values())

@@ -9,7 +9,9 @@ names the three choices, the seed's being (reconstruction, PCA, k-means):
   ``pixels`` (no VAE: the baseline, about 0.55 ACC on MNIST);
 - the projection that draws it in 2-D: PCA, t-SNE or UMAP (``projections.py``);
 - the clustering: k-means or a Gaussian mixture (``cluster_methods.py``), on the
-  embedding itself or, as N2D does, on the projection's points.
+  embedding itself or, as N2D does, on the projection's points;
+- and, if chosen, self-labelling after it (``self_label.py``): a small CNN taught the
+  clusters' confident members groups every digit again from its pixels.
 
 Agreement with the true labels (which the clustering never sees):
 
@@ -25,7 +27,7 @@ run them off the GUI thread and a person can stop them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -40,6 +42,7 @@ from .cluster_methods import (
     member_means,
 )
 from .projections import PROJECTION_TITLES, PROJECTIONS, project
+from .self_label import self_label
 
 __all__ = [  # kmeans, member_means and ClusteringCancelled are also used through this module
     "SOURCES", "SOURCE_TITLES", "ClusterRecipe", "ClusterResult", "ClusteringCancelled", "Embedded",
@@ -63,6 +66,7 @@ class ClusterRecipe:
     projection: str = "pca"  # one of PROJECTIONS: the 2-D picture
     clustering: str = "kmeans"  # one of CLUSTERINGS
     on_projection: bool = False  # cluster the projection's points (N2D) rather than the embedding
+    self_label: bool = False  # then a CNN taught the clusters groups every digit again (self_label.py)
 
     def __post_init__(self):
         for value, allowed, what in ((self.embedding, SOURCES, "source"), (self.projection, PROJECTIONS, "projection"),
@@ -78,14 +82,20 @@ class ClusterRecipe:
     def key(self) -> str:
         """A short name for JSON and logs, e.g. ``gmm(umap(latent))`` or ``kmeans(reconstruction)``."""
         space = f"{self.projection}({self.embedding})" if self.on_projection else self.embedding
-        return f"{self.clustering}({space})"
+        return f"{self.clustering}({space})" + ("+cnn" if self.self_label else "")
 
     def title(self) -> str:
         """E.g. "Gaussian mixture on the UMAP of latent means"."""
         space = SOURCE_TITLES[self.embedding]
         if self.on_projection:
             space = f"the {PROJECTION_TITLES[self.projection]} of {space}"
-        return f"{CLUSTERING_TITLES[self.clustering]} on {space}"
+        found = f"{CLUSTERING_TITLES[self.clustering]} on {space}"
+        return found + (", then a CNN taught its clusters" if self.self_label else "")
+
+    @property
+    def clusters_first(self) -> ClusterRecipe:
+        """The recipe whose clusters this one starts from: itself without the self-labelling."""
+        return replace(self, self_label=False)
 
 
 SEED_RECIPE = ClusterRecipe("reconstruction", "pca", "kmeans")  # seed 000's
@@ -169,8 +179,9 @@ def embed(embedding: str, images, model=None, progress: Progress | None = None,
 def cluster_digits(recipe: ClusterRecipe, images, labels, model=None, k: int = 10, seed: int = 0,
                    restarts: int = 4, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None, embedded: Embedded | None = None,
-                   projected=None) -> ClusterResult:
-    """Cluster ``images`` by ``recipe``. ``embedded`` / ``projected`` reuse earlier stages' work."""
+                   projected=None, clustered: np.ndarray | None = None) -> ClusterResult:
+    """Cluster ``images`` by ``recipe``. ``embedded`` / ``projected`` reuse earlier stages' work, and
+    ``clustered`` the assignments of ``recipe.clusters_first`` (for a self-labelled recipe)."""
     if recipe.needs_model and model is None and embedded is None:
         raise ValueError(f"Clustering {SOURCE_TITLES[recipe.embedding]} needs a trained VAE.")
     report = progress or (lambda message, fraction: None)
@@ -178,6 +189,7 @@ def cluster_digits(recipe: ClusterRecipe, images, labels, model=None, k: int = 1
     # the stages' shares of the bar: a t-SNE or UMAP takes most of the time
     slow = recipe.projection != "pca"
     embed_end, project_end = (0.1, 0.8) if slow else (0.2, 0.3)
+    cluster_end = project_end + (0.98 - project_end) * (0.6 if recipe.self_label else 1.0)
 
     if embedded is None:
         report(f"Preparing {SOURCE_TITLES[recipe.embedding]}…", 0.0)
@@ -190,10 +202,18 @@ def cluster_digits(recipe: ClusterRecipe, images, labels, model=None, k: int = 1
     check_cancelled(cancelled)
 
     space = projected.points if recipe.on_projection else embedded.features
-    assignments, centres = cluster(
-        recipe.clustering, space, k, seed, restarts, cancelled=cancelled,
-        progress=lambda message, f: report(message, project_end + (0.98 - project_end) * f))
+    if clustered is None or not recipe.self_label:
+        assignments, centres = cluster(
+            recipe.clustering, space, k, seed, restarts, cancelled=cancelled,
+            progress=lambda message, f: report(message, project_end + (cluster_end - project_end) * f))
+    else:
+        assignments = np.asarray(clustered, dtype=np.int64)
     check_cancelled(cancelled)
+    if recipe.self_label:
+        digits = latent.as_image_batch(images)[:, 0].numpy()
+        assignments = self_label(digits, space, assignments, k, seed, cancelled=cancelled,
+                                 progress=lambda message, f: report(message, cluster_end + (0.98 - cluster_end) * f))
+        centres = member_means(space, assignments, k)  # in the clustered space, as the clusterings give them
     if recipe.embedding == "latent" and not recipe.on_projection:
         centre_images = latent.decode(model, centres)  # what the mean latent of each cluster draws
     else:
