@@ -111,8 +111,9 @@ def cvae_2d(**overrides) -> ConvVAE:
 
 
 MIXTURE_COMPONENTS = 100  # measured (README, issue 22): full covariances, 100 components, 90.00 nats in 28 epochs
-# cvae's recipe for 32 epochs: 89.83 nats in 868 s of training on 2 CPU cores (README), inside issue 22's
-# "90 nats in 15 minutes"; 28 epochs gave 90.00 and 14 gave 90.82
+# cvae's recipe for 32 epochs: 89.83 nats in 868 s of training on 2 Xeon cores (README), inside issue 22's
+# "90 nats in 15 minutes"; 28 epochs gave 90.00 and 14 gave 90.82. On 2 AMD EPYC cores (AVX2, no AVX-512)
+# the same recipe took about 32 minutes (89.98 nats): the time is the machine's, the nats the recipe's
 MIXTURE_EPOCHS = 32
 
 
@@ -147,8 +148,8 @@ register(ModelSpec(
     title="Conv VAE, 2-D latent", input_shape=(1, 28, 28), digits_after_steps=1000,
 ))
 register(ModelSpec(
-    "cvae-mix", "cvae with a prior learned in training: a 100-Gaussian mixture instead of N(0, I); 89.8 nats "
-    "in its 32 epochs (~15 min on 2 CPU cores)",
+    "cvae-mix", "cvae with a prior learned in training: a 100-Gaussian mixture instead of N(0, I); 89.8-90.0 "
+    "nats in its 32 epochs (15 min on 2 Xeon cores, 32 on 2 EPYC cores)",
     "vae", cvae_mixture, defaults=dict(_TRAINING, epochs=MIXTURE_EPOCHS),
     title="Conv VAE, learned mixture prior", input_shape=(1, 28, 28), digits_after_steps=1800,
 ))
