@@ -39,3 +39,16 @@ def test_labels_show_only_for_the_tiles_given_and_follow_a_new_count(grid):
     assert [item.toPlainText() for item in grid._labels if item.isVisible()] == [str(i) for i in range(6)]
     grid.set_images(np.zeros((2, 4, 4), np.float32), ["a", "b"], columns=2)
     assert [item.toPlainText() for item in grid._labels if item.isVisible()] == ["a", "b"]
+
+
+def test_a_label_on_a_dark_tile_sits_on_its_light_patch(grid):
+    """Dark text on a black digit's corner is unreadable: each label has a light patch behind it."""
+    grid.resize(600, 120)
+    grid.set_images(np.zeros((5, 28, 28), np.float32), ["c0→2"] * 5, levels=(0.0, 1.0), columns=5)
+    grid.graphics.viewport().repaint()
+    picture = grid.graphics.grab().toImage()
+    view = grid.view
+    corner = view.mapViewToScene(grid._labels[0].pos())  # the label's top-left, on screen
+    light = [picture.pixelColor(int(corner.x()) + dx, int(corner.y()) + dy).lightness()
+             for dx in range(1, 4) for dy in range(1, 4)]  # inside the text's margin
+    assert min(light) > 120, light  # the patch (under dark text), not the black tile

@@ -176,7 +176,7 @@ class ImageGrid(QWidget):
             item = pg.TextItem(color=(20, 20, 20), anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 170))
             item.setFont(_font(self.label_size))
             # kept as a pixmap: the labels lie on the image and are repainted with every new one
-            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            item.textItem.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # the text: the fill behind it is drawn by the item itself, which a cache of the item would lose
             self.view.addItem(item)
             self._labels.append(item)
         for index, item in enumerate(self._labels):
