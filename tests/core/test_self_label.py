@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from resviz.core.analysis import cluster_survey, clusters, latent
 from resviz.core.analysis.cluster_survey import survey
@@ -70,3 +71,10 @@ def test_cluster_digits_self_labels_on_its_own(recipe):
     images, labels = digits(300)
     result = cluster_survey.cluster_digits(recipe, images, labels, seed=0)
     assert result.recipe.self_label and result.assignments.shape == (300,) and result.centres.shape == (10, 28, 28)
+
+
+def test_self_labelling_leaves_torchs_own_random_numbers_alone():
+    images, labels = digits(300)
+    before = torch.random.get_rng_state()
+    self_label(images, images.reshape(300, -1), labels, seed=3)
+    assert torch.equal(torch.random.get_rng_state(), before)
