@@ -25,13 +25,16 @@ cluster of their digit). All digits teaching: 0.984-0.985; without the augmentat
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import models
 from ..augment import DIGITS, augment
 from ..models.speedrun import SpeedrunNet
+from ..optim import make_optimizer, make_scheduler
 from .cluster_methods import Progress, check_cancelled
 
 NEIGHBOURS = 10
@@ -39,7 +42,6 @@ AGREEMENT = 0.9  # the share of a digit's neighbours in its cluster for it to te
 EPOCHS = 3
 MIN_STEPS = 200  # about 3 epochs of 10,000 digits
 BATCH = 128
-LR = 0.01  # the speed run's Adam (betas 0.7 / 0.9) and one-cycle schedule
 MIN_TEACHERS = 20  # fewer digits than this cannot teach a CNN anything: the clusters stay as they are
 
 
@@ -77,9 +79,11 @@ def self_label(images: np.ndarray, space: np.ndarray, assignments: np.ndarray, k
         net = SpeedrunNet(num_classes=k, image_size=pixels.shape[-1])
     steps_per_epoch = -(-len(inputs) // BATCH)
     epochs = max(EPOCHS, -(-MIN_STEPS // steps_per_epoch))
-    optimizer = torch.optim.Adam(net.parameters(), lr=LR, betas=(0.7, 0.9))
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, LR, total_steps=epochs * steps_per_epoch,
-                                                   cycle_momentum=False)
+    speed_run = models.spec("speedrun").defaults  # its own Adam (lr 0.01, betas 0.7 / 0.9), one-cycle
+    recipe = SimpleNamespace(schedule="onecycle", weight_decay=0.0, lr_scales={},
+                             **{key: speed_run[key] for key in ("optimizer", "lr", "betas", "momentum_cycle")})
+    optimizer = make_optimizer(recipe, net)
+    schedule = make_scheduler(recipe, optimizer, epochs * steps_per_epoch)
     net.train()
     for epoch in range(epochs):
         order = torch.randperm(len(inputs), generator=generator)
